@@ -1,0 +1,56 @@
+/**
+ * One call of a decorated method as the middleware chain sees it.
+ */
+import type { Hotpath } from '../registry/hotpath.js';
+import { registryOf } from '../registry/binding.js';
+import type { Site } from './site.js';
+
+/**
+ * A call in flight. Middleware may read everything and replace or mutate `args` before
+ * calling `next()`; the method receives whatever `args` holds then.
+ *
+ * One object per call; its registry is looked up on first access only.
+ */
+export class Call<A extends unknown[] = unknown[]> {
+  /** The arguments the method will receive (mutable before `next()`). */
+  args: A;
+  /** `this` of the call: the instance, the constructor for static methods, or whatever a wrapped function was called with. */
+  readonly instance: unknown;
+  /**
+   * Whose state this call uses: the instance (or constructor) for methods, the wrapped
+   * function's own token for the functional form. Decorators key their per-instance state by it.
+   */
+  readonly owner: object;
+  /** The decorated method this call belongs to. */
+  readonly site: Site;
+  #registry: Hotpath | undefined = undefined;
+
+  constructor(site: Site, instance: unknown, owner: object, args: A) {
+    this.site = site;
+    this.instance = instance;
+    this.owner = owner;
+    this.args = args;
+  }
+
+  /** Name of the class declaring the method (`''` for plain functions). */
+  get className(): string {
+    return this.site.className;
+  }
+
+  /** Name of the method (or of the wrapped function). */
+  get method(): string {
+    return this.site.method;
+  }
+
+  /** The registry this call's instance is bound to (else the default registry). */
+  get registry(): Hotpath {
+    return (this.#registry ??= registryOf(this.owner));
+  }
+}
+
+/**
+ * A user middleware for `@use(...)`: receives the call and `next`, which runs the rest of the
+ * chain (the remaining middleware and the method) with the current `call.args`. Whatever it
+ * returns is what the caller gets.
+ */
+export type Middleware = (call: Call, next: () => unknown) => unknown;

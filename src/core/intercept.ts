@@ -1,0 +1,186 @@
+/**
+ * The only place hotpath wraps anything. `createDecorator` turns a layer factory into a
+ * decorator that accepts all three call shapes:
+ *
+ * - TC39 standard decorators: `(value, context)` where `context.kind` is a string;
+ * - legacy `experimentalDecorators`: `(target, key, descriptor)` (a function `target` means a
+ *   static member);
+ * - the functional form: `(fn)` returns a wrapped function whose state belongs to it.
+ *
+ * Every shape ends in the same wrapper: it finds the state owner, refuses calls after
+ * shutdown, and runs the site's compiled middleware chain.
+ */
+import { HotpathError } from '../errors.js';
+import { registryOf } from '../registry/binding.js';
+import { shutdownError, shutdownState } from '../registry/hotpath.js';
+import { Call } from './call.js';
+import { describeValue, type OptionSite } from './options.js';
+import { Site, siteOf, type Layer, type SiteKind } from './site.js';
+
+/** Any function or method type; decorators constrain the methods they accept with subtypes of it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (this: any, ...args: any[]) => any;
+
+/**
+ * A decorator usable in both decorator standards and as a function wrapper. `M` is the method
+ * type it accepts: applying it to anything else is a compile error in both modes.
+ */
+export interface HotpathDecorator<M extends AnyFunction = AnyFunction> {
+  /** TC39 standard decorator on a method. */
+  <T extends M>(value: T, context: ClassMethodDecoratorContext<unknown, T>): T;
+  /** Legacy (`experimentalDecorators`) decorator on a method. */
+  <T extends M>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): TypedPropertyDescriptor<T>;
+  /** Functional form: returns `fn` wrapped; the wrapper owns the state. */
+  <T extends M>(fn: T): T;
+}
+
+/** Where a decorator is being applied, for its layer factory. */
+export interface DecorationSite extends OptionSite {
+  /** What it was applied to. */
+  readonly kind: SiteKind;
+  /** Static member? */
+  readonly isStatic: boolean;
+}
+
+/** How a decorator is defined: its name, what it applies to, and its layer factory. */
+export interface DecoratorSpec {
+  /** Name without `@`, e.g. `'cached'`. */
+  readonly name: string;
+  /** What it may be applied to (default: methods and plain functions). */
+  readonly targets?: readonly SiteKind[];
+  /**
+   * Validates the options for this application and returns the layer. Runs once per decorated
+   * method, at class definition time, so bad options throw there.
+   */
+  layer(site: DecorationSite): Layer;
+}
+
+const TARGET_WORDS: Record<SiteKind, string> = {
+  method: 'methods',
+  getter: 'getters',
+  function: 'functions',
+};
+
+/** Builds a decorator from `spec`; see the module comment for the accepted call shapes. */
+export function createDecorator<M extends AnyFunction = AnyFunction>(spec: DecoratorSpec): HotpathDecorator<M> {
+  const targets = spec.targets ?? (['method', 'function'] as const);
+
+  const refuseTarget = (where: string, what: string): never => {
+    throw new TypeError(
+      `@${spec.name} on ${where}: applies to ${targets.map((t) => TARGET_WORDS[t]).join(' and ')}, not to ${what}`,
+    );
+  };
+
+  const decorate = (
+    kind: SiteKind,
+    fn: unknown,
+    method: string,
+    isStatic: boolean,
+    className: string | undefined,
+  ): Function => {
+    const where = className ? `${className}.${method}` : method;
+    if (!targets.includes(kind)) refuseTarget(where, TARGET_WORDS[kind]);
+    if (typeof fn !== 'function') {
+      throw new TypeError(`@${spec.name} on ${where}: expected a function to wrap, got ${describeValue(fn)}`);
+    }
+    const layer = spec.layer({ decorator: spec.name, where, kind, isStatic });
+    const existing = siteOf(fn);
+    // Stacked decorators on one method share one site (one wrapper, one Call per call). The
+    // functional form always wraps anew: the inner function stays usable on its own.
+    if (existing && kind !== 'function' && existing.kind === kind) {
+      existing.addLayer(layer);
+      return existing.wrapper;
+    }
+    const site = new Site(kind, method, isStatic, fn, className);
+    site.addLayer(layer);
+    site.attach(createWrapper(site));
+    return site.wrapper;
+  };
+
+  function decorator(value: unknown, context?: unknown, descriptor?: unknown): unknown {
+    if (arguments.length === 1) {
+      const name = (typeof value === 'function' && value.name) || 'anonymous function';
+      return decorate('function', value, name, false, undefined);
+    }
+    if (isTc39Context(context)) {
+      const name = typeof context.name === 'symbol' ? context.name.description ?? 'symbol' : String(context.name);
+      if (context.kind !== 'method' && context.kind !== 'getter') refuseTarget(name, `${context.kind}s`);
+      const kind = context.kind as 'method' | 'getter';
+      const wrapper = decorate(kind, value, name, Boolean(context.static), undefined);
+      return wrapper;
+    }
+    // Legacy: (prototype | constructor, key, descriptor).
+    const isStatic = typeof value === 'function';
+    const className = isStatic
+      ? (value as Function).name
+      : ((value as { constructor?: Function } | null)?.constructor?.name ?? '');
+    const name = typeof context === 'symbol' ? context.description ?? 'symbol' : String(context);
+    const d = descriptor as PropertyDescriptor | undefined;
+    if (!d) refuseTarget(`${className}.${name}`, 'properties');
+    if (typeof d!.get === 'function') {
+      return { ...d, get: decorate('getter', d!.get, name, isStatic, className) };
+    }
+    return { ...d, value: decorate('method', d!.value, name, isStatic, className) };
+  }
+  return decorator as HotpathDecorator<M>;
+}
+
+function isTc39Context(value: unknown): value is {
+  kind: string;
+  name: string | symbol;
+  static?: boolean;
+} {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+function detached(site: Site): never {
+  const name = site.name;
+  throw new HotpathError(
+    'E_NO_RECEIVER',
+    `${name} was called without a receiver (\`this\` is undefined): call it on an instance (obj.${site.method}(...)) or bind it first (obj.${site.method}.bind(obj))`,
+  );
+}
+
+/** After a shutdown, a call to a closed registry is refused: a rejection for promise-returning methods, a throw otherwise. */
+function refused(site: Site, owner: object): { value: unknown } | undefined {
+  const registry = registryOf(owner);
+  if (!registry.refuses()) return undefined;
+  const error = shutdownError(registry, site.name);
+  if (site.returnsPromise) return { value: Promise.reject(error) };
+  throw error;
+}
+
+function createWrapper(site: Site): Function {
+  if (site.kind === 'function') {
+    const token = site.token;
+    return function hotpathFunction(this: unknown, ...args: unknown[]): unknown {
+      if (shutdownState.seen) {
+        const r = refused(site, token);
+        if (r) return r.value;
+      }
+      return site.invoke(new Call(site, this, token, args));
+    };
+  }
+  if (site.kind === 'getter') {
+    return function hotpathGetter(this: unknown): unknown {
+      if (this === null || this === undefined) detached(site);
+      if (shutdownState.seen) {
+        const r = refused(site, this as object);
+        if (r) return r.value;
+      }
+      return site.invoke(new Call(site, this, this as object, []));
+    };
+  }
+  return function hotpathMethod(this: unknown, ...args: unknown[]): unknown {
+    if (this === null || this === undefined) detached(site);
+    if (shutdownState.seen) {
+      const r = refused(site, this as object);
+      if (r) return r.value;
+    }
+    return site.invoke(new Call(site, this, this as object, args));
+  };
+}

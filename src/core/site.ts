@@ -1,0 +1,163 @@
+/**
+ * A decorated method (or wrapped function): its identity, its layers, and the compiled chain
+ * that runs them. There is exactly one wrapper function per site; stacking decorators on a
+ * method adds layers to the same site instead of wrapping wrappers.
+ */
+import type { Hotpath } from '../registry/hotpath.js';
+import type { Call } from './call.js';
+
+/** Runs a call through a (part of a) chain and returns what the caller gets. */
+export type Invoke = (call: Call) => unknown;
+
+/** What a `control()` operation hands a layer: whose state, in which registry. */
+export interface ControlContext {
+  /** The instance (or constructor, or the wrapped function's token) whose state to act on. */
+  readonly owner: object;
+  /** The registry that owner uses. */
+  readonly registry: Hotpath;
+  /** The decorated method. */
+  readonly site: Site;
+}
+
+/** The `control()` operations a layer may support. Unsupported ones answer `E_NOT_APPLICABLE`. */
+export interface LayerControl {
+  invalidate?(ctx: ControlContext, args: unknown[]): Promise<void> | void;
+  clear?(ctx: ControlContext): Promise<void> | void;
+  cancel?(ctx: ControlContext): void;
+  flush?(ctx: ControlContext): Promise<void> | void;
+  pending?(ctx: ControlContext): boolean;
+  reset?(ctx: ControlContext): void;
+  stats?(ctx: ControlContext): Record<string, unknown>;
+}
+
+/**
+ * One decorator's contribution to a method: a middleware compiled once per site.
+ *
+ * `wrap(inner, site)` runs once, at the site's first call (when the class name is known in
+ * both decorator modes), and returns the invoker for this layer. Keep per-call work inside
+ * the returned function allocation-free where possible: `inner(call)` is the "next" of the chain.
+ */
+export interface Layer {
+  /** Decorator name without `@` (`'cached'`), used in messages and `stats()`. */
+  readonly decorator: string;
+  /** Builds this layer's invoker around `inner`. */
+  wrap(inner: Invoke, site: Site): Invoke;
+  /** `control()` operations this layer supports. */
+  readonly control?: LayerControl;
+  /** True when the layer always hands callers a promise (then refusals are rejections, not throws). */
+  readonly async?: boolean;
+}
+
+/** What a decorator was applied to. */
+export type SiteKind = 'method' | 'getter' | 'function';
+
+const sites = new WeakMap<Function, Site>();
+
+/** The site whose wrapper is `fn`, if `fn` is a hotpath wrapper. */
+export function siteOf(fn: unknown): Site | undefined {
+  return typeof fn === 'function' ? sites.get(fn) : undefined;
+}
+
+/** A decorated method or wrapped function. */
+export class Site {
+  /** `'method'`, `'getter'` or `'function'` (the functional form). */
+  readonly kind: SiteKind;
+  /** Method (or function) name. */
+  readonly method: string;
+  /** Static member? */
+  readonly isStatic: boolean;
+  /** The undecorated method/getter/function. */
+  readonly original: Function;
+  /** For the functional form: the state owner of this wrapped function (calls key their state by it). */
+  readonly token: object = Object.freeze({});
+  /** For the functional form wrapping another wrapper: that wrapper's site (`control()` reaches through it). */
+  readonly inner: Site | undefined;
+  /** Layers, outermost first. */
+  readonly layers: Layer[] = [];
+  /** The wrapper installed in place of the original. */
+  wrapper!: Function;
+  /** Runs the compiled chain; compiled on first call. */
+  invoke: Invoke;
+  #className: string | undefined;
+  #compiled = false;
+
+  constructor(kind: SiteKind, method: string, isStatic: boolean, original: Function, className?: string) {
+    this.kind = kind;
+    this.method = method;
+    this.isStatic = isStatic;
+    this.original = original;
+    this.#className = className;
+    this.inner = siteOf(original);
+    this.invoke = (call) => {
+      this.compile(call.instance);
+      return this.invoke(call);
+    };
+  }
+
+  /** Registers `wrapper` as this site's public face. */
+  attach(wrapper: Function): void {
+    this.wrapper = wrapper;
+    sites.set(wrapper, this);
+    Object.defineProperty(wrapper, 'name', { value: this.method, configurable: true });
+    Object.defineProperty(wrapper, 'length', { value: this.original.length, configurable: true });
+  }
+
+  /** Name of the declaring class; `''` for plain functions. Known from the first call in TC39 mode. */
+  get className(): string {
+    return this.#className ?? '';
+  }
+
+  /** `ClassName.method`, or the method name alone while the class is not known yet. */
+  get name(): string {
+    return this.#className ? `${this.#className}.${this.method}` : this.method;
+  }
+
+  /** Whether any layer always answers with a promise, or the original is an `async function`. */
+  get returnsPromise(): boolean {
+    return (
+      this.layers.some((l) => l.async) ||
+      this.original.constructor.name === 'AsyncFunction' ||
+      this.original.constructor.name === 'AsyncGeneratorFunction'
+    );
+  }
+
+  /** Adds a layer outside the existing ones (decorators apply innermost first). */
+  addLayer(layer: Layer): void {
+    this.layers.unshift(layer);
+  }
+
+  /**
+   * Learns the class name from a receiver (TC39 decorators are not told their class), then
+   * compiles the chain. `receiver` is the instance, or the constructor for static members.
+   */
+  compile(receiver: unknown): void {
+    if (this.#compiled) return;
+    this.#compiled = true;
+    if (this.#className === undefined && this.kind !== 'function') {
+      this.#className = declaringClassName(receiver, this);
+    }
+    const original = this.original;
+    let invoke: Invoke =
+      this.kind === 'getter'
+        ? (call) => original.call(call.instance)
+        : (call) => original.apply(call.instance, call.args);
+    for (let i = this.layers.length - 1; i >= 0; i--) invoke = this.layers[i]!.wrap(invoke, this);
+    this.invoke = invoke;
+  }
+}
+
+/** Walks from the receiver up the prototype chain to the object that holds this site's wrapper. */
+function declaringClassName(receiver: unknown, site: Site): string {
+  let holder: unknown = site.isStatic ? receiver : Object.getPrototypeOf(receiver);
+  while (holder !== null && holder !== undefined && holder !== Object.prototype) {
+    const d = Object.getOwnPropertyDescriptor(holder, site.method);
+    if (d && (d.value === site.wrapper || d.get === site.wrapper)) {
+      return site.isStatic
+        ? (holder as Function).name
+        : ((holder as { constructor?: Function }).constructor?.name ?? '');
+    }
+    holder = Object.getPrototypeOf(holder);
+  }
+  const fallback = site.isStatic ? (receiver as Function | undefined)?.name : (receiver as object | undefined)?.constructor?.name;
+  return fallback ?? '';
+}

@@ -1,0 +1,88 @@
+/**
+ * Every error hotpath throws at run time, in one place, with one message style.
+ *
+ * Configuration mistakes (bad options) are `TypeError`s thrown at decoration time, see
+ * `core/options.ts`. Everything that can go wrong while a decorated method runs is a
+ * {@link HotpathError} (or a subclass) with a stable {@link HotpathErrorCode}: match on `code`
+ * or on the class, both work across module formats.
+ */
+
+/**
+ * The stable codes of {@link HotpathError}.
+ *
+ * - `E_TIMEOUT`: `@timeout` fired ({@link TimeoutError}).
+ * - `E_RATE_LIMITED`: `@rateLimit` with `onLimit: 'reject'` or a full queue ({@link RateLimitError}).
+ * - `E_BATCH_CONTRACT`: a `@batched` body broke its contract ({@link BatchError}).
+ * - `E_UNKEYABLE`: an argument cannot be turned into a cache/batch key (functions, symbols, cycles).
+ * - `E_NOT_APPLICABLE`: a `control()` operation that none of the method's decorators supports.
+ * - `E_CANCELLED`: pending `@debounce`/`@throttle` work was cancelled.
+ * - `E_SHUTDOWN`: a call reached a registry after `shutdown()`.
+ * - `E_STORE`: a shared cache tier failed or timed out (reported on the registry's `error` event).
+ * - `E_NO_RECEIVER`: a decorated method was called without `this` (`const f = obj.m; f()`).
+ * - `E_CONFIG`: the registry lacks something an option names (an unknown store or limiter).
+ */
+export type HotpathErrorCode =
+  | 'E_TIMEOUT'
+  | 'E_RATE_LIMITED'
+  | 'E_BATCH_CONTRACT'
+  | 'E_UNKEYABLE'
+  | 'E_NOT_APPLICABLE'
+  | 'E_CANCELLED'
+  | 'E_SHUTDOWN'
+  | 'E_STORE'
+  | 'E_NO_RECEIVER'
+  | 'E_CONFIG';
+
+/** Base class of every run-time error hotpath produces; `code` is stable, the message is for humans. */
+export class HotpathError extends Error {
+  /** Stable machine-readable code, see {@link HotpathErrorCode}. */
+  readonly code: HotpathErrorCode;
+
+  constructor(code: HotpathErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** `@timeout` fired before the method settled. `ms` is the limit that was exceeded. */
+export class TimeoutError extends HotpathError {
+  /** The timeout, in milliseconds. */
+  readonly ms: number;
+
+  constructor(message: string, ms: number, options?: { cause?: unknown }) {
+    super('E_TIMEOUT', message, options);
+    this.ms = ms;
+  }
+}
+
+/**
+ * `@rateLimit` refused a call: `onLimit: 'reject'` and no budget left, or the queue is full.
+ * `retryAfter` is how long (ms) until a call would be admitted, as best the engine knows.
+ */
+export class RateLimitError extends HotpathError {
+  /** Milliseconds until the budget allows another start (0 when unknown or only the queue was full). */
+  readonly retryAfter: number;
+
+  constructor(message: string, retryAfter: number, options?: { cause?: unknown }) {
+    super('E_RATE_LIMITED', message, options);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** A `@batched` body returned something other than an array of the input's length. */
+export class BatchError extends HotpathError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_BATCH_CONTRACT', message, options);
+  }
+}
+
+/** Is `value` a {@link HotpathError}, optionally with the given code? Works across realms and builds. */
+export function isHotpathError(value: unknown, code?: HotpathErrorCode): value is HotpathError {
+  if (!(value instanceof Error)) return false;
+  const c = (value as { code?: unknown }).code;
+  return (
+    (value instanceof HotpathError || typeof c === 'string') &&
+    (code === undefined ? typeof c === 'string' && c.startsWith('E_') : c === code)
+  );
+}

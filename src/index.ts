@@ -1,0 +1,23 @@
+/**
+ * hotpath: declarative performance for service classes. Everything public is re-exported here.
+ */
+export * from './errors.js';
+export { Call, type Middleware } from './core/call.js';
+export { type Clock, systemClock } from './core/clock.js';
+export { control, type Control } from './core/control.js';
+export {
+  createDecorator,
+  type AnyFunction,
+  type DecorationSite,
+  type DecoratorSpec,
+  type HotpathDecorator,
+} from './core/intercept.js';
+export { argumentKey, valueKey } from './core/key.js';
+export { parseDuration, type Duration } from './core/options.js';
+export { PerOwner } from './core/state.js';
+export type { ControlContext, Invoke, Layer, LayerControl, Site, SiteKind } from './core/site.js';
+export { eventChannel, publishEvent, type HotpathEvent } from './core/channels.js';
+export { Hotpath, createHotpath, type ShutdownPhase } from './registry/hotpath.js';
+export { hotpath, bindHotpath } from './registry/binding.js';
+export type * from './registry/types.js';
+export { use } from './use/use.js';

@@ -1,0 +1,305 @@
+/**
+ * The registry: where decorated methods find their shared stores, limiters, bus and clock,
+ * where they report figures and errors, and who flushes their pending work on shutdown.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { systemClock, type Clock } from '../core/clock.js';
+import { HotpathError } from '../errors.js';
+import { formatReport } from './report.js';
+import type {
+  CacheStore,
+  ErrorInfo,
+  HotpathConfig,
+  HotpathEvents,
+  HotpathStats,
+  InvalidationBus,
+  InvalidationTarget,
+  Invalidator,
+  SingleFlightLock,
+  SlowCallEvent,
+} from './types.js';
+
+/** When a shutdown hook runs: `flush` (pending work) first, then `stop` (limiters, timers), then stores close. */
+export type ShutdownPhase = 'flush' | 'stop';
+
+type Hook = () => unknown;
+
+/** Runs shutdown work so that calls made by that work (a batch body calling a decorated repository) still pass. */
+const shutdownWork = new AsyncLocalStorage<Hotpath>();
+
+/** Set once any registry starts shutting down, so the per-call check costs nothing until then. */
+export const shutdownState = { seen: false };
+
+/** How long `shutdown()` waits for one store to disconnect before moving on. */
+const STORE_CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * An isolated registry. Create one with {@link createHotpath}; `hotpath` is the default one.
+ * Methods use the registry bound to their instance ({@link bindHotpath}, the container
+ * integration) or the default.
+ */
+export class Hotpath {
+  /** Name used in reports and warnings. */
+  readonly name: string;
+  /** Named shared cache tiers (`@cached({ store })`). */
+  readonly stores: Readonly<Record<string, CacheStore>>;
+  /** Named limiters (`@rateLimit({ limiter })`). */
+  readonly limiters: Readonly<Record<string, object>>;
+  /** The cross-process invalidation bus, if any. */
+  readonly bus: InvalidationBus | undefined;
+  /** The cross-process single-flight lock, if any. */
+  readonly lock: SingleFlightLock | undefined;
+  /** The time source. */
+  readonly clock: Clock;
+
+  #closed = false;
+  #shutdown: Promise<void> | undefined;
+  readonly #hooks: Record<ShutdownPhase, Set<Hook>> = { flush: new Set(), stop: new Set() };
+  readonly #listeners: { [K in keyof HotpathEvents]: Set<HotpathEvents[K]> } = {
+    error: new Set(),
+    slow: new Set(),
+  };
+  readonly #warned = new Set<string>();
+  readonly #metrics = new Map<string, Map<string, object>>();
+  readonly #sections = new Map<string, () => unknown>();
+  readonly #invalidators = new Set<Invalidator>();
+  readonly #unsubscribeBus: (() => void) | undefined;
+
+  constructor(config: HotpathConfig = {}) {
+    this.name = config.name ?? 'hotpath';
+    this.stores = { ...config.stores };
+    this.limiters = { ...config.limiters };
+    this.bus = config.bus;
+    this.lock = config.lock;
+    this.clock = config.clock ?? systemClock;
+    for (const [name, store] of Object.entries(this.stores)) {
+      // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
+      store.on?.('error', (error: unknown) =>
+        this.emitError(
+          new HotpathError('E_STORE', `store '${name}' reported an error: ${String(error)}`, { cause: error }),
+          { store: name },
+        ),
+      );
+    }
+    if (this.bus) {
+      const unsubscribe = this.bus.subscribe(
+        (target) => void this.#runInvalidators(target, 'remote'),
+        () => {
+          for (const inv of this.#invalidators) inv.dropLocal();
+        },
+      );
+      this.#unsubscribeBus = typeof unsubscribe === 'function' ? unsubscribe : undefined;
+    }
+  }
+
+  /** True once `shutdown()` was called: new calls are refused with `E_SHUTDOWN`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Whether a call arriving now must be refused: after `shutdown()`, except calls made by the
+   * shutdown's own flush work (a flushed batch body calling a decorated repository).
+   */
+  refuses(): boolean {
+    return this.#closed && shutdownWork.getStore() !== this;
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  /**
+   * Listens to `error` (failures with no caller to reject: background refreshes, stores,
+   * fire-and-forget debounced calls) or `slow` (calls over `@profile`'s `slowThreshold`).
+   * Returns a function that removes the listener.
+   */
+  on<K extends keyof HotpathEvents>(event: K, listener: HotpathEvents[K]): () => void {
+    this.#listeners[event].add(listener);
+    return () => this.off(event, listener);
+  }
+
+  /** Removes a listener added with {@link Hotpath.on}. */
+  off<K extends keyof HotpathEvents>(event: K, listener: HotpathEvents[K]): void {
+    this.#listeners[event].delete(listener);
+  }
+
+  /**
+   * Reports an error nobody awaits. With `error` listeners, each gets it; without, it is
+   * written once per kind (code and decorator) as a process warning. Never throws.
+   */
+  emitError(error: unknown, info: ErrorInfo = {}): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const listeners = this.#listeners.error;
+    if (listeners.size > 0) {
+      for (const listener of listeners) {
+        try {
+          listener(err, info);
+        } catch (listenerError) {
+          this.#warn('listener', `an 'error' listener threw: ${String(listenerError)}`);
+        }
+      }
+      return;
+    }
+    const code = (err as { code?: unknown }).code;
+    const kind = `${typeof code === 'string' ? code : err.name}:${info.decorator ?? ''}`;
+    const where = info.method ? ` in ${info.method}` : '';
+    this.#warn(kind, `${err.message}${where} (add registry.on('error', ...) to handle these; further ones of this kind are not printed)`);
+  }
+
+  /** Reports a slow call to `slow` listeners (no fallback: slowness is not an error). */
+  emitSlow(event: SlowCallEvent): void {
+    for (const listener of this.#listeners.slow) {
+      try {
+        listener(event);
+      } catch (listenerError) {
+        this.#warn('listener', `a 'slow' listener threw: ${String(listenerError)}`);
+      }
+    }
+  }
+
+  /** Whether anyone listens to `slow` (lets `@profile` skip building events). */
+  hasListeners(event: keyof HotpathEvents): boolean {
+    return this.#listeners[event].size > 0;
+  }
+
+  #warn(kind: string, message: string): void {
+    if (this.#warned.has(kind)) return;
+    this.#warned.add(kind);
+    process.emitWarning(`[hotpath:${this.name}] ${message}`, { type: 'HotpathWarning' });
+  }
+
+  // ---- stats ----------------------------------------------------------------------------
+
+  /**
+   * The figures object of decorator `decorator` on method `method`, created by `create` on
+   * first use and the same object afterwards: decorators keep a reference and update it in
+   * place. `stats()` serializes it (through `toJSON()` if it has one).
+   */
+  metric<T extends object>(method: string, decorator: string, create: () => T): T {
+    let perMethod = this.#metrics.get(method);
+    if (!perMethod) this.#metrics.set(method, (perMethod = new Map()));
+    let m = perMethod.get(decorator) as T | undefined;
+    if (!m) perMethod.set(decorator, (m = create()));
+    return m;
+  }
+
+  /** Adds a registry-wide section to `stats()` (e.g. `memory`); returns a remover. */
+  section(name: string, read: () => unknown): () => void {
+    this.#sections.set(name, read);
+    return () => this.#sections.delete(name);
+  }
+
+  /** Every decorated method's figures, per decorator; JSON-serializable (a deep copy). */
+  stats(): HotpathStats {
+    const methods: Record<string, Record<string, object>> = {};
+    for (const [method, perMethod] of this.#metrics) {
+      methods[method] = Object.fromEntries(perMethod);
+    }
+    const raw: Record<string, unknown> = { registry: this.name, methods };
+    for (const [name, read] of this.#sections) raw[name] = read();
+    return JSON.parse(JSON.stringify(raw)) as HotpathStats;
+  }
+
+  /** `stats()` as an aligned, human-readable table (for logs and terminals). */
+  report(): string {
+    return formatReport(this.stats());
+  }
+
+  // ---- invalidation ---------------------------------------------------------------------
+
+  /** Registers an invalidation receiver (done by `@cached`); returns a remover. */
+  addInvalidator(invalidator: Invalidator): () => void {
+    this.#invalidators.add(invalidator);
+    return () => this.#invalidators.delete(invalidator);
+  }
+
+  /**
+   * Invalidates matching entries in every tier of every `@cached` method of this registry, and,
+   * with a bus, in every other process. Tier failures go to the `error` event; this never rejects.
+   */
+  async invalidate(target: InvalidationTarget): Promise<void> {
+    await this.#runInvalidators(target, 'local');
+    if (this.bus) {
+      try {
+        await this.bus.publish(target);
+      } catch (error) {
+        this.emitError(
+          new HotpathError('E_STORE', `invalidation bus publish failed: ${String(error)}`, { cause: error }),
+        );
+      }
+    }
+  }
+
+  async #runInvalidators(target: InvalidationTarget, origin: 'local' | 'remote'): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (const inv of this.#invalidators) {
+      work.push(
+        (async () => inv.invalidate(target, origin))().catch((error: unknown) => this.emitError(error)),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------
+
+  /**
+   * Registers work for `shutdown()`: `flush` hooks (pending batches, trailing debounced
+   * calls) run first, then `stop` hooks (limiters, timers). Returns a remover.
+   */
+  onShutdown(hook: Hook, phase: ShutdownPhase = 'flush'): () => void {
+    this.#hooks[phase].add(hook);
+    return () => this.#hooks[phase].delete(hook);
+  }
+
+  /**
+   * Flushes pending batches and trailing debounce/throttle calls, waits for them, stops
+   * limiters, closes the bus and the stores, and resolves when nothing is left. Calls made
+   * after it starts reject with `E_SHUTDOWN` (work done by the flush itself still passes).
+   * Idempotent: later calls return the same promise. Never rejects; failures go to `error`.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#runShutdown();
+    return this.#shutdown;
+  }
+
+  async #runShutdown(): Promise<void> {
+    this.#closed = true;
+    shutdownState.seen = true;
+    await shutdownWork.run(this, async () => {
+      for (const phase of ['flush', 'stop'] as const) {
+        const results = await Promise.allSettled([...this.#hooks[phase]].map(async (hook) => hook()));
+        for (const r of results) if (r.status === 'rejected') this.emitError(r.reason);
+      }
+    });
+    this.#unsubscribeBus?.();
+    const closing: Promise<unknown>[] = [];
+    if (this.bus?.close) closing.push((async () => this.bus!.close!())());
+    for (const store of Object.values(this.stores)) {
+      if (store.disconnect) closing.push(withTimeout((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));
+    }
+    for (const r of await Promise.allSettled(closing)) {
+      if (r.status === 'rejected') this.emitError(r.reason);
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Creates an isolated registry. See {@link HotpathConfig} for the options. */
+export function createHotpath(config: HotpathConfig = {}): Hotpath {
+  return new Hotpath(config);
+}
+
+/** The error thrown (or rejected with) by calls that arrive after `shutdown()`. */
+export function shutdownError(registry: Hotpath, method: string): HotpathError {
+  return new HotpathError(
+    'E_SHUTDOWN',
+    `${method}: the hotpath registry '${registry.name}' has been shut down and accepts no new calls`,
+  );
+}

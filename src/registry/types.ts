@@ -1,0 +1,128 @@
+/**
+ * The shapes the registry accepts and hands out. Structural on purpose: a keyv instance is a
+ * {@link CacheStore} without hotpath importing keyv, so consumers who never use a shared store
+ * never load it.
+ */
+import type { Clock } from '../core/clock.js';
+
+/**
+ * A shared cache tier. Any keyv instance fits (`new Keyv(...)`, `createKeyv(url)`), and so does
+ * anything with the same four methods. hotpath hands it already-encoded strings.
+ */
+export interface CacheStore {
+  get(key: string): Promise<unknown> | unknown;
+  set(key: string, value: unknown, ttl?: number): Promise<unknown> | unknown;
+  delete(key: string): Promise<unknown> | unknown;
+  clear?(): Promise<unknown> | unknown;
+  /** keyv's way to close its connection; called by `shutdown()`. */
+  disconnect?(): Promise<unknown> | unknown;
+  /** keyv is an EventEmitter: hotpath attaches an `error` listener so a dead store never crashes the process. */
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+/** What to invalidate. Fields combine as a union (entries matching any of them). */
+export interface InvalidationTarget {
+  /** Entries carrying any of these tags. */
+  tags?: readonly string[];
+  /** Every entry of this namespace (`ClassName.method` unless the method set `namespace`). */
+  namespace?: string;
+  /** One entry of `namespace`: its key (the argument key, or what the `key` option returned). */
+  key?: string;
+}
+
+/**
+ * Receives invalidations: `@cached` registers one per method and registry. `origin` is
+ * `'local'` for this process's own `invalidate()` (drop every tier) and `'remote'` for a
+ * message from another process through the bus (the shared tiers are already done: drop the
+ * in-process tier only).
+ */
+export interface Invalidator {
+  invalidate(target: InvalidationTarget, origin: 'local' | 'remote'): Promise<void> | void;
+  /** Drops every in-process copy: after a bus reconnect, messages may have been missed. */
+  dropLocal(): void;
+}
+
+/**
+ * A cross-process invalidation channel (SPEC §5.6). `hotpath/redis` provides `RedisBus`.
+ * Messages carry invalidations only, never values.
+ */
+export interface InvalidationBus {
+  /** Sends `target` to every other process. */
+  publish(target: InvalidationTarget): Promise<void> | void;
+  /**
+   * Delivers other processes' messages to `onMessage` (a bus must not echo the sender's own
+   * messages) and calls `onResync` when messages may have been lost (after a reconnect).
+   */
+  subscribe(
+    onMessage: (target: InvalidationTarget) => void,
+    onResync: () => void,
+  ): void | (() => void);
+  /** Closes the bus's connections; called by `shutdown()`. */
+  close?(): Promise<void> | void;
+}
+
+/**
+ * A cross-process lock for distributed single flight (`hotpath/redis` provides one over
+ * `SET NX PX`). `acquire` resolves to a release function when this process holds `key`
+ * for up to `ttlMs`, or `null` when another process does.
+ */
+export interface SingleFlightLock {
+  acquire(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>;
+}
+
+/** Options of {@link createHotpath}. */
+export interface HotpathConfig {
+  /** A name for this registry in reports and warnings (default `'default'` / `'hotpath'`). */
+  name?: string;
+  /** Named shared cache tiers for `@cached({ store })`: keyv instances or other {@link CacheStore}s. */
+  stores?: Record<string, CacheStore>;
+  /**
+   * Named limiters for `@rateLimit({ limiter })`: rate-limit options (the local engine) or a
+   * Bottleneck instance (shared across processes when clustered).
+   */
+  limiters?: Record<string, object>;
+  /** A cross-process invalidation bus (e.g. `new RedisBus({ url })` from `hotpath/redis`). */
+  bus?: InvalidationBus;
+  /** A cross-process lock enabling distributed single flight for `@cached`. */
+  lock?: SingleFlightLock;
+  /** Time source (default: real time; Jest fake timers also work with the default). */
+  clock?: Clock;
+}
+
+/** Context handed to `error` listeners with each error. */
+export interface ErrorInfo {
+  /** The decorator that caught it, e.g. `'cached'`. */
+  decorator?: string;
+  /** `ClassName.method`. */
+  method?: string;
+  /** The store name, for `E_STORE` errors. */
+  store?: string;
+}
+
+/** Payload of the registry's `slow` event. */
+export interface SlowCallEvent {
+  /** `ClassName.method` (or the `@profile` name). */
+  method: string;
+  /** How long the call took, in milliseconds. */
+  durationMs: number;
+  /** The threshold it exceeded, in milliseconds. */
+  thresholdMs: number;
+  /** Whether the call ended in an error. */
+  error: boolean;
+}
+
+/** Listener signatures of {@link Hotpath.on}. */
+export interface HotpathEvents {
+  error: (error: Error, info: ErrorInfo) => void;
+  slow: (event: SlowCallEvent) => void;
+}
+
+/** Result of `registry.stats()`: JSON-serializable. */
+export interface HotpathStats {
+  /** The registry's name. */
+  registry: string;
+  /** Per method (`ClassName.method`), per decorator (`cached`, `batched`, ...), that decorator's figures. */
+  methods: Record<string, Record<string, Record<string, unknown>>>;
+  /** Registry-wide sections (e.g. `memory` from `memoryMonitor`). */
+  [section: string]: unknown;
+}

@@ -1,0 +1,2 @@
+// Jest `setupFiles` entry of the `tc39` project: see ./mode.ts.
+process.env.HOTPATH_DECORATORS = 'tc39';
