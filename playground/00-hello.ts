@@ -1,2 +1,0 @@
-// Placeholder so `npm run playground` has something to run; replaced by the real scripts.
-console.log('hotpath playground: hello');
