@@ -29,7 +29,8 @@ const core = await compare('middleware core: @use pass-through vs an undecorated
   { name: '@use pass-through method', fn: () => decorated.add(i++, 1) },
   { name: 'use() pass-through function', fn: () => wrappedFn(i++, 1) },
 ]);
-const overhead = core.get('@use pass-through method').medianNs - core.get('undecorated method').medianNs;
+const overhead =
+  core.get('@use pass-through method').medianNs - core.get('undecorated method').medianNs;
 console.log(`core overhead per call: ${overhead.toFixed(1)} ns`);
 check('middleware core overhead over an undecorated call', overhead, '<=', 50, 'ns');
 
@@ -42,4 +43,10 @@ const keys = await compare('stable argument key', [
   { name: 'argumentKey([object])', fn: () => argumentKey([query], 'S.m') },
   { name: 'JSON.stringify(object) (reference)', fn: () => JSON.stringify(query) },
 ]);
-check('argumentKey fast path (lone string)', keys.get('argumentKey([string])').medianNs, '<=', 30, 'ns');
+check(
+  'argumentKey fast path (lone string)',
+  keys.get('argumentKey([string])').medianNs,
+  '<=',
+  30,
+  'ns',
+);

@@ -5,7 +5,14 @@
  */
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
-import { siteOf, type ControlContext, type Layer, type LayerControl, type Site } from './site.js';
+import {
+  siteOf,
+  type AnyFunction,
+  type ControlContext,
+  type Layer,
+  type LayerControl,
+  type Site,
+} from './site.js';
 
 /**
  * Operations on one decorated method of one instance. An operation none of the method's
@@ -44,7 +51,7 @@ function findWrapper(instance: object, method: string): unknown {
 /** Handle for `instance.method` (for static methods pass the class as `instance`). */
 export function control(instance: object, method: string): Control;
 /** Handle for a function returned by a decorator's functional form. */
-export function control(fn: Function): Control;
+export function control(fn: AnyFunction): Control;
 export function control(target: object, method?: string): Control {
   let site: Site | undefined;
   let owner: object;
@@ -59,12 +66,17 @@ export function control(target: object, method?: string): Control {
     owner = site.token;
   } else {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
-      throw new TypeError(`control(instance, '${method}'): expected an instance or a class, got ${String(target)}`);
+      throw new TypeError(
+        `control(instance, '${method}'): expected an instance or a class, got ${String(target)}`,
+      );
     }
     site = siteOf(findWrapper(target, method));
     if (!site) {
       const cls = typeof target === 'function' ? target.name : target.constructor?.name;
-      throw new HotpathError('E_NOT_APPLICABLE', `control(): ${cls}.${method} is not decorated by hotpath`);
+      throw new HotpathError(
+        'E_NOT_APPLICABLE',
+        `control(): ${cls}.${method} is not decorated by hotpath`,
+      );
     }
     owner = target;
     site.compile(target);
@@ -97,7 +109,11 @@ class MethodControl implements Control {
     // The functional form may wrap another wrapper: reach through to its layers too, each
     // acting on its own function's state.
     for (let s: Site | undefined = site, o = owner; s; s = s.inner, o = s?.token ?? o) {
-      const ctx: ControlContext = { owner: o, registry: s === site ? registry : registryOf(o), site: s };
+      const ctx: ControlContext = {
+        owner: o,
+        registry: s === site ? registry : registryOf(o),
+        site: s,
+      };
       for (const layer of s.layers) this.#bound.push({ layer, ctx });
     }
   }
@@ -116,7 +132,9 @@ class MethodControl implements Control {
 
   // Operations that do not apply throw synchronously (a programming error), even the async ones.
   invalidate(...args: unknown[]): Promise<void> {
-    return settle(this.#supporting('invalidate').map((b) => b.layer.control!.invalidate!(b.ctx, args)));
+    return settle(
+      this.#supporting('invalidate').map((b) => b.layer.control!.invalidate!(b.ctx, args)),
+    );
   }
 
   clear(): Promise<void> {

@@ -14,12 +14,11 @@ import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
 import { shutdownError, shutdownState } from '../registry/hotpath.js';
 import { Call } from './call.js';
+import { callChannel, traceCall } from './channels.js';
 import { describeValue, type OptionSite } from './options.js';
-import { Site, siteOf, type Layer, type SiteKind } from './site.js';
+import { Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
 
-/** Any function or method type; decorators constrain the methods they accept with subtypes of it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (this: any, ...args: any[]) => any;
+export type { AnyFunction } from './site.js';
 
 /**
  * A decorator usable in both decorator standards and as a function wrapper. `M` is the method
@@ -66,7 +65,9 @@ const TARGET_WORDS: Record<SiteKind, string> = {
 };
 
 /** Builds a decorator from `spec`; see the module comment for the accepted call shapes. */
-export function createDecorator<M extends AnyFunction = AnyFunction>(spec: DecoratorSpec): HotpathDecorator<M> {
+export function createDecorator<M extends AnyFunction = AnyFunction>(
+  spec: DecoratorSpec,
+): HotpathDecorator<M> {
   const targets = spec.targets ?? (['method', 'function'] as const);
 
   const refuseTarget = (where: string, what: string): never => {
@@ -81,11 +82,13 @@ export function createDecorator<M extends AnyFunction = AnyFunction>(spec: Decor
     method: string,
     isStatic: boolean,
     className: string | undefined,
-  ): Function => {
+  ): AnyFunction => {
     const where = className ? `${className}.${method}` : method;
     if (!targets.includes(kind)) refuseTarget(where, TARGET_WORDS[kind]);
     if (typeof fn !== 'function') {
-      throw new TypeError(`@${spec.name} on ${where}: expected a function to wrap, got ${describeValue(fn)}`);
+      throw new TypeError(
+        `@${spec.name} on ${where}: expected a function to wrap, got ${describeValue(fn)}`,
+      );
     }
     const layer = spec.layer({ decorator: spec.name, where, kind, isStatic });
     const existing = siteOf(fn);
@@ -95,7 +98,7 @@ export function createDecorator<M extends AnyFunction = AnyFunction>(spec: Decor
       existing.addLayer(layer);
       return existing.wrapper;
     }
-    const site = new Site(kind, method, isStatic, fn, className);
+    const site = new Site(kind, method, isStatic, fn as AnyFunction, className);
     site.addLayer(layer);
     site.attach(createWrapper(site));
     return site.wrapper;
@@ -107,8 +110,12 @@ export function createDecorator<M extends AnyFunction = AnyFunction>(spec: Decor
       return decorate('function', value, name, false, undefined);
     }
     if (isTc39Context(context)) {
-      const name = typeof context.name === 'symbol' ? context.name.description ?? 'symbol' : String(context.name);
-      if (context.kind !== 'method' && context.kind !== 'getter') refuseTarget(name, `${context.kind}s`);
+      const name =
+        typeof context.name === 'symbol'
+          ? (context.name.description ?? 'symbol')
+          : String(context.name);
+      if (context.kind !== 'method' && context.kind !== 'getter')
+        refuseTarget(name, `${context.kind}s`);
       const kind = context.kind as 'method' | 'getter';
       const wrapper = decorate(kind, value, name, Boolean(context.static), undefined);
       return wrapper;
@@ -116,9 +123,9 @@ export function createDecorator<M extends AnyFunction = AnyFunction>(spec: Decor
     // Legacy: (prototype | constructor, key, descriptor).
     const isStatic = typeof value === 'function';
     const className = isStatic
-      ? (value as Function).name
-      : ((value as { constructor?: Function } | null)?.constructor?.name ?? '');
-    const name = typeof context === 'symbol' ? context.description ?? 'symbol' : String(context);
+      ? (value as AnyFunction).name
+      : ((value as { constructor?: AnyFunction } | null)?.constructor?.name ?? '');
+    const name = typeof context === 'symbol' ? (context.description ?? 'symbol') : String(context);
     const d = descriptor as PropertyDescriptor | undefined;
     if (!d) refuseTarget(`${className}.${name}`, 'properties');
     if (typeof d!.get === 'function') {
@@ -134,7 +141,11 @@ function isTc39Context(value: unknown): value is {
   name: string | symbol;
   static?: boolean;
 } {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { kind?: unknown }).kind === 'string'
+  );
 }
 
 function detached(site: Site): never {
@@ -154,7 +165,7 @@ function refused(site: Site, owner: object): { value: unknown } | undefined {
   throw error;
 }
 
-function createWrapper(site: Site): Function {
+function createWrapper(site: Site): AnyFunction {
   if (site.kind === 'function') {
     const token = site.token;
     return function hotpathFunction(this: unknown, ...args: unknown[]): unknown {
@@ -162,7 +173,8 @@ function createWrapper(site: Site): Function {
         const r = refused(site, token);
         if (r) return r.value;
       }
-      return site.invoke(new Call(site, this, token, args));
+      const call = new Call(site, this, token, args);
+      return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
     };
   }
   if (site.kind === 'getter') {
@@ -172,7 +184,8 @@ function createWrapper(site: Site): Function {
         const r = refused(site, this as object);
         if (r) return r.value;
       }
-      return site.invoke(new Call(site, this, this as object, []));
+      const call = new Call(site, this, this as object, []);
+      return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
     };
   }
   return function hotpathMethod(this: unknown, ...args: unknown[]): unknown {
@@ -181,6 +194,8 @@ function createWrapper(site: Site): Function {
       const r = refused(site, this as object);
       if (r) return r.value;
     }
-    return site.invoke(new Call(site, this, this as object, args));
+    const call = new Call(site, this, this as object, args);
+    // The `hotpath:call` trace (core/channels.ts): one property read when nobody subscribes.
+    return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
   };
 }

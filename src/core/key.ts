@@ -77,7 +77,11 @@ function encodeObject(obj: object, seen: object[], where: string): string {
   let out = `${name}{`;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    out += (i ? ',' : '') + JSON.stringify(k) + ':' + encode((obj as Record<string, unknown>)[k], seen, where);
+    out +=
+      (i ? ',' : '') +
+      JSON.stringify(k) +
+      ':' +
+      encode((obj as Record<string, unknown>)[k], seen, where);
   }
   return out + '}';
 }

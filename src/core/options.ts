@@ -22,7 +22,12 @@ export interface OptionSite {
 
 /** Formats a received value for a message: strings quoted, objects shallow, never huge. */
 export function describeValue(value: unknown): string {
-  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 60 });
+  return inspect(value, {
+    depth: 1,
+    breakLength: Infinity,
+    maxArrayLength: 5,
+    maxStringLength: 60,
+  });
 }
 
 /** The `@decorator on Where:` prefix of every message. */
@@ -74,7 +79,9 @@ export function checkOptionsObject(
 ): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${messagePrefix(site)} options must be an object, got ${describeValue(options)}`);
+    throw new TypeError(
+      `${messagePrefix(site)} options must be an object, got ${describeValue(options)}`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
@@ -84,7 +91,9 @@ export function checkOptionsObject(
       const d = distance(key.toLowerCase(), k.toLowerCase());
       if (d < bestDistance) [best, bestDistance] = [k, d];
     }
-    const hint = best ? ` (did you mean \`${best}\`?)` : ` (known options: ${known.map((k) => `\`${k}\``).join(', ')})`;
+    const hint = best
+      ? ` (did you mean \`${best}\`?)`
+      : ` (known options: ${known.map((k) => `\`${k}\``).join(', ')})`;
     throw new TypeError(`${messagePrefix(site)} unknown option \`${key}\`${hint}`);
   }
 }
@@ -141,7 +150,12 @@ export function durationOption(
   if (value === undefined) return fallback;
   const ms = toMilliseconds(value);
   if (ms === undefined || (positive && ms === 0)) {
-    throw optionError(site, option, positive ? `a positive ${DURATION_EXPECTED.slice(2)}` : DURATION_EXPECTED, value);
+    throw optionError(
+      site,
+      option,
+      positive ? `a positive ${DURATION_EXPECTED.slice(2)}` : DURATION_EXPECTED,
+      value,
+    );
   }
   return ms;
 }
@@ -204,7 +218,12 @@ export function numberOption(
 }
 
 /** Validates a boolean option. */
-export function booleanOption(site: OptionSite, option: string, value: unknown, fallback: boolean): boolean {
+export function booleanOption(
+  site: OptionSite,
+  option: string,
+  value: unknown,
+  fallback: boolean,
+): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw optionError(site, option, 'a boolean', value);
   return value;

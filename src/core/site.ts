@@ -6,6 +6,10 @@
 import type { Hotpath } from '../registry/hotpath.js';
 import type { Call } from './call.js';
 
+/** Any function or method type; decorators constrain the methods they accept with subtypes of it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (this: any, ...args: any[]) => any;
+
 /** Runs a call through a (part of a) chain and returns what the caller gets. */
 export type Invoke = (call: Call) => unknown;
 
@@ -51,11 +55,11 @@ export interface Layer {
 /** What a decorator was applied to. */
 export type SiteKind = 'method' | 'getter' | 'function';
 
-const sites = new WeakMap<Function, Site>();
+const sites = new WeakMap<AnyFunction, Site>();
 
 /** The site whose wrapper is `fn`, if `fn` is a hotpath wrapper. */
 export function siteOf(fn: unknown): Site | undefined {
-  return typeof fn === 'function' ? sites.get(fn) : undefined;
+  return typeof fn === 'function' ? sites.get(fn as AnyFunction) : undefined;
 }
 
 /** A decorated method or wrapped function. */
@@ -67,7 +71,7 @@ export class Site {
   /** Static member? */
   readonly isStatic: boolean;
   /** The undecorated method/getter/function. */
-  readonly original: Function;
+  readonly original: AnyFunction;
   /** For the functional form: the state owner of this wrapped function (calls key their state by it). */
   readonly token: object = Object.freeze({});
   /** For the functional form wrapping another wrapper: that wrapper's site (`control()` reaches through it). */
@@ -75,13 +79,19 @@ export class Site {
   /** Layers, outermost first. */
   readonly layers: Layer[] = [];
   /** The wrapper installed in place of the original. */
-  wrapper!: Function;
+  wrapper!: AnyFunction;
   /** Runs the compiled chain; compiled on first call. */
   invoke: Invoke;
   #className: string | undefined;
   #compiled = false;
 
-  constructor(kind: SiteKind, method: string, isStatic: boolean, original: Function, className?: string) {
+  constructor(
+    kind: SiteKind,
+    method: string,
+    isStatic: boolean,
+    original: AnyFunction,
+    className?: string,
+  ) {
     this.kind = kind;
     this.method = method;
     this.isStatic = isStatic;
@@ -95,7 +105,7 @@ export class Site {
   }
 
   /** Registers `wrapper` as this site's public face. */
-  attach(wrapper: Function): void {
+  attach(wrapper: AnyFunction): void {
     this.wrapper = wrapper;
     sites.set(wrapper, this);
     Object.defineProperty(wrapper, 'name', { value: this.method, configurable: true });
@@ -153,11 +163,13 @@ function declaringClassName(receiver: unknown, site: Site): string {
     const d = Object.getOwnPropertyDescriptor(holder, site.method);
     if (d && (d.value === site.wrapper || d.get === site.wrapper)) {
       return site.isStatic
-        ? (holder as Function).name
-        : ((holder as { constructor?: Function }).constructor?.name ?? '');
+        ? (holder as AnyFunction).name
+        : ((holder as { constructor?: AnyFunction }).constructor?.name ?? '');
     }
     holder = Object.getPrototypeOf(holder);
   }
-  const fallback = site.isStatic ? (receiver as Function | undefined)?.name : (receiver as object | undefined)?.constructor?.name;
+  const fallback = site.isStatic
+    ? (receiver as AnyFunction | undefined)?.name
+    : (receiver as object | undefined)?.constructor?.name;
   return fallback ?? '';
 }

@@ -19,7 +19,9 @@ let anyBound = false;
  */
 export function bindHotpath<T extends object>(target: T, registry: Hotpath): T {
   if (!(registry instanceof Hotpath)) {
-    throw new TypeError(`bindHotpath: expected a registry made by createHotpath(), got ${String(registry)}`);
+    throw new TypeError(
+      `bindHotpath: expected a registry made by createHotpath(), got ${String(registry)}`,
+    );
   }
   bound.set(siteOf(target)?.token ?? target, registry);
   anyBound = true;

@@ -76,7 +76,9 @@ export class Hotpath {
       // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
       store.on?.('error', (error: unknown) =>
         this.emitError(
-          new HotpathError('E_STORE', `store '${name}' reported an error: ${String(error)}`, { cause: error }),
+          new HotpathError('E_STORE', `store '${name}' reported an error: ${String(error)}`, {
+            cause: error,
+          }),
           { store: name },
         ),
       );
@@ -142,7 +144,10 @@ export class Hotpath {
     const code = (err as { code?: unknown }).code;
     const kind = `${typeof code === 'string' ? code : err.name}:${info.decorator ?? ''}`;
     const where = info.method ? ` in ${info.method}` : '';
-    this.#warn(kind, `${err.message}${where} (add registry.on('error', ...) to handle these; further ones of this kind are not printed)`);
+    this.#warn(
+      kind,
+      `${err.message}${where} (add registry.on('error', ...) to handle these; further ones of this kind are not printed)`,
+    );
   }
 
   /** Reports a slow call to `slow` listeners (no fallback: slowness is not an error). */
@@ -223,7 +228,9 @@ export class Hotpath {
         await this.bus.publish(target);
       } catch (error) {
         this.emitError(
-          new HotpathError('E_STORE', `invalidation bus publish failed: ${String(error)}`, { cause: error }),
+          new HotpathError('E_STORE', `invalidation bus publish failed: ${String(error)}`, {
+            cause: error,
+          }),
         );
       }
     }
@@ -233,7 +240,9 @@ export class Hotpath {
     const work: Promise<void>[] = [];
     for (const inv of this.#invalidators) {
       work.push(
-        (async () => inv.invalidate(target, origin))().catch((error: unknown) => this.emitError(error)),
+        (async () => inv.invalidate(target, origin))().catch((error: unknown) =>
+          this.emitError(error),
+        ),
       );
     }
     await Promise.all(work);
@@ -266,7 +275,9 @@ export class Hotpath {
     shutdownState.seen = true;
     await shutdownWork.run(this, async () => {
       for (const phase of ['flush', 'stop'] as const) {
-        const results = await Promise.allSettled([...this.#hooks[phase]].map(async (hook) => hook()));
+        const results = await Promise.allSettled(
+          [...this.#hooks[phase]].map(async (hook) => hook()),
+        );
         for (const r of results) if (r.status === 'rejected') this.emitError(r.reason);
       }
     });
@@ -274,7 +285,8 @@ export class Hotpath {
     const closing: Promise<unknown>[] = [];
     if (this.bus?.close) closing.push((async () => this.bus!.close!())());
     for (const store of Object.values(this.stores)) {
-      if (store.disconnect) closing.push(withTimeout((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));
+      if (store.disconnect)
+        closing.push(withTimeout((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));
     }
     for (const r of await Promise.allSettled(closing)) {
       if (r.status === 'rejected') this.emitError(r.reason);

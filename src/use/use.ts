@@ -21,7 +21,8 @@ export function use(...middleware: Middleware[]): HotpathDecorator<AnyFunction> 
   return createDecorator({
     name: 'use',
     layer(site) {
-      if (middleware.length === 0) throw configError(site, 'expects at least one middleware function');
+      if (middleware.length === 0)
+        throw configError(site, 'expects at least one middleware function');
       middleware.forEach((m, i) => {
         if (typeof m !== 'function') throw optionError(site, `middleware[${i}]`, 'a function', m);
       });

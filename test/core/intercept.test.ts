@@ -229,11 +229,14 @@ describe('the interception core', () => {
     expect(() => handle.cancel()).toThrow(
       expect.objectContaining({
         code: 'E_NOT_APPLICABLE',
-        message: 'control(Svc.run).cancel(): not applicable; its decorators (@use, @counting) do not support cancel()',
+        message:
+          'control(Svc.run).cancel(): not applicable; its decorators (@use, @counting) do not support cancel()',
       }),
     );
     expect(() => handle.pending()).toThrow(expect.objectContaining({ code: 'E_NOT_APPLICABLE' }));
-    expect(() => handle.invalidate(1)).toThrow(expect.objectContaining({ code: 'E_NOT_APPLICABLE' }));
+    expect(() => handle.invalidate(1)).toThrow(
+      expect.objectContaining({ code: 'E_NOT_APPLICABLE' }),
+    );
     expect(() => handle.reset()).not.toThrow();
   });
 
@@ -295,7 +298,8 @@ describe('shutdown', () => {
     await registry.shutdown();
     await expect(svc.load()).rejects.toMatchObject({
       code: 'E_SHUTDOWN',
-      message: "Svc.load: the hotpath registry 'closing' has been shut down and accepts no new calls",
+      message:
+        "Svc.load: the hotpath registry 'closing' has been shut down and accepts no new calls",
     });
     expect(() => svc.compute()).toThrow(expect.objectContaining({ code: 'E_SHUTDOWN' }));
     // Other registries keep working.

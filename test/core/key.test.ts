@@ -6,7 +6,14 @@ const key = (...args: unknown[]) => argumentKey(args, 'Svc.find');
 describe('the stable argument key', () => {
   it('tells 1 from "1", and undefined, null and NaN apart', () => {
     expect(key(1)).not.toBe(key('1'));
-    const distinct = [key(undefined), key(null), key(NaN), key('undefined'), key('null'), key('NaN')];
+    const distinct = [
+      key(undefined),
+      key(null),
+      key(NaN),
+      key('undefined'),
+      key('null'),
+      key('NaN'),
+    ];
     expect(new Set(distinct).size).toBe(distinct.length);
     expect(key(1n)).not.toBe(key(1));
     expect(key(true)).not.toBe(key('true'));
@@ -35,7 +42,21 @@ describe('the stable argument key', () => {
     expect(key(new Date(0))).not.toBe(key(new Date(1)));
     expect(key(new Date(0))).not.toBe(key(0));
     expect(key(10n ** 30n)).toBe('[1000000000000000000000000000000n]');
-    expect(key(new Map([['a', 1], ['b', 2]]))).toBe(key(new Map([['b', 2], ['a', 1]])));
+    expect(
+      key(
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    ).toBe(
+      key(
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ),
+    );
     expect(key(new Map([['a', 1]]))).not.toBe(key(new Map([['a', 2]])));
     expect(key(new Map([['a', 1]]))).not.toBe(key({ a: 1 }));
     expect(key(new Set([1, 2]))).toBe(key(new Set([2, 1])));

@@ -30,9 +30,12 @@ describe('durations', () => {
     expect(toMilliseconds(input)).toBe(ms);
   });
 
-  it.each([-1, NaN, Infinity, '5', '5x', 'm', '-5s', '', null, {}, '5 minutes'])('rejects %p', (input) => {
-    expect(toMilliseconds(input)).toBeUndefined();
-  });
+  it.each([-1, NaN, Infinity, '5', '5x', 'm', '-5s', '', null, {}, '5 minutes'])(
+    'rejects %p',
+    (input) => {
+      expect(toMilliseconds(input)).toBeUndefined();
+    },
+  );
 
   it('throws the house message for a bad duration option', () => {
     expect(() => durationOption(site, 'ttl', -1)).toThrow(
@@ -74,7 +77,9 @@ describe('option messages', () => {
       new TypeError('@cached on UserService.getUser: `limit` must be an integer >= 2, got 0'),
     );
     expect(() => integerOption(site, 'attempts', 11, 3, 1, 10)).toThrow(
-      new TypeError('@cached on UserService.getUser: `attempts` must be an integer from 1 to 10, got 11'),
+      new TypeError(
+        '@cached on UserService.getUser: `attempts` must be an integer from 1 to 10, got 11',
+      ),
     );
     expect(integerOption(site, 'max', Infinity, 10, 1)).toBe(Infinity);
     expect(integerOption(site, 'max', undefined, 10, 1)).toBe(10);
@@ -91,7 +96,9 @@ describe('option messages', () => {
       new TypeError("@cached on UserService.getUser: `key` must be a function, got 'id'"),
     );
     expect(() => stringOption(site, 'namespace', '')).toThrow(
-      new TypeError("@cached on UserService.getUser: `namespace` must be a non-empty string, got ''"),
+      new TypeError(
+        "@cached on UserService.getUser: `namespace` must be a non-empty string, got ''",
+      ),
     );
     expect(() => enumOption(site, 'scope', 'global', ['instance', 'shared'], 'instance')).toThrow(
       new TypeError(

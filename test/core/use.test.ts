@@ -79,6 +79,8 @@ describe('@use', () => {
       return `hi ${name}`;
     });
     expect(wrapped('ann')).toBe('hi ann!');
-    expect(() => control(wrapped).flush()).toThrow(expect.objectContaining({ code: 'E_NOT_APPLICABLE' }));
+    expect(() => control(wrapped).flush()).toThrow(
+      expect.objectContaining({ code: 'E_NOT_APPLICABLE' }),
+    );
   });
 });

@@ -8,8 +8,8 @@ import {
 } from '../../src/index.js';
 
 afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  jest.restoreAllMocks();
+});
 
 describe('the registry', () => {
   it('has a default registry', () => {
@@ -59,12 +59,21 @@ describe('the registry', () => {
     expect(registry.hasListeners('slow')).toBe(false);
     registry.on('slow', slow);
     registry.emitSlow({ method: 'A.b', durationMs: 12, thresholdMs: 10, error: false });
-    expect(slow).toHaveBeenCalledWith({ method: 'A.b', durationMs: 12, thresholdMs: 10, error: false });
+    expect(slow).toHaveBeenCalledWith({
+      method: 'A.b',
+      durationMs: 12,
+      thresholdMs: 10,
+      error: false,
+    });
   });
 
   it('collects per-method figures as JSON and prints them as a table', () => {
     const registry = createHotpath({ name: 'r' });
-    const m = registry.metric('UserService.getUser', 'cached', () => ({ hits: 0, misses: 0, meanMs: 0 }));
+    const m = registry.metric('UserService.getUser', 'cached', () => ({
+      hits: 0,
+      misses: 0,
+      meanMs: 0,
+    }));
     m.hits += 1200;
     m.misses += 3;
     m.meanMs = 0.25;
