@@ -1,0 +1,173 @@
+/**
+ * `hotpathModule(config)`: one hotpath registry per inversify container, its parts bound as
+ * ordinary providers, and decorated services resolved from the container bound to it.
+ *
+ * Why an activation and not something automatic: inversify 8 runs activations per service
+ * identifier only (a binding's `onActivation`, or the container's / a module's
+ * `onActivation(id, ...)`); it has no hook that sees every resolved value. So the module
+ * registers {@link hotpathActivation} for the identifiers listed in `services`, and
+ * `hotpathActivation` can be put on any binding (`.onActivation(hotpathActivation)`) or called
+ * inside a `toDynamicValue` factory (the route for TC39-decorator code, which has no
+ * constructor parameter decorators). A decorated instance that is resolved without any of
+ * these uses the default registry, exactly as it would outside a container.
+ */
+import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
+import type { Clock } from '../core/clock.js';
+import { describeValue } from '../core/options.js';
+import { hotpath, registryOf, bindHotpath } from '../registry/binding.js';
+import { createHotpath, type Hotpath } from '../registry/hotpath.js';
+import type {
+  CacheStore,
+  HotpathConfig,
+  InvalidationBus,
+  SingleFlightLock,
+} from '../registry/types.js';
+import {
+  HOTPATH_BUS,
+  HOTPATH_CLOCK,
+  HOTPATH_LIMITERS,
+  HOTPATH_LOCK,
+  HOTPATH_REGISTRY,
+  HOTPATH_STORES,
+} from './tokens.js';
+
+/** Options of {@link hotpathModule}: the registry's {@link HotpathConfig}, plus `services`. */
+export interface HotpathModuleConfig extends HotpathConfig {
+  /**
+   * Service identifiers whose resolved values use this container's registry (the module
+   * registers {@link hotpathActivation} for each, removed again when the module is unloaded).
+   * Default: none; put `.onActivation(hotpathActivation)` on bindings instead, or both.
+   */
+  services?: readonly ServiceIdentifier[];
+}
+
+/** The config parts bound under their own tokens (so users can bind providers instead). */
+const PARTS = [
+  ['stores', HOTPATH_STORES],
+  ['limiters', HOTPATH_LIMITERS],
+  ['bus', HOTPATH_BUS],
+  ['lock', HOTPATH_LOCK],
+  ['clock', HOTPATH_CLOCK],
+] as const;
+
+const CONFIG_KEYS = new Set<string>(['name', 'services', ...PARTS.map(([key]) => key)]);
+
+/**
+ * An inversify `ContainerModule` that gives the container its own hotpath registry.
+ *
+ * - Binds each part given in `config` (`stores`, `limiters`, `bus`, `lock`, `clock`) as a
+ *   constant under its token ({@link HOTPATH_STORES}, ...). Leave a part out of `config` and
+ *   bind the token yourself to plug in your own backend
+ *   (`container.bind(HOTPATH_STORES).toDynamicValue(...)`, before the registry is first
+ *   resolved); giving a part both ways is an ambiguous binding that inversify reports.
+ *   Providers must be synchronous.
+ * - Binds {@link HOTPATH_REGISTRY} as a singleton built on first resolution from whatever those
+ *   tokens resolve to (unbound ones are left out). Loading the module into two containers
+ *   makes two registries; they share nothing but the objects you passed to both.
+ * - Registers {@link hotpathActivation} for every identifier in `config.services`. inversify
+ *   drops an identifier's activations when it is unbound: after `container.rebind(X)` or
+ *   `unbind(X)`, put `.onActivation(hotpathActivation)` on the new binding.
+ * - Unloading the module (`await container.unloadAsync(module)`), unbinding the registry, or
+ *   tearing the container down (`await container.unbindAllAsync()`) calls the registry's
+ *   `shutdown()` and resolves when it is done: pending batches and trailing calls are
+ *   flushed, limiters stopped, bus and stores closed. The shutdown is asynchronous, so
+ *   inversify's synchronous `unload()`/`unbindAll()` reject it with "Unexpected asynchronous
+ *   ..." (the shutdown has started by then): use the async forms. A registry never resolved
+ *   has nothing to shut down, and leaves the stores you passed open.
+ *
+ * Cost: nothing per call; one `ctx.get(HOTPATH_REGISTRY)` and one `WeakMap` write per activation.
+ *
+ * @example
+ * const container = new Container();
+ * container.load(hotpathModule({ stores: { shared: createKeyv(url) }, services: [UserService] }));
+ * container.bind(UserService).toSelf().inSingletonScope();
+ * container.get(UserService); // its @cached({ store: 'shared' }) uses this container's store
+ */
+export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new TypeError(`hotpathModule: config must be an object, got ${describeValue(config)}`);
+  }
+  for (const key of Object.keys(config)) {
+    if (!CONFIG_KEYS.has(key)) {
+      throw new TypeError(
+        `hotpathModule: unknown option \`${key}\` (expected one of ${[...CONFIG_KEYS].join(', ')})`,
+      );
+    }
+  }
+  const services = config.services ?? [];
+  if (!Array.isArray(services)) {
+    throw new TypeError(
+      `hotpathModule: \`services\` must be an array of service identifiers, got ${describeValue(services)}`,
+    );
+  }
+  services.forEach((id: unknown, i) => {
+    if (typeof id !== 'function' && typeof id !== 'string' && typeof id !== 'symbol') {
+      throw new TypeError(
+        `hotpathModule: \`services[${i}]\` must be a service identifier (a class, string or symbol), got ${describeValue(id)}`,
+      );
+    }
+  });
+  const name = config.name ?? 'container';
+  // Copied now: later changes to the caller's config object do not reach containers.
+  const parts = PARTS.flatMap(([key, token]) =>
+    config[key] === undefined ? [] : [[token, config[key]] as const],
+  );
+  const ids = [...services];
+
+  return new ContainerModule(({ bind, onActivation }) => {
+    for (const [token, value] of parts) bind(token).toConstantValue(value);
+    bind<Hotpath>(HOTPATH_REGISTRY)
+      .toDynamicValue((ctx) =>
+        createHotpath({
+          name,
+          stores: ctx.get<Record<string, CacheStore>>(HOTPATH_STORES, { optional: true }),
+          limiters: ctx.get<Record<string, object>>(HOTPATH_LIMITERS, { optional: true }),
+          bus: ctx.get<InvalidationBus>(HOTPATH_BUS, { optional: true }),
+          lock: ctx.get<SingleFlightLock>(HOTPATH_LOCK, { optional: true }),
+          clock: ctx.get<Clock>(HOTPATH_CLOCK, { optional: true }),
+        }),
+      )
+      .inSingletonScope()
+      .onDeactivation((registry) => registry.shutdown());
+    // A fresh function per identifier: inversify 8.2.3 loses track of one activation function
+    // registered for several identifiers and throws in `unbindAll()` ("Expecting model
+    // relation, none found").
+    for (const id of ids) onActivation(id, (ctx, value) => hotpathActivation(ctx, value));
+  });
+}
+
+/**
+ * Binds a resolved value to the resolving container's registry ({@link HOTPATH_REGISTRY}) and
+ * returns it, so its decorated methods use that container's stores, limiters, stats and
+ * shutdown. An inversify `BindingActivation`:
+ *
+ * - on a binding: `container.bind(UserService).toSelf().onActivation(hotpathActivation)`;
+ * - for an identifier: `container.onActivation(UserService, (ctx, v) => hotpathActivation(ctx, v))`
+ *   (what `hotpathModule({ services })` does; a fresh arrow per identifier, because inversify
+ *   8.2.3's `unbindAll()` throws when one function is registered for several identifiers);
+ * - in a factory (TC39 decorators, no constructor injection):
+ *   `bind(UserService).toDynamicValue((ctx) => hotpathActivation(ctx, new UserService(ctx.get(UserRepository))))`.
+ *
+ * Values that are not objects or functions are returned untouched. Activate each instance
+ * before its first decorated call. One instance cannot serve two registries: a value already
+ * bound to another container's registry (a constant bound in two containers) throws a
+ * `TypeError` instead of silently moving its caches and limits.
+ */
+export function hotpathActivation<T>(context: ResolutionContext, value: T): T {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
+  const registry = context.get<Hotpath>(HOTPATH_REGISTRY);
+  const current = registryOf(value);
+  if (current !== hotpath && current !== registry) {
+    throw new TypeError(
+      `hotpathActivation: ${describeOwner(value)} is already bound to the hotpath registry '${current.name}'; ` +
+        `one instance cannot use two containers' registries (bind a new instance per container, e.g. inSingletonScope() instead of toConstantValue())`,
+    );
+  }
+  return bindHotpath(value, registry);
+}
+
+function describeOwner(value: object): string {
+  if (typeof value === 'function') return value.name ? `function ${value.name}` : 'a function';
+  const ctor = (value as { constructor?: { name?: string } }).constructor;
+  return ctor?.name ? `this ${ctor.name} instance` : 'this value';
+}
