@@ -16,8 +16,15 @@ export { argumentKey, valueKey } from './core/key.js';
 export { parseDuration, type Duration } from './core/options.js';
 export { PerOwner } from './core/state.js';
 export type { ControlContext, Invoke, Layer, LayerControl, Site, SiteKind } from './core/site.js';
-export { eventChannel, publishEvent, type HotpathEvent } from './core/channels.js';
+export {
+  callChannel,
+  eventChannel,
+  publishEvent,
+  type CallContext,
+  type HotpathEvent,
+} from './core/channels.js';
 export { Hotpath, createHotpath, type ShutdownPhase } from './registry/hotpath.js';
 export { hotpath, bindHotpath } from './registry/binding.js';
 export type * from './registry/types.js';
 export { use } from './use/use.js';
+export * from './profile/index.js';

@@ -1,12 +1,37 @@
 /**
- * Diagnostics channels (`node:diagnostics_channel`). Publishing costs one `hasSubscribers`
- * check when nobody listens.
+ * Diagnostics channels (`node:diagnostics_channel`): how hotpath tells observers what happens
+ * without depending on any of them. `hotpath/otel` and `hotpath/prometheus` subscribe here;
+ * so can anyone (`diagnostics_channel.subscribe('hotpath:event', fn)`). Publishing costs one
+ * `hasSubscribers` check (under 1 ns) when nobody listens.
  *
- * - `hotpath:event` — decorator events: `{ decorator, event, method, ...detail }`, e.g.
- *   `{ decorator: 'cached', event: 'hit', method: 'UserService.getUser', tier: 'memory' }`.
- *   Each decorator documents its events next to its code.
+ * ## `hotpath:call` — a tracing channel, one trace per call of a decorated method
+ *
+ * `diagnostics_channel.tracingChannel('hotpath:call')`, i.e. the channels
+ * `tracing:hotpath:call:start`, `:end`, `:asyncStart`, `:asyncEnd` and `:error`, following
+ * Node's tracing-channel conventions. Every channel of one call receives the same
+ * {@link CallContext} object, so a subscriber can keep per-call state on it (use a symbol key).
+ *
+ * - `start` — before the chain runs (published through `start.runStores`, so stores bound
+ *   with `start.bindStore(als, transform)` are active for the whole call, async parts included);
+ * - `end` — when the call returns or throws synchronously. If it returned a promise,
+ *   `context.async` is `true` and the outcome arrives later;
+ * - `asyncStart`, `asyncEnd` — when the returned promise settles (both, in that order; `result`
+ *   or `error` is set by then);
+ * - `error` — when the call throws or its promise rejects (`context.error`), before `end` /
+ *   `asyncStart`.
+ *
+ * The trace covers the whole decorated method, every decorator included (a `@cached` hit is a
+ * short call). Calls refused after `shutdown()` are not traced.
+ *
+ * ## `hotpath:event` — decorator events
+ *
+ * A plain channel: `{ decorator, event, method, ...detail }` ({@link HotpathEvent}), e.g.
+ * `{ decorator: 'cached', event: 'hit', method: 'UserService.getUser', tier: 'memory' }`.
+ * Each decorator documents the events it publishes next to its code (cache hit/miss/stale,
+ * batch dispatched, limiter queued, ...).
  */
-import { channel } from 'node:diagnostics_channel';
+import { channel, tracingChannel } from 'node:diagnostics_channel';
+import type { Call } from './call.js';
 import type { Site } from './site.js';
 
 /** The channel decorator events are published on. */
@@ -36,4 +61,86 @@ export function publishEvent(
   if (!eventChannel.hasSubscribers) return;
   const extra = typeof detail === 'function' ? detail() : detail;
   eventChannel.publish({ decorator, event, method: site.name, ...extra });
+}
+
+/**
+ * What every `hotpath:call` channel receives for one call (the same object on all of them).
+ * Subscribers may add their own properties (prefer symbol keys).
+ */
+export interface CallContext {
+  /** `ClassName.method` (or the wrapped function's name): the OpenTelemetry `code.function.name`. */
+  readonly method: string;
+  /** The declaring class, `''` for a wrapped function. */
+  readonly className: string;
+  /** The method (or function) name alone. */
+  readonly functionName: string;
+  /** `this` of the call. */
+  readonly self: unknown;
+  /** The arguments as the call received them. */
+  readonly args: readonly unknown[];
+  /** True once `end` saw the call return a promise: its outcome arrives on `asyncStart`/`asyncEnd`. */
+  async: boolean;
+  /** The returned value (the resolved value for a promise), once known. */
+  result?: unknown;
+  /** What the call threw or its promise rejected with, if it failed. */
+  error?: unknown;
+  [extra: string | symbol]: unknown;
+}
+
+/** The `hotpath:call` tracing channel (see the module comment for its payload and timing). */
+export const callChannel = tracingChannel<unknown, CallContext>('hotpath:call');
+
+/**
+ * Runs `call` through `site`'s chain inside a `hotpath:call` trace. The interception core calls
+ * it only when `callChannel.hasSubscribers`, so untraced calls pay one property read. The
+ * caller gets exactly what the chain returned (the same promise, not a derived one).
+ */
+export function traceCall(site: Site, call: Call): unknown {
+  const context: CallContext = {
+    method: site.name,
+    className: site.className,
+    functionName: site.method,
+    self: call.instance,
+    args: call.args,
+    async: false,
+  };
+  return callChannel.start.runStores(context, runTraced, undefined, site, call, context);
+}
+
+function runTraced(site: Site, call: Call, context: CallContext): unknown {
+  let result: unknown;
+  try {
+    result = site.invoke(call);
+  } catch (error) {
+    context.error = error;
+    callChannel.error.publish(context);
+    callChannel.end.publish(context);
+    throw error;
+  }
+  if (result instanceof Promise) {
+    context.async = true;
+    callChannel.end.publish(context);
+    // A derived promise whose handlers never throw: it cannot reject, so observing the
+    // caller's promise never creates an unhandled rejection, and the caller keeps its own.
+    result.then(
+      (value: unknown) => {
+        context.result = value;
+        settled(context);
+      },
+      (error: unknown) => {
+        context.error = error;
+        callChannel.error.publish(context);
+        settled(context);
+      },
+    );
+    return result;
+  }
+  context.result = result;
+  callChannel.end.publish(context);
+  return result;
+}
+
+function settled(context: CallContext): void {
+  callChannel.asyncStart.publish(context);
+  callChannel.asyncEnd.publish(context);
 }

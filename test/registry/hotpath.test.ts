@@ -89,8 +89,12 @@ describe('the registry', () => {
     expect(registry.report()).toBe(
       [
         "hotpath report — registry 'r'",
-        'method               decorator  figures',
-        'UserService.getUser  @cached    hits 1,200 · misses 3 · mean 250.0 µs',
+        '',
+        '@cached',
+        'method                hits  misses      mean',
+        'UserService.getUser  1,200       3  250.0 µs',
+        '',
+        'memory  trend stable',
       ].join('\n'),
     );
   });

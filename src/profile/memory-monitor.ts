@@ -1,0 +1,234 @@
+/**
+ * `memoryMonitor({ interval })`: samples heap and RSS on a timer and tells whether memory is
+ * growing, stable or shrinking, in the registry's `stats()` under `memory`.
+ */
+import { unrefTimeout } from '../core/clock.js';
+import { describeValue, toMilliseconds, type Duration } from '../core/options.js';
+import { hotpath } from '../registry/binding.js';
+import type { Hotpath } from '../registry/hotpath.js';
+
+/** Options of {@link memoryMonitor}. */
+export interface MemoryMonitorOptions {
+  /** Time between samples (default `'10s'`). */
+  interval?: Duration;
+  /** The registry whose `stats()` shows the figures and whose `shutdown()` stops the monitor (default `hotpath`). */
+  registry?: Hotpath;
+  /** How many recent samples the trend is computed over (default 60, at least 3). */
+  window?: number;
+  /**
+   * How much the fitted line must rise (or fall) across the window, relative to the mean, to
+   * call the trend growing (or shrinking); default 0.1 (10 %). Lower is more sensitive and
+   * more easily fooled by garbage-collection sawtooth.
+   */
+  threshold?: number;
+}
+
+/** Direction of memory use over the window; `'unknown'` until 3 samples exist. */
+export type MemoryTrend = 'growing' | 'stable' | 'shrinking' | 'unknown';
+
+/** One reading of `process.memoryUsage()`. */
+export interface MemorySample {
+  /** `clock.now()` when taken, ms. */
+  at: number;
+  heapUsed: number;
+  rss: number;
+}
+
+/** What `stats().memory` holds (JSON). */
+export interface MemoryStats {
+  /** Samples in the window. */
+  samples: number;
+  intervalMs: number;
+  /** Latest readings. */
+  heapUsedBytes: number;
+  rssBytes: number;
+  /** Least-squares slope of heapUsed over the window, bytes per second. */
+  heapSlopeBytesPerSec: number;
+  /** Least-squares slope of RSS over the window, bytes per second. */
+  rssSlopeBytesPerSec: number;
+  /** Trend of the heap (what leaks show in first). */
+  trend: MemoryTrend;
+  /** Trend of RSS (native memory, buffers). */
+  rssTrend: MemoryTrend;
+}
+
+/** A fitted trend: slope per millisecond and its classification. */
+export interface TrendFit {
+  /** Least-squares slope, units per ms. */
+  slope: number;
+  /** Fitted change across the window relative to the mean value. */
+  relativeChange: number;
+  trend: MemoryTrend;
+}
+
+/**
+ * Least-squares line through `(x, y)` points; classifies the fitted change across the x span,
+ * relative to the mean y, against `threshold`. Fewer than 3 points (or no x spread) give
+ * `'unknown'`.
+ */
+export function fitTrend(xs: readonly number[], ys: readonly number[], threshold = 0.1): TrendFit {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 3) return { slope: 0, relativeChange: 0, trend: 'unknown' };
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += xs[i]!;
+    sy += ys[i]!;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = xs[i]! - mx;
+    sxy += dx * (ys[i]! - my);
+    sxx += dx * dx;
+  }
+  if (sxx === 0 || my === 0) return { slope: 0, relativeChange: 0, trend: 'unknown' };
+  const slope = sxy / sxx;
+  const relativeChange = (slope * (xs[n - 1]! - xs[0]!)) / Math.abs(my);
+  const trend =
+    relativeChange > threshold ? 'growing' : relativeChange < -threshold ? 'shrinking' : 'stable';
+  return { slope, relativeChange, trend };
+}
+
+/** A running memory monitor; see {@link memoryMonitor}. */
+export class MemoryMonitor {
+  readonly intervalMs: number;
+  readonly #registry: Hotpath;
+  readonly #window: number;
+  readonly #threshold: number;
+  readonly #samples: MemorySample[] = [];
+  #timer: unknown;
+  #running = true;
+  readonly #removeHook: () => void;
+  readonly #removeSection: () => void;
+
+  /** Use {@link memoryMonitor}. */
+  constructor(registry: Hotpath, intervalMs: number, window: number, threshold: number) {
+    this.#registry = registry;
+    this.intervalMs = intervalMs;
+    this.#window = window;
+    this.#threshold = threshold;
+    this.#removeSection = registry.section('memory', () => this.stats());
+    this.#removeHook = registry.onShutdown(() => this.stop(), 'stop');
+    this.sample();
+    this.#schedule();
+  }
+
+  /** Whether it still samples. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** The samples in the window, oldest first (a copy). */
+  get samples(): MemorySample[] {
+    return [...this.#samples];
+  }
+
+  /** Takes a sample now (also done by the timer); returns it. */
+  sample(): MemorySample {
+    const { heapUsed, rss } = process.memoryUsage();
+    const s = { at: this.#registry.clock.now(), heapUsed, rss };
+    this.#samples.push(s);
+    if (this.#samples.length > this.#window) this.#samples.shift();
+    return s;
+  }
+
+  /** Latest readings, slopes and trends (JSON). */
+  stats(): MemoryStats {
+    const samples = this.#samples;
+    const at = samples.map((s) => s.at);
+    const heap = fitTrend(
+      at,
+      samples.map((s) => s.heapUsed),
+      this.#threshold,
+    );
+    const rss = fitTrend(
+      at,
+      samples.map((s) => s.rss),
+      this.#threshold,
+    );
+    const last = samples[samples.length - 1];
+    return {
+      samples: samples.length,
+      intervalMs: this.intervalMs,
+      heapUsedBytes: last?.heapUsed ?? 0,
+      rssBytes: last?.rss ?? 0,
+      heapSlopeBytesPerSec: Math.round(heap.slope * 1000),
+      rssSlopeBytesPerSec: Math.round(rss.slope * 1000),
+      trend: heap.trend,
+      rssTrend: rss.trend,
+    };
+  }
+
+  /**
+   * Stops sampling (also done by the registry's `shutdown()`). The last figures stay in
+   * `stats()` until `detach` is true.
+   */
+  stop({ detach = false }: { detach?: boolean } = {}): void {
+    if (this.#running) {
+      this.#running = false;
+      this.#registry.clock.clearTimeout(this.#timer);
+      this.#removeHook();
+    }
+    if (detach) this.#removeSection();
+  }
+
+  #schedule(): void {
+    // A chain of unref'd timeouts instead of an interval: the clock interface has no interval,
+    // and a monitor must never keep the process alive.
+    this.#timer = unrefTimeout(
+      this.#registry.clock,
+      () => {
+        if (!this.#running) return;
+        this.sample();
+        this.#schedule();
+      },
+      this.intervalMs,
+    );
+  }
+}
+
+function monitorOptionError(option: string, expected: string, got: unknown): TypeError {
+  return new TypeError(
+    `memoryMonitor: \`${option}\` must be ${expected}, got ${describeValue(got)}`,
+  );
+}
+
+/**
+ * Starts sampling `process.memoryUsage()` (heap used and RSS) every `interval` (default 10 s)
+ * and shows the latest readings, least-squares slopes and a trend (`growing`, `stable`,
+ * `shrinking`) over the last `window` samples in `registry.stats().memory` and `report()`.
+ *
+ * The timer never keeps the process alive; `monitor.stop()` or the registry's `shutdown()`
+ * stops it. One monitor per registry: a second one replaces the first in `stats()`.
+ * Cost: one `process.memoryUsage()` (a few µs) per interval.
+ *
+ * @example
+ * const monitor = memoryMonitor({ interval: '30s' });
+ * // later: hotpath.stats().memory.trend === 'growing' → look for a leak
+ */
+export function memoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`memoryMonitor: options must be an object, got ${describeValue(options)}`);
+  }
+  const intervalMs = options.interval === undefined ? 10_000 : toMilliseconds(options.interval);
+  if (intervalMs === undefined || intervalMs <= 0) {
+    throw monitorOptionError(
+      'interval',
+      "a positive duration (milliseconds or a string like '5m')",
+      options.interval,
+    );
+  }
+  const window = options.window ?? 60;
+  if (typeof window !== 'number' || !Number.isInteger(window) || window < 3) {
+    throw monitorOptionError('window', 'an integer >= 3', options.window);
+  }
+  const threshold = options.threshold ?? 0.1;
+  if (typeof threshold !== 'number' || !(threshold >= 0)) {
+    throw monitorOptionError('threshold', 'a non-negative number', options.threshold);
+  }
+  const registry = options.registry ?? hotpath;
+  return new MemoryMonitor(registry, intervalMs, window, threshold);
+}

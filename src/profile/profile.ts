@@ -1,0 +1,219 @@
+/**
+ * `@profile({ name?, slowThreshold?, sampleRate = 1 })`: call durations, outcomes and a
+ * latency histogram per method, aggregated per registry.
+ */
+import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
+import {
+  checkOptionsObject,
+  durationOption,
+  numberOption,
+  stringOption,
+  type Duration,
+} from '../core/options.js';
+import type { Invoke } from '../core/site.js';
+import type { Hotpath } from '../registry/hotpath.js';
+import { DurationHistogram } from './histogram.js';
+
+/** Options of {@link profile}. */
+export interface ProfileOptions {
+  /**
+   * The name the figures are filed under in `stats()`, `report()` and the `slow` event
+   * (default `ClassName.method`). Methods sharing a name share one histogram.
+   */
+  name?: string;
+  /**
+   * Calls that take longer than this are counted as `slow` and reported on the registry's
+   * `slow` event (`registry.on('slow', ...)`), with their duration and outcome. Default: none.
+   */
+  slowThreshold?: Duration;
+  /**
+   * Fraction of calls that are timed, from 0 to 1 (default 1: every call). Unsampled calls
+   * cost a counter increment and one `Math.random()`; they count in `calls` only, and are not
+   * checked against `slowThreshold`.
+   */
+  sampleRate?: number;
+}
+
+/**
+ * `@profile`'s figures for one method in one registry, as `stats()` shows them. Durations are
+ * milliseconds (`null` until a call was recorded); percentiles are within about 1.6 %.
+ */
+export interface ProfileStats {
+  /** Every call, sampled or not. */
+  calls: number;
+  /** Calls recorded (timed); equals `calls` with `sampleRate: 1`. */
+  count: number;
+  /** Recorded calls that threw or whose promise rejected. */
+  errors: number;
+  /** Recorded calls slower than `slowThreshold`. */
+  slow: number;
+  meanMs: number | null;
+  minMs: number | null;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+const NS_PER_MS = 1e6;
+
+function ms(ns: number): number | null {
+  // Three decimals of a millisecond (1 ns) keeps the JSON readable without losing anything.
+  return Number.isFinite(ns) ? Math.round(ns) / NS_PER_MS : null;
+}
+
+/**
+ * The mutable figures of one profiled name in one registry: the object `registry.metric()`
+ * holds; `stats()` serializes it through `toJSON()`.
+ */
+export class ProfileFigures {
+  calls = 0;
+  errors = 0;
+  slow = 0;
+  readonly histogram = new DurationHistogram();
+
+  /** The figures as JSON (see {@link ProfileStats}). */
+  toJSON(): ProfileStats {
+    const h = this.histogram;
+    return {
+      calls: this.calls,
+      count: h.count,
+      errors: this.errors,
+      slow: this.slow,
+      meanMs: ms(h.mean),
+      minMs: ms(h.count === 0 ? Number.NaN : h.min),
+      p50Ms: ms(h.percentile(50)),
+      p90Ms: ms(h.percentile(90)),
+      p95Ms: ms(h.percentile(95)),
+      p99Ms: ms(h.percentile(99)),
+      maxMs: ms(h.count === 0 ? Number.NaN : h.max),
+    };
+  }
+}
+
+const newFigures = (): ProfileFigures => new ProfileFigures();
+
+/**
+ * Where one site's calls in one registry are recorded. Held by the invoker so a call does not
+ * look the figures up.
+ */
+class Recorder {
+  readonly figures: ProfileFigures;
+
+  constructor(
+    readonly registry: Hotpath,
+    readonly name: string,
+    readonly slowMs: number,
+  ) {
+    this.figures = registry.metric(name, 'profile', newFigures);
+  }
+
+  /** Records a call that started at `start` (a `performance.now()` reading). */
+  done(start: number, failed: boolean): void {
+    const durationMs = globalThis.performance.now() - start;
+    const figures = this.figures;
+    figures.histogram.record(durationMs * NS_PER_MS);
+    if (failed) figures.errors++;
+    if (durationMs > this.slowMs) {
+      figures.slow++;
+      const registry = this.registry;
+      if (registry.hasListeners('slow')) {
+        registry.emitSlow({
+          method: this.name,
+          durationMs,
+          thresholdMs: this.slowMs,
+          error: failed,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Times every call of the method (sync calls until they return or throw, promise-returning
+ * calls until the promise settles), counts outcomes and keeps a latency histogram (count,
+ * errors, mean, min, max, p50, p90, p95, p99) per method and registry, shown by
+ * `control(obj, 'm').stats()`, `registry.stats()` (JSON) and `registry.report()`.
+ *
+ * - `slowThreshold`: slower calls go to `registry.on('slow', ...)`.
+ * - `sampleRate`: time only a fraction of the calls.
+ * - Figures aggregate every instance of the class that uses the same registry.
+ * - Durations come from `performance.now()` (monotonic; Jest's fake timers fake it too, so a
+ *   test can make a call "take" 25 ms with `jest.advanceTimersByTime(25)` inside it).
+ *
+ * Cost: about 100 ns per recorded call on a 2020s server core, most of it the two
+ * `performance.now()` readings; a promise-returning call also pays one `then()`.
+ * Put `@profile` outermost to time everything below it (a `@cached` hit, a rate-limit wait);
+ * under other decorators it times only what they let through.
+ *
+ * @example
+ * class UserService {
+ *   @profile({ slowThreshold: '200ms' })
+ *   async getUser(id: string): Promise<User> { ... }
+ * }
+ */
+export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction> {
+  return createDecorator({
+    name: 'profile',
+    layer(site) {
+      checkOptionsObject(site, options, ['name', 'slowThreshold', 'sampleRate']);
+      const name = stringOption(site, 'name', options?.name);
+      const slowMs =
+        durationOption(site, 'slowThreshold', options?.slowThreshold) ?? Number.POSITIVE_INFINITY;
+      const sampleRate = numberOption(site, 'sampleRate', options?.sampleRate, 1, 0, 1);
+      const recorderOf = (registry: Hotpath, siteName: string): Recorder =>
+        new Recorder(registry, name ?? siteName, slowMs);
+
+      return {
+        decorator: 'profile',
+        wrap(inner: Invoke, s): Invoke {
+          // One recorder per registry; remember the last one so a call does not look it up.
+          let recorder: Recorder | undefined;
+          const recorders = new WeakMap<Hotpath, Recorder>();
+          const recorderFor = (registry: Hotpath): Recorder => {
+            let r = recorders.get(registry);
+            if (!r) recorders.set(registry, (r = recorderOf(registry, s.name)));
+            return r;
+          };
+          return function profiled(call) {
+            const registry = call.registry;
+            const rec =
+              recorder !== undefined && recorder.registry === registry
+                ? recorder
+                : (recorder = recorderFor(registry));
+            rec.figures.calls++;
+            if (sampleRate < 1 && !(Math.random() < sampleRate)) return inner(call);
+            const start = globalThis.performance.now();
+            let result: unknown;
+            try {
+              result = inner(call);
+            } catch (error) {
+              rec.done(start, true);
+              throw error;
+            }
+            if (result instanceof Promise) {
+              // The derived promise's handlers never throw: it cannot reject unhandled, and the
+              // caller keeps the original promise.
+              result.then(
+                () => rec.done(start, false),
+                () => rec.done(start, true),
+              );
+            } else {
+              rec.done(start, false);
+            }
+            return result;
+          };
+        },
+        control: {
+          stats(ctx) {
+            return recorderOf(ctx.registry, ctx.site.name).figures.toJSON() as unknown as Record<
+              string,
+              unknown
+            >;
+          },
+        },
+      };
+    },
+  });
+}
