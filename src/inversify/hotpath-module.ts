@@ -50,8 +50,6 @@ const PARTS = [
   ['clock', HOTPATH_CLOCK],
 ] as const;
 
-const CONFIG_KEYS = new Set<string>(['name', 'services', ...PARTS.map(([key]) => key)]);
-
 /**
  * An inversify `ContainerModule` that gives the container its own hotpath registry.
  *
@@ -87,13 +85,6 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new TypeError(`hotpathModule: config must be an object, got ${describeValue(config)}`);
   }
-  for (const key of Object.keys(config)) {
-    if (!CONFIG_KEYS.has(key)) {
-      throw new TypeError(
-        `hotpathModule: unknown option \`${key}\` (expected one of ${[...CONFIG_KEYS].join(', ')})`,
-      );
-    }
-  }
   const services = config.services ?? [];
   if (!Array.isArray(services)) {
     throw new TypeError(
@@ -107,11 +98,14 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
       );
     }
   });
-  const name = config.name ?? 'container';
   // Copied now: later changes to the caller's config object do not reach containers.
+  const { services: _services, stores, limiters, bus, lock, clock, ...rest } = config;
+  const given = { stores, limiters, bus, lock, clock };
   const parts = PARTS.flatMap(([key, token]) =>
-    config[key] === undefined ? [] : [[token, config[key]] as const],
+    given[key] === undefined ? [] : [[token, given[key]] as const],
   );
+  // Everything else (`name`, and whatever registry options come later) goes to createHotpath.
+  const registryConfig: HotpathConfig = { ...rest, name: rest.name ?? 'container' };
   const ids = [...services];
 
   return new ContainerModule(({ bind, onActivation }) => {
@@ -119,7 +113,7 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
     bind<Hotpath>(HOTPATH_REGISTRY)
       .toDynamicValue((ctx) =>
         createHotpath({
-          name,
+          ...registryConfig,
           stores: ctx.get<Record<string, CacheStore>>(HOTPATH_STORES, { optional: true }),
           limiters: ctx.get<Record<string, object>>(HOTPATH_LIMITERS, { optional: true }),
           bus: ctx.get<InvalidationBus>(HOTPATH_BUS, { optional: true }),

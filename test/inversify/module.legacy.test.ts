@@ -284,14 +284,6 @@ describe('hotpathModule config errors', () => {
     );
   });
 
-  it('rejects unknown options, naming the allowed ones', () => {
-    expect(() => hotpathModule({ store: {} } as never)).toThrow(
-      new TypeError(
-        'hotpathModule: unknown option `store` (expected one of name, services, stores, limiters, bus, lock, clock)',
-      ),
-    );
-  });
-
   it('rejects `services` that is not an array of identifiers', () => {
     expect(() => hotpathModule({ services: UserService as never })).toThrow(
       new TypeError(
