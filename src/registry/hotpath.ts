@@ -261,8 +261,8 @@ export class Hotpath {
 
   /**
    * Flushes pending batches and trailing debounce/throttle calls, waits for them, stops
-   * limiters, closes the bus and the stores, and resolves when nothing is left. Calls made
-   * after it starts reject with `E_SHUTDOWN` (work done by the flush itself still passes).
+   * limiters, closes the bus, the lock and the stores, and resolves when nothing is left. Calls
+   * made after it starts reject with `E_SHUTDOWN` (work done by the flush itself still passes).
    * Idempotent: later calls return the same promise. Never rejects; failures go to `error`.
    */
   shutdown(): Promise<void> {
@@ -284,6 +284,7 @@ export class Hotpath {
     this.#unsubscribeBus?.();
     const closing: Promise<unknown>[] = [];
     if (this.bus?.close) closing.push((async () => this.bus!.close!())());
+    if (this.lock?.close) closing.push((async () => this.lock!.close!())());
     for (const store of Object.values(this.stores)) {
       if (store.disconnect)
         closing.push(withTimeout((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));

@@ -68,6 +68,8 @@ export interface InvalidationBus {
  */
 export interface SingleFlightLock {
   acquire(key: string, ttlMs: number): Promise<(() => Promise<void>) | null>;
+  /** Closes the lock's connection; called by `shutdown()` (after the bus). */
+  close?(): Promise<void> | void;
 }
 
 /** Options of {@link createHotpath}. */

@@ -1,0 +1,163 @@
+/**
+ * ioredis connections for the bus and the lock: settings that fail fast instead of hanging,
+ * a reconnect loop that never gives up, one outage report per outage, and one command
+ * connection per process per URL shared by every bus publisher and lock.
+ */
+import { Redis } from 'ioredis';
+import { TIMED_OUT, describeUrl, withDeadline } from './shared.js';
+
+/** Connection settings, already validated, in milliseconds. */
+export interface ConnectionSettings {
+  readonly connectTimeout: number;
+  readonly commandTimeout: number;
+  readonly maxReconnectDelay: number;
+}
+
+/**
+ * One ioredis client plus what the integrations need to know about it: whether it is usable
+ * now, and a single report per outage.
+ */
+export class RedisConnection {
+  /** The ioredis client. No offline queue: a command sent while disconnected fails at once. */
+  readonly client: Redis;
+  /** `host:port`, for messages. */
+  readonly host: string;
+  readonly #settings: ConnectionSettings;
+  #everReady = false;
+  #firstAttemptOver = false;
+  #endFirstAttempt!: () => void;
+  readonly #firstAttempt = new Promise<void>((resolve) => (this.#endFirstAttempt = resolve));
+  #outageReported = false;
+  readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #readyListeners = new Set<(first: boolean) => void>();
+
+  constructor(url: string, settings: ConnectionSettings, subscriber = false) {
+    this.#settings = settings;
+    this.host = describeUrl(url);
+    this.client = new Redis(url, {
+      connectTimeout: settings.connectTimeout,
+      // A subscriber connection only waits for messages: a command timeout would not apply.
+      commandTimeout: subscriber ? undefined : settings.commandTimeout,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      // Subscriptions are restored by their owner on `ready`, who also knows to resync then.
+      autoResubscribe: false,
+      retryStrategy: (times: number) =>
+        Math.min(50 * 2 ** times, settings.maxReconnectDelay) + Math.floor(Math.random() * 50),
+    });
+    // ioredis prints "Unhandled error event" for each failed attempt without a listener.
+    this.client.on('error', (error: unknown) => this.#lost(error));
+    this.client.on('close', () => {
+      if (this.#everReady) this.#lost(new Error('connection closed'));
+    });
+    this.client.on('ready', () => {
+      const first = !this.#everReady;
+      this.#everReady = true;
+      this.#outageReported = false;
+      this.#over();
+      for (const listener of this.#readyListeners) listener(first);
+    });
+  }
+
+  #over(): void {
+    if (this.#firstAttemptOver) return;
+    this.#firstAttemptOver = true;
+    this.#endFirstAttempt();
+  }
+
+  #lost(error: unknown): void {
+    this.#over();
+    if (this.#outageReported || this.client.status === 'end') return;
+    this.#outageReported = true;
+    const cause = error instanceof Error ? error.message : String(error);
+    const lost = new Error(
+      this.#everReady
+        ? `lost the connection to Redis at ${this.host} (${cause}); reconnecting in the background`
+        : `cannot connect to Redis at ${this.host} (${cause}); retrying in the background`,
+      { cause: error },
+    );
+    for (const listener of this.#errorListeners) listener(lost);
+  }
+
+  /** Whether commands can be sent now. */
+  get isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /**
+   * Resolves `true` when commands can be sent. A fresh connection's first attempt is waited for
+   * (at most `ms`); during an outage it answers `false` at once, so callers fall back instead of
+   * queueing behind a dead server.
+   */
+  async ready(ms: number): Promise<boolean> {
+    if (this.isReady) return true;
+    if (!this.#firstAttemptOver) await withDeadline(this.#firstAttempt, ms);
+    return this.isReady;
+  }
+
+  /** Calls `listener` once per outage (and once if the first connection fails). Returns a remover. */
+  onError(listener: (error: Error) => void): () => void {
+    this.#errorListeners.add(listener);
+    return () => this.#errorListeners.delete(listener);
+  }
+
+  /** Calls `listener(first)` each time the connection becomes ready. Returns a remover. */
+  onReady(listener: (first: boolean) => void): () => void {
+    this.#readyListeners.add(listener);
+    return () => this.#readyListeners.delete(listener);
+  }
+
+  /** QUITs (bounded by the connect timeout), then cuts the connection; never rejects. */
+  async close(): Promise<void> {
+    this.#errorListeners.clear();
+    this.#readyListeners.clear();
+    if (this.client.status === 'end') return;
+    if (this.isReady) {
+      const quit = await withDeadline(this.client.quit(), this.#settings.connectTimeout);
+      // `quit()` moved the status on: re-read it, whatever TypeScript narrowed it to.
+      if (quit !== TIMED_OUT && (this.client.status as string) === 'end') return;
+    }
+    this.client.disconnect(false);
+  }
+}
+
+interface Pooled {
+  readonly connection: RedisConnection;
+  refs: number;
+}
+
+const pool = new Map<string, Pooled>();
+
+/** A shared command connection and the function that gives it back. */
+export interface Lease {
+  readonly connection: RedisConnection;
+  /** Gives the connection back; the last lease closes it. Idempotent, never rejects. */
+  release(): Promise<void>;
+}
+
+/**
+ * The command connection for `url` and `settings`, shared within the process (bus publishers,
+ * locks). Each lease must be released; the last release closes the connection.
+ */
+export function leaseConnection(url: string, settings: ConnectionSettings): Lease {
+  const key = `${url}|${settings.connectTimeout}|${settings.commandTimeout}|${settings.maxReconnectDelay}`;
+  let pooled = pool.get(key);
+  if (!pooled) {
+    pooled = { connection: new RedisConnection(url, settings), refs: 0 };
+    pool.set(key, pooled);
+  }
+  pooled.refs += 1;
+  const entry = pooled;
+  let released = false;
+  return {
+    connection: entry.connection,
+    async release() {
+      if (released) return;
+      released = true;
+      entry.refs -= 1;
+      if (entry.refs > 0) return;
+      if (pool.get(key) === entry) pool.delete(key);
+      await entry.connection.close();
+    },
+  };
+}

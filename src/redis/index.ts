@@ -1,0 +1,13 @@
+/**
+ * `hotpath/redis`: run many processes against one Redis (SPEC §5.6).
+ *
+ * - {@link redisStore}: a keyv instance for `config.stores` that never hangs when Redis does.
+ * - {@link RedisBus}: cross-process invalidation (keys, tags, clears; never values) for `config.bus`.
+ * - {@link RedisLock}: distributed single flight for `config.lock` and `@cached({ distributedLock: true })`.
+ *
+ * Needs the optional peers `keyv`, `@keyv/redis` (the store) and `ioredis` (bus and lock).
+ * Not re-exported by `hotpath` itself, so single-process users never load a Redis client.
+ */
+export { redisStore, type RedisStoreOptions } from './redis-store.js';
+export { RedisBus, type RedisBusOptions } from './redis-bus.js';
+export { RedisLock, type RedisLockOptions, type RedisLockStats } from './redis-lock.js';

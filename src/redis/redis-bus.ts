@@ -1,0 +1,400 @@
+/**
+ * `RedisBus`: the cross-process invalidation channel of SPEC §5.6 over Redis pub/sub.
+ *
+ * Every process's registry publishes what it invalidated (keys, tags, namespace clears, never
+ * values) on one channel; every other process drops its in-process (L1) copies. The shared
+ * tiers (Redis, a database) were already invalidated by the sender, once.
+ *
+ * Pub/sub delivers at most once and only to connected subscribers, so after its subscriber
+ * connection comes back the bus asks the registry to drop its whole L1 tier (`onResync`):
+ * messages may have been missed. Messages published while this process's own connection is
+ * down are kept (at most `maxPending`) and sent when it is back; if more pile up, one "resync"
+ * message replaces them and makes every process drop its L1 tier.
+ *
+ * Message format (JSON, version 1): `{"v":1,"o":"<origin>","t":{"tags":[...],"namespace":"...","key":"..."}}`,
+ * or `{"v":1,"o":"<origin>","r":1}` for a resync. Malformed messages are ignored and reported.
+ */
+import { describeValue, type Duration } from '../core/options.js';
+import type { InvalidationBus, InvalidationTarget } from '../registry/types.js';
+import {
+  RedisConnection,
+  leaseConnection,
+  type ConnectionSettings,
+  type Lease,
+} from './connection.js';
+import {
+  checkRedisOptions,
+  checkUrl,
+  durationSetting,
+  newOriginId,
+  stringSetting,
+  warnOnce,
+} from './shared.js';
+
+/** Options of {@link RedisBus}. */
+export interface RedisBusOptions {
+  /** Redis URL (`redis://` or `rediss://`). Required. */
+  url: string;
+  /**
+   * The pub/sub channel. Default `'hotpath:invalidate'`. Processes that must see each other's
+   * invalidations use the same channel; separate applications on one Redis use separate ones.
+   */
+  channel?: string;
+  /** How long connecting may take. Default `'1s'`. */
+  connectTimeout?: Duration;
+  /** Upper bound of one PUBLISH. Default `'1s'`. */
+  commandTimeout?: Duration;
+  /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
+  maxReconnectDelay?: Duration;
+  /**
+   * Messages kept while the publishing connection is down, sent when it is back. Beyond this,
+   * they are replaced by one resync message (every process drops its L1 tier). Default 1000.
+   */
+  maxPending?: number;
+  /**
+   * Receives connection losses (once per outage), failed publishes and malformed messages.
+   * Default: a process warning, once per kind.
+   */
+  onError?: (error: Error) => void;
+}
+
+const KNOWN = [
+  'url',
+  'channel',
+  'connectTimeout',
+  'commandTimeout',
+  'maxReconnectDelay',
+  'maxPending',
+  'onError',
+] as const;
+const WHERE = 'new RedisBus()';
+
+/** What travels on the channel. */
+interface BusMessage {
+  v: 1;
+  /** Origin: the sending bus. */
+  o: string;
+  /** The invalidation, absent for a resync. */
+  t?: InvalidationTarget;
+  /** 1 for a resync: drop every L1 copy. */
+  r?: 1;
+}
+
+interface Handler {
+  onMessage: (target: InvalidationTarget) => void;
+  onResync: () => void;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** Parses and checks a message; `undefined` when it is not one of ours. */
+function parseMessage(raw: string): BusMessage | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (data === null || typeof data !== 'object') return undefined;
+  const m = data as Partial<BusMessage>;
+  if (m.v !== 1 || typeof m.o !== 'string') return undefined;
+  if (m.r === 1) return { v: 1, o: m.o, r: 1 };
+  const t = m.t as Record<string, unknown> | undefined;
+  if (t === null || typeof t !== 'object') return undefined;
+  const target: InvalidationTarget = {};
+  if (t.tags !== undefined) {
+    if (!isStringArray(t.tags)) return undefined;
+    target.tags = t.tags;
+  }
+  if (t.namespace !== undefined) {
+    if (typeof t.namespace !== 'string') return undefined;
+    target.namespace = t.namespace;
+  }
+  if (t.key !== undefined) {
+    if (typeof t.key !== 'string') return undefined;
+    target.key = t.key;
+  }
+  return { v: 1, o: m.o, t: target };
+}
+
+/**
+ * The cross-process invalidation bus over Redis pub/sub, for `createHotpath({ bus })`.
+ *
+ * Two connections per bus: a subscriber (its own) and a publisher (the process's shared
+ * command connection for that URL, also used by {@link RedisLock}). Use one bus per registry.
+ * Cost: one PUBLISH per `registry.invalidate()`; delivery is typically well under a
+ * millisecond on a local network. Never throws from `publish`: while disconnected, messages
+ * wait (bounded by `maxPending`) and go out on reconnect.
+ *
+ * @example
+ * const registry = createHotpath({
+ *   stores: { redis: redisStore(url) },
+ *   bus: new RedisBus({ url }),
+ *   lock: new RedisLock({ url }),
+ * });
+ */
+export class RedisBus implements InvalidationBus {
+  /** This bus's identity in its messages (host, pid and a random part). */
+  readonly origin: string = newOriginId();
+  /** The pub/sub channel. */
+  readonly channel: string;
+
+  readonly #publisher: Lease;
+  readonly #subscriber: RedisConnection;
+  readonly #maxPending: number;
+  readonly #onError: (error: Error) => void;
+  readonly #handlers = new Set<Handler>();
+  readonly #removers: (() => void)[] = [];
+  #pending: BusMessage[] = [];
+  #subscribed = false;
+  #subscribedWaiters: (() => void)[] = [];
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #flushing = false;
+
+  /** Opens the two connections at once; throws a `TypeError` for a bad URL or option. */
+  constructor(options: RedisBusOptions) {
+    checkRedisOptions(WHERE, options, KNOWN);
+    if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
+    const url = checkUrl(WHERE, options.url);
+    this.channel = stringSetting(WHERE, 'channel', options.channel, 'hotpath:invalidate');
+    const settings: ConnectionSettings = {
+      connectTimeout: durationSetting(WHERE, 'connectTimeout', options.connectTimeout, 1_000),
+      commandTimeout: durationSetting(WHERE, 'commandTimeout', options.commandTimeout, 1_000),
+      maxReconnectDelay: durationSetting(
+        WHERE,
+        'maxReconnectDelay',
+        options.maxReconnectDelay,
+        1_000,
+      ),
+    };
+    const maxPending = options.maxPending ?? 1_000;
+    if (!Number.isInteger(maxPending) || maxPending < 0) {
+      throw new TypeError(
+        `${WHERE}: \`maxPending\` must be a non-negative integer, got ${describeValue(maxPending)}`,
+      );
+    }
+    this.#maxPending = maxPending;
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new TypeError(
+        `${WHERE}: \`onError\` must be a function, got ${describeValue(options.onError)}`,
+      );
+    }
+    const onError = options.onError;
+    this.#onError = (error) => {
+      if (onError) {
+        try {
+          onError(error);
+          return;
+        } catch {
+          // A throwing listener must not break message delivery: fall through to the warning.
+        }
+      }
+      warnOnce(`bus:${error.message.split(' (')[0]}`, `RedisBus: ${error.message}`);
+    };
+
+    this.#publisher = leaseConnection(url, settings);
+    const pub = this.#publisher.connection;
+    this.#removers.push(
+      pub.onError(this.#onError),
+      pub.onReady(() => this.#flush()),
+    );
+
+    this.#subscriber = new RedisConnection(url, settings, true);
+    const sub = this.#subscriber;
+    sub.onError(this.#onError);
+    sub.onReady(() => void this.#subscribe());
+    sub.client.on('close', () => {
+      this.#subscribed = false;
+    });
+    sub.client.on('message', (channel: string, raw: string) => {
+      if (channel === this.channel) this.#deliver(raw);
+    });
+  }
+
+  /**
+   * Sends `target` to every other process on the channel. Resolves once sent, or once queued
+   * while the connection is down (sent on reconnect). Never rejects: failures go to `onError`.
+   */
+  async publish(target: InvalidationTarget): Promise<void> {
+    if (this.#closed) return;
+    const message: BusMessage = { v: 1, o: this.origin, t: pickTarget(target) };
+    if (!this.#publisher.connection.isReady) {
+      this.#enqueue(message);
+      return;
+    }
+    if (this.#pending.length > 0) {
+      // Keep the order: older messages first.
+      this.#enqueue(message);
+      await this.#flush();
+      return;
+    }
+    try {
+      await this.#publisher.connection.client.publish(this.channel, JSON.stringify(message));
+    } catch (error) {
+      this.#enqueue(message);
+      this.#onError(
+        new Error(`publish failed (${errorMessage(error)}); will retry on reconnect`, {
+          cause: error,
+        }),
+      );
+    }
+  }
+
+  /**
+   * Delivers other processes' messages to `onMessage` (this bus's own are dropped) and calls
+   * `onResync` whenever the subscription is (re)established, because messages sent before
+   * that were not received. Returns a function that stops delivery to this pair.
+   */
+  subscribe(onMessage: (target: InvalidationTarget) => void, onResync: () => void): () => void {
+    const handler: Handler = { onMessage, onResync };
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  /**
+   * Resolves `true` once the subscription is active (messages from other processes will
+   * arrive), or `false` after `timeout` (default 2 s). For start-up code and tests that must
+   * not miss the first invalidations.
+   */
+  ready(timeout: Duration = 2_000): Promise<boolean> {
+    if (this.#subscribed) return Promise.resolve(true);
+    const ms = durationSetting('RedisBus.ready()', 'timeout', timeout, 2_000);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.#subscribed), ms);
+      timer.unref();
+      this.#subscribedWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Messages waiting for the publishing connection to come back. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  /**
+   * Sends what is pending if the connection allows (bounded), then closes both connections.
+   * Idempotent; never rejects. `registry.shutdown()` calls it.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    await this.#flush();
+    this.#closed = true;
+    for (const remove of this.#removers) remove();
+    this.#handlers.clear();
+    for (const wake of this.#subscribedWaiters) wake();
+    this.#subscribedWaiters = [];
+    await Promise.all([this.#subscriber.close(), this.#publisher.release()]);
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      await this.#subscriber.client.subscribe(this.channel);
+    } catch (error) {
+      // The connection dropped again; the next `ready` subscribes again.
+      this.#onError(
+        new Error(`subscribing to '${this.channel}' failed (${errorMessage(error)})`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (this.#closed) return;
+    this.#subscribed = true;
+    this.#resync();
+    const waiters = this.#subscribedWaiters;
+    this.#subscribedWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #resync(): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler.onResync();
+      } catch (error) {
+        this.#onError(
+          new Error(`an onResync handler threw (${errorMessage(error)})`, { cause: error }),
+        );
+      }
+    }
+  }
+
+  #deliver(raw: string): void {
+    const message = parseMessage(raw);
+    if (!message) {
+      this.#onError(
+        new Error(`ignored a malformed message on '${this.channel}': ${describeValue(raw)}`),
+      );
+      return;
+    }
+    if (message.o === this.origin) return;
+    if (message.r === 1) {
+      this.#resync();
+      return;
+    }
+    for (const handler of this.#handlers) {
+      try {
+        handler.onMessage(message.t!);
+      } catch (error) {
+        this.#onError(
+          new Error(`an onMessage handler threw (${errorMessage(error)})`, { cause: error }),
+        );
+      }
+    }
+  }
+
+  #enqueue(message: BusMessage): void {
+    if (this.#pending.length >= this.#maxPending) {
+      // Too much was missed to replay: tell every process to drop its L1 tier instead.
+      this.#pending = [{ v: 1, o: this.origin, r: 1 }];
+      return;
+    }
+    this.#pending.push(message);
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing || this.#closed) return;
+    this.#flushing = true;
+    try {
+      const { connection } = this.#publisher;
+      while (this.#pending.length > 0 && connection.isReady) {
+        const message = this.#pending[0]!;
+        try {
+          await connection.client.publish(this.channel, JSON.stringify(message));
+        } catch (error) {
+          this.#onError(
+            new Error(`publish failed (${errorMessage(error)}); will retry on reconnect`, {
+              cause: error,
+            }),
+          );
+          return;
+        }
+        this.#pending.shift();
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+}
+
+/** Copies only the fields of an invalidation (callers may pass richer objects). */
+function pickTarget(target: InvalidationTarget): InvalidationTarget {
+  const out: InvalidationTarget = {};
+  if (target.tags !== undefined) out.tags = [...target.tags];
+  if (target.namespace !== undefined) out.namespace = target.namespace;
+  if (target.key !== undefined) out.key = target.key;
+  return out;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,229 @@
+/**
+ * `RedisLock`: distributed single flight for `@cached({ distributedLock: true })` (SPEC §5.6).
+ *
+ * When several processes miss the same key at once, the one that takes the lock runs the
+ * method and writes the shared tier; the others (`acquire` resolved `null`) wait for the value
+ * to land there, and compute it themselves after a bound (that waiting is `@cached`'s part).
+ *
+ * The lock is `SET <prefix><key> <token> NX PX <ttl>`; releasing deletes it only if it still
+ * holds this holder's random token (a Lua compare-and-delete), so a holder whose lock expired
+ * can never release someone else's. It is a best-effort lock for avoiding duplicate work, not a
+ * mutual-exclusion guarantee (Redis pub/sub, failover and expiry can all let two holders run):
+ * the method must stay correct when run twice.
+ *
+ * Failing open: when Redis is unreachable, slow (`acquireTimeout`) or answers with an error,
+ * `acquire` resolves to a no-op release at once, as if the lock were granted, so the caller
+ * computes the value itself instead of waiting for a holder that may not exist. During an
+ * outage every process then computes its own value (at most once per process and key, thanks
+ * to in-process single flight): the same as without the lock.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Duration } from '../core/options.js';
+import { describeValue } from '../core/options.js';
+import type { SingleFlightLock } from '../registry/types.js';
+import { leaseConnection, type Lease } from './connection.js';
+import {
+  TIMED_OUT,
+  checkRedisOptions,
+  checkUrl,
+  durationSetting,
+  stringSetting,
+  warnOnce,
+  withDeadline,
+} from './shared.js';
+
+/** Options of {@link RedisLock}. */
+export interface RedisLockOptions {
+  /** Redis URL (`redis://` or `rediss://`). Required. */
+  url: string;
+  /** Prefix of the lock keys. Default `'hotpath:lock:'`. */
+  prefix?: string;
+  /**
+   * How long `acquire` may take before it gives up and lets the caller compute (fail open).
+   * Default `'250ms'` (the same as `@cached`'s `storeTimeout`).
+   */
+  acquireTimeout?: Duration;
+  /** How long connecting may take; also how long the first `acquire` of a fresh process waits. Default `'1s'`. */
+  connectTimeout?: Duration;
+  /** Upper bound of one command on the shared connection. Default `'1s'`. */
+  commandTimeout?: Duration;
+  /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
+  maxReconnectDelay?: Duration;
+  /**
+   * Receives connection losses (once per outage) and failed lock commands. Default: a process
+   * warning, once per kind.
+   */
+  onError?: (error: Error) => void;
+}
+
+const KNOWN = [
+  'url',
+  'prefix',
+  'acquireTimeout',
+  'connectTimeout',
+  'commandTimeout',
+  'maxReconnectDelay',
+  'onError',
+] as const;
+const WHERE = 'new RedisLock()';
+
+/** Deletes KEYS[1] only while it still holds this holder's token ARGV[1]. */
+const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** Figures of a {@link RedisLock}, cumulative since it was created. */
+export interface RedisLockStats {
+  /** `acquire` calls that got the lock. */
+  acquired: number;
+  /** `acquire` calls that found it held by someone else (`null`). */
+  contended: number;
+  /** `acquire` calls answered with a no-op release because Redis was unreachable, slow or failing. */
+  failedOpen: number;
+}
+
+const noopRelease = async (): Promise<void> => {};
+
+/**
+ * A distributed single-flight lock over Redis for `createHotpath({ lock })`.
+ *
+ * `acquire(key, ttlMs)` resolves a release function (this process holds the lock for at most
+ * `ttlMs`), `null` (another process holds it), or a no-op release when Redis cannot answer
+ * within `acquireTimeout` (fail open: compute yourself). Never rejects, never waits longer
+ * than `acquireTimeout` (the first call of a fresh process: `connectTimeout`). Release never
+ * rejects either. Cost: one round trip to acquire, one to release.
+ *
+ * Shares the process's command connection for the URL with {@link RedisBus}. `close()` gives
+ * it back (`registry.shutdown()` calls it).
+ */
+export class RedisLock implements SingleFlightLock {
+  /** Prefix of the lock keys. */
+  readonly prefix: string;
+  readonly #lease: Lease;
+  readonly #acquireTimeout: number;
+  readonly #connectTimeout: number;
+  readonly #onError: (error: Error) => void;
+  readonly #removeErrorListener: () => void;
+  readonly #stats: RedisLockStats = { acquired: 0, contended: 0, failedOpen: 0 };
+  #closed = false;
+
+  /** Opens (or shares) the connection at once; throws a `TypeError` for a bad URL or option. */
+  constructor(options: RedisLockOptions) {
+    checkRedisOptions(WHERE, options, KNOWN);
+    if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
+    const url = checkUrl(WHERE, options.url);
+    this.prefix = stringSetting(WHERE, 'prefix', options.prefix, 'hotpath:lock:');
+    this.#acquireTimeout = durationSetting(WHERE, 'acquireTimeout', options.acquireTimeout, 250);
+    this.#connectTimeout = durationSetting(WHERE, 'connectTimeout', options.connectTimeout, 1_000);
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new TypeError(
+        `${WHERE}: \`onError\` must be a function, got ${describeValue(options.onError)}`,
+      );
+    }
+    const onError = options.onError;
+    this.#onError = (error) => {
+      if (onError) {
+        try {
+          onError(error);
+          return;
+        } catch {
+          // fall through to the warning
+        }
+      }
+      warnOnce(`lock:${error.message.split(' (')[0]}`, `RedisLock: ${error.message}`);
+    };
+    this.#lease = leaseConnection(url, {
+      connectTimeout: this.#connectTimeout,
+      commandTimeout: durationSetting(WHERE, 'commandTimeout', options.commandTimeout, 1_000),
+      maxReconnectDelay: durationSetting(
+        WHERE,
+        'maxReconnectDelay',
+        options.maxReconnectDelay,
+        1_000,
+      ),
+    });
+    this.#removeErrorListener = this.#lease.connection.onError(this.#onError);
+  }
+
+  /**
+   * Tries to take the lock `key` for `ttlMs` (rounded up to a whole millisecond, at least 1).
+   * See the class documentation for the three outcomes.
+   */
+  async acquire(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    if (this.#closed) return this.#failOpen();
+    const { connection } = this.#lease;
+    if (!connection.isReady && !(await connection.ready(this.#connectTimeout))) {
+      // Down (the outage is reported once by the connection): compute without the lock.
+      return this.#failOpen();
+    }
+    const lockKey = this.prefix + key;
+    const token = randomBytes(12).toString('base64url');
+    const px = Math.max(1, Math.ceil(ttlMs));
+    const attempt = connection.client.set(lockKey, token, 'PX', px, 'NX');
+    const answer = await withDeadline(attempt, this.#acquireTimeout);
+    if (answer === TIMED_OUT) {
+      // Too slow: the caller computes now. If the SET lands later, give the lock back at once
+      // so other processes do not wait for a holder that is not computing under it.
+      attempt.then(
+        (late) => {
+          if (late === 'OK') void this.#release(lockKey, token);
+        },
+        () => {},
+      );
+      return this.#failOpen();
+    }
+    if (answer === 'OK') {
+      this.#stats.acquired += 1;
+      let released = false;
+      return () => {
+        if (released) return Promise.resolve();
+        released = true;
+        return this.#release(lockKey, token);
+      };
+    }
+    if (answer === null) {
+      this.#stats.contended += 1;
+      return null;
+    }
+    return this.#failOpen();
+  }
+
+  /** Figures since creation (a copy). */
+  stats(): RedisLockStats {
+    return { ...this.#stats };
+  }
+
+  /** Resolves `true` once the connection is up, or `false` after `timeout` (default 2 s). */
+  async ready(timeout: Duration = 2_000): Promise<boolean> {
+    return this.#lease.connection.ready(
+      durationSetting('RedisLock.ready()', 'timeout', timeout, 2_000),
+    );
+  }
+
+  /** Gives the shared connection back (the last user closes it). Idempotent; never rejects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#removeErrorListener();
+    await this.#lease.release();
+  }
+
+  #failOpen(): () => Promise<void> {
+    this.#stats.failedOpen += 1;
+    return noopRelease;
+  }
+
+  async #release(lockKey: string, token: string): Promise<void> {
+    if (this.#closed || !this.#lease.connection.isReady) return; // the lock expires by itself
+    try {
+      await this.#lease.connection.client.eval(RELEASE_SCRIPT, 1, lockKey, token);
+    } catch (error) {
+      this.#onError(
+        new Error(
+          `releasing lock '${lockKey}' failed (${error instanceof Error ? error.message : String(error)}); it expires by itself`,
+          {
+            cause: error,
+          },
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * `redisStore(url)`: a keyv instance over `@keyv/redis` that behaves when Redis does not.
+ *
+ * Measured on keyv 5.6 + @keyv/redis 5.1.6 (PLATFORM.md): with Redis unreachable a plain
+ * `createKeyv(url)` hangs `get`/`set` for 20 s and more, leaks an `error` listener and an
+ * uncleared timer per call while it is down, and `set()` resolves `true` though nothing was
+ * written. This store instead:
+ *
+ * - owns its node-redis client: connect timeout, a per-command timeout, no offline queue (a
+ *   command issued while the connection is down fails at once instead of piling up), and a
+ *   reconnect loop that never gives up (capped back-off), so caching resumes by itself;
+ * - lets the calls of a process that just started wait for its first connection attempt
+ *   (bounded by `connectTimeout`), so they read the shared tier instead of failing;
+ * - rejects on failure (`throwOnErrors`) so the caller (`@cached`, which bounds every call with
+ *   its `storeTimeout`) counts it as a miss and feeds its circuit breaker;
+ * - reports a lost connection once per outage on the keyv `error` event (not once per command
+ *   and per reconnect attempt: the registry turns each into an `E_STORE` event);
+ * - shares one client per process per URL (and settings): `redisStore(url, { namespace: 'a' })`
+ *   and `redisStore(url, { namespace: 'b' })` use one connection; it closes when the last keyv
+ *   using it is disconnected (`registry.shutdown()` does that).
+ *
+ * Keys are `<namespace>::<key>`, prefixed once (keyv's own prefixing is off: no double prefix).
+ * Values are whatever the caller hands in; `@cached` hands already-encoded strings, so keyv's
+ * JSON envelope never loses a `Date`, `Map` or `BigInt`.
+ */
+import KeyvRedis, { Keyv, createClient } from '@keyv/redis';
+import type { Duration } from '../core/options.js';
+import {
+  TIMED_OUT,
+  checkRedisOptions,
+  checkUrl,
+  describeUrl,
+  durationSetting,
+  stringSetting,
+  withDeadline,
+} from './shared.js';
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Prefix of every key: `<namespace>::<key>`. Default `'hotpath'`. Use one per application
+   * (or per test run) sharing a Redis; `keyv.clear()` removes exactly this namespace (SCAN).
+   */
+  namespace?: string;
+  /**
+   * How long connecting may take, and how long the first calls of a fresh process wait for the
+   * first connection. Default `'1s'`.
+   */
+  connectTimeout?: Duration;
+  /**
+   * Upper bound of one Redis command once sent (node-redis `commandOptions.timeout`); frees the
+   * command queue when Redis hangs. `@cached`'s `storeTimeout` (250 ms) usually answers the
+   * caller first. Default `'1s'`.
+   */
+  commandTimeout?: Duration;
+  /**
+   * Longest pause between reconnect attempts (the back-off doubles from 50 ms up to this).
+   * Bounds how long after Redis is back caching through it resumes. Default `'1s'`.
+   */
+  maxReconnectDelay?: Duration;
+}
+
+const KNOWN = ['namespace', 'connectTimeout', 'commandTimeout', 'maxReconnectDelay'] as const;
+const WHERE = 'redisStore';
+
+/** The node-redis client of a store: see the module documentation for why these settings. */
+function createNodeRedisClient(
+  url: string,
+  connectTimeout: number,
+  commandTimeout: number,
+  maxReconnectDelay: number,
+) {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: commandTimeout },
+    socket: {
+      connectTimeout,
+      // Never give up (node-redis's default gives up on a socket timeout): back off from 50 ms
+      // to `maxReconnectDelay` with a little jitter so many processes do not reconnect in step.
+      reconnectStrategy: (retries: number) =>
+        Math.min(50 * 2 ** retries, maxReconnectDelay) + Math.floor(Math.random() * 50),
+    },
+  });
+}
+
+type Client = ReturnType<typeof createNodeRedisClient>;
+
+/** One node-redis client shared by every store of this process with the same URL and settings. */
+interface SharedClient {
+  readonly client: Client;
+  readonly host: string;
+  readonly connectTimeout: number;
+  refs: number;
+  /** Ready once at least once: from then on, "not ready" means an outage, so fail fast. */
+  everReady: boolean;
+  /** The first connection attempt is over (connected or failed): no more waiting for it. */
+  firstAttemptOver: boolean;
+  /** Resolves when the first connection attempt is over. */
+  readonly firstAttempt: Promise<void>;
+  /** Whether the outage in progress (if any) was already reported. */
+  outageReported: boolean;
+  /** Adapters to tell about a lost connection. */
+  readonly adapters: Set<(error: Error) => void>;
+}
+
+const clients = new Map<string, SharedClient>();
+
+function openClient(
+  poolKey: string,
+  url: string,
+  connectTimeout: number,
+  commandTimeout: number,
+  maxReconnectDelay: number,
+): SharedClient {
+  const client = createNodeRedisClient(url, connectTimeout, commandTimeout, maxReconnectDelay);
+  let endFirstAttempt!: () => void;
+  const shared: SharedClient = {
+    client,
+    host: describeUrl(url),
+    connectTimeout,
+    refs: 0,
+    everReady: false,
+    firstAttemptOver: false,
+    firstAttempt: new Promise<void>((resolve) => (endFirstAttempt = resolve)),
+    outageReported: false,
+    adapters: new Set(),
+  };
+  const over = (): void => {
+    shared.firstAttemptOver = true;
+    endFirstAttempt();
+  };
+  const report = (error: unknown): void => {
+    over();
+    if (shared.outageReported) return;
+    shared.outageReported = true;
+    const cause = error instanceof Error ? error.message : String(error);
+    const lost = new Error(
+      shared.everReady
+        ? `lost the connection to Redis at ${shared.host} (${cause}); reconnecting in the background`
+        : `cannot connect to Redis at ${shared.host} (${cause}); retrying in the background`,
+      { cause: error },
+    );
+    for (const tell of shared.adapters) tell(lost);
+  };
+  // node-redis emits `error` on every failed (re)connect attempt; without a listener that
+  // would crash the process. Report once per outage.
+  client.on('error', report);
+  client.on('ready', () => {
+    shared.everReady = true;
+    shared.outageReported = false;
+    over();
+  });
+  // The connect promise settles only when connected (or closed): never awaited, never unhandled.
+  client.connect().catch(() => {});
+  clients.set(poolKey, shared);
+  return shared;
+}
+
+async function releaseClient(poolKey: string, shared: SharedClient): Promise<void> {
+  shared.refs -= 1;
+  if (shared.refs > 0) return;
+  if (clients.get(poolKey) === shared) clients.delete(poolKey);
+  const { client } = shared;
+  if (!client.isOpen) return;
+  if (client.isReady) {
+    // A clean QUIT lets in-flight writes land; bounded, then cut.
+    const closed = await withDeadline(client.close(), shared.connectTimeout);
+    if (closed !== TIMED_OUT) return;
+  }
+  client.destroy();
+}
+
+/**
+ * A keyv instance over Redis at `url` for `createHotpath({ stores: { redis: redisStore(url) } })`.
+ *
+ * Defaults: namespace `'hotpath'`, connect timeout 1 s, command timeout 1 s, reconnect back-off
+ * 50 ms doubling up to 1 s, forever. Calls reject (never hang) while Redis is unreachable;
+ * keyv's `error` event reports each outage once. One connection per process per URL and
+ * settings, whatever the namespace; `await keyv.disconnect()` releases it (the last release
+ * closes it). Throws a `TypeError` for a bad URL or option.
+ *
+ * @example
+ * const registry = createHotpath({ stores: { redis: redisStore(process.env.REDIS_URL!) } });
+ */
+export function redisStore(url: string, options?: RedisStoreOptions): Keyv<string> {
+  checkUrl(WHERE, url);
+  checkRedisOptions(WHERE, options, KNOWN);
+  const namespace = stringSetting(WHERE, 'namespace', options?.namespace, 'hotpath');
+  const connectTimeout = durationSetting(WHERE, 'connectTimeout', options?.connectTimeout, 1_000);
+  const commandTimeout = durationSetting(WHERE, 'commandTimeout', options?.commandTimeout, 1_000);
+  const maxReconnectDelay = durationSetting(
+    WHERE,
+    'maxReconnectDelay',
+    options?.maxReconnectDelay,
+    1_000,
+  );
+
+  const poolKey = `${url}|${connectTimeout}|${commandTimeout}|${maxReconnectDelay}`;
+  const shared =
+    clients.get(poolKey) ??
+    openClient(poolKey, url, connectTimeout, commandTimeout, maxReconnectDelay);
+  shared.refs += 1;
+
+  const adapter = new KeyvRedis<string>(shared.client, { namespace, throwOnErrors: true });
+  // The adapter forwards every client `error` (each reconnect attempt) and every failed
+  // command to keyv's `error` event; the caller already sees failed commands as rejections,
+  // and outages are reported once by the shared client. Only those reports pass.
+  let reporting = false;
+  const emit = adapter.emit.bind(adapter);
+  adapter.emit = (event: string | symbol, ...args: unknown[]): boolean =>
+    event === 'error' && !reporting ? false : emit(event as string, ...args);
+  const tell = (error: Error): void => {
+    reporting = true;
+    try {
+      emit('error', error);
+    } finally {
+      reporting = false;
+    }
+  };
+  shared.adapters.add(tell);
+
+  // The adapter's own getClient() reconnects a closed client on every call, adding listeners
+  // and an uncleared timer each time. The shared client reconnects by itself: only wait for
+  // the first connection attempt of a fresh process, else fail fast while Redis is away.
+  let released = false;
+  const getClient = async (): Promise<Client> => {
+    const { client } = shared;
+    if (client.isReady) return client;
+    if (released || !client.isOpen)
+      throw new Error(`redisStore: the store for ${shared.host} was disconnected`);
+    if (!shared.firstAttemptOver) {
+      await withDeadline(shared.firstAttempt, connectTimeout);
+      if (client.isReady) return client;
+    }
+    throw new Error(`Redis at ${shared.host} is unreachable (reconnecting in the background)`);
+  };
+  (adapter as unknown as { getClient: () => Promise<Client> }).getClient = getClient;
+  adapter.disconnect = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    shared.adapters.delete(tell);
+    await releaseClient(poolKey, shared);
+  };
+
+  const keyv = new Keyv<string>(adapter, { namespace, useKeyPrefix: false, throwOnErrors: true });
+  // keyv is an EventEmitter: an unheard `error` would crash the process. The registry adds its
+  // own listener (E_STORE events); this one only keeps a store used outside a registry safe.
+  keyv.on('error', () => {});
+  return keyv;
+}
