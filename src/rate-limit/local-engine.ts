@@ -1,0 +1,434 @@
+/**
+ * The in-process rate-limit engine: a sliding window (or a token bucket), `maxConcurrent`,
+ * `minTime` and a FIFO queue with priorities, all driven by the registry's clock.
+ *
+ * Cost when no wait is needed: one `clock.now()`, a few comparisons and one ring-buffer write;
+ * no timer, no promise: the method's own result is handed back as is. A completion handler is
+ * attached only when `maxConcurrent` is set (it needs to know when a call ends). Timers exist
+ * only while calls wait in the queue (one timer per engine at a time).
+ */
+import type { Call } from '../core/call.js';
+import type { Clock } from '../core/clock.js';
+import { publishEvent } from '../core/channels.js';
+import type { Invoke, Site } from '../core/site.js';
+import { HotpathError, RateLimitError } from '../errors.js';
+
+/** Resolved settings of one local engine (validated by `options.ts`). */
+export interface LocalEngineSettings {
+  /** Starts per `interval` (sliding window) or tokens refilled per `interval` (token bucket); `Infinity` = no rate. */
+  readonly limit: number;
+  /** Window length / refill period, ms. */
+  readonly interval: number;
+  /** `'sliding-window'` (default) or `'token-bucket'`. */
+  readonly algorithm: 'sliding-window' | 'token-bucket';
+  /** Token-bucket capacity (default `limit`). */
+  readonly burst: number;
+  /** Calls in flight at most; `Infinity` = unbounded (then completions are not tracked). */
+  readonly maxConcurrent: number;
+  /** Minimum ms between two starts; 0 = none. */
+  readonly minTime: number;
+  /** Queue bound; `Infinity` = unbounded. */
+  readonly maxQueue: number;
+}
+
+/** What a decorated method contributes to a call through a (possibly shared) engine. */
+export interface SiteContext {
+  readonly site: Site;
+  readonly figures: RateLimitFigures;
+  readonly reject: boolean;
+  /** Fixed priority 0 (first) to 9 (last), or a function of the arguments. */
+  readonly priority: number | ((...args: unknown[]) => unknown);
+  /** Describes the limit in messages, e.g. `10 calls per 1000 ms`. */
+  readonly describe: string;
+  /** Where the limiter lives, for messages (`limiter 'github'`, or `''`). */
+  readonly limiterName: string | undefined;
+}
+
+/**
+ * The figures `stats()` shows for one method under `rateLimit` (kept by reference and updated in
+ * place). `running` is only known when something tracks completions (`maxConcurrent`, or the
+ * Bottleneck engine); otherwise it is left out.
+ */
+export class RateLimitFigures {
+  /** Calls started (admitted at once or after waiting). */
+  started = 0;
+  /** Calls in flight (only when tracked). */
+  running = 0;
+  /** Calls waiting in a queue now. */
+  queued = 0;
+  /** Calls refused: `onLimit: 'reject'`, a full queue, or shutdown. */
+  rejected = 0;
+  /** Calls that had to wait before starting. */
+  waits = 0;
+  /** Total time those calls waited, ms. */
+  waitedMs = 0;
+  /** Whether `running` is tracked. */
+  tracksRunning = false;
+
+  toJSON(): Record<string, number> {
+    const out: Record<string, number> = {
+      started: this.started,
+      queued: this.queued,
+      rejected: this.rejected,
+      waits: this.waits,
+      waitedMs: this.waitedMs,
+      meanWaitMs: this.waits === 0 ? 0 : this.waitedMs / this.waits,
+    };
+    if (this.tracksRunning) out.running = this.running;
+    return out;
+  }
+}
+
+/** A call waiting for its turn. */
+interface Waiting {
+  readonly call: Call;
+  readonly inner: Invoke;
+  readonly ctx: SiteContext;
+  readonly since: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const PRIORITIES = 10;
+const DEFAULT_PRIORITY = 5;
+
+/** FIFO per priority level; level 0 is served first. Arrays with a moving head (no `shift()` copies). */
+class WaitQueue {
+  readonly #levels: Waiting[][] = Array.from({ length: PRIORITIES }, () => []);
+  readonly #heads = new Array<number>(PRIORITIES).fill(0);
+  size = 0;
+
+  push(entry: Waiting, priority: number): void {
+    this.#levels[priority]!.push(entry);
+    this.size++;
+  }
+
+  shift(): Waiting | undefined {
+    for (let p = 0; p < PRIORITIES; p++) {
+      const level = this.#levels[p]!;
+      const head = this.#heads[p]!;
+      if (head < level.length) {
+        const entry = level[head]!;
+        level[head] = undefined as unknown as Waiting;
+        if (head + 1 === level.length) {
+          level.length = 0;
+          this.#heads[p] = 0;
+        } else if (head + 1 > 1024 && (head + 1) * 2 > level.length) {
+          level.splice(0, head + 1);
+          this.#heads[p] = 0;
+        } else {
+          this.#heads[p] = head + 1;
+        }
+        this.size--;
+        return entry;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The priority (0–9) of a call: a number option, or a function of its arguments (rounded, clamped). */
+function priorityOf(ctx: SiteContext, call: Call): number {
+  const p = ctx.priority;
+  const value = typeof p === 'number' ? p : Number(p(...call.args));
+  if (!Number.isFinite(value)) return DEFAULT_PRIORITY;
+  return Math.min(PRIORITIES - 1, Math.max(0, Math.round(value)));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * A rate limiter for one budget (one instance, one key, or one named limiter).
+ *
+ * Sliding window: the start times of the last `limit` starts are kept in a ring buffer of size
+ * `limit`; a call may start iff fewer than `limit` calls started, or the `limit`-th previous
+ * start is at least `interval` ms old. So any half-open window `[t, t + interval)` holds at most
+ * `limit` starts. Token bucket: a level in units of `1/limit` ms-tokens (integers for integer
+ * clocks, so burst and refill are exact): capacity `burst * interval`, a call costs `interval`,
+ * time refills `limit` per ms.
+ */
+export class LocalEngine {
+  readonly settings: LocalEngineSettings;
+  readonly #clock: Clock;
+  readonly #sliding: boolean;
+  readonly #bucket: boolean;
+  readonly #tracks: boolean;
+  // Sliding window ring: the last `limit` start times, oldest at #head once full.
+  readonly #ring: number[] = [];
+  #head = 0;
+  // Token bucket.
+  #level: number;
+  #refilledAt = Number.NaN;
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #running = 0;
+  readonly #queue = new WaitQueue();
+  #timer: unknown = undefined;
+  #timerDue = Number.POSITIVE_INFINITY;
+  #stopped: HotpathError | undefined;
+  #idleWaiters: (() => void)[] = [];
+  /**
+   * Told when calls start waiting (`true`: the queue was empty) and when the last one left
+   * (`false`), so the registry knows which engines to stop on shutdown without holding idle ones.
+   */
+  onQueueChange: ((engine: LocalEngine, waiting: boolean) => void) | undefined;
+
+  constructor(settings: LocalEngineSettings, clock: Clock) {
+    this.settings = settings;
+    this.#clock = clock;
+    this.#sliding =
+      settings.algorithm === 'sliding-window' && settings.limit !== Number.POSITIVE_INFINITY;
+    this.#bucket = settings.algorithm === 'token-bucket';
+    this.#tracks = settings.maxConcurrent !== Number.POSITIVE_INFINITY;
+    this.#level = settings.burst * settings.interval;
+  }
+
+  /** Calls waiting now. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Calls in flight (0 when completions are not tracked). */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Whether a fresh engine would behave exactly like this one now (nothing queued, running or remembered). */
+  isIdle(now: number): boolean {
+    const s = this.settings;
+    if (this.#queue.size > 0 || this.#running > 0) return false;
+    if (now - this.#lastStart < Math.max(s.minTime, this.#sliding ? s.interval : 0)) return false;
+    if (this.#bucket) {
+      this.#refill(now);
+      return this.#level >= s.burst * s.interval;
+    }
+    return true;
+  }
+
+  /**
+   * Runs `inner(call)` now if the budget allows, else queues it (or rejects it with
+   * `onLimit: 'reject'`). Returns what the caller gets: the method's own result when admitted
+   * at once, else a promise of it.
+   */
+  run(call: Call, inner: Invoke, ctx: SiteContext): unknown {
+    if (this.#queue.size === 0 && this.#stopped === undefined) {
+      const now = this.#clock.now();
+      const wait = this.#admit(now);
+      if (wait === 0) return this.#start(call, inner, ctx);
+      return this.#limited(call, inner, ctx, now, wait);
+    }
+    return this.#limited(call, inner, ctx, this.#clock.now(), -1);
+  }
+
+  /**
+   * Rejects queued calls with `E_SHUTDOWN` (via `error(site)`), cancels the timer, refuses
+   * further calls, and resolves once calls in flight have finished (when tracked).
+   */
+  stop(error: (site: Site) => HotpathError): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#stopped = new HotpathError('E_SHUTDOWN', 'rate limiter stopped');
+      this.#clearTimer();
+      for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
+        e.ctx.figures.queued--;
+        e.ctx.figures.rejected++;
+        e.reject(error(e.ctx.site));
+      }
+    }
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * 0 when a call may start at `now` (and records the start); otherwise the ms until the rate
+   * allows one (> 0), or -1 when only `maxConcurrent` blocks (a completion will drain).
+   */
+  #admit(now: number): number {
+    const s = this.settings;
+    let wait = this.#lastStart + s.minTime - now;
+    if (this.#sliding && this.#ring.length === s.limit) {
+      const w = this.#ring[this.#head]! + s.interval - now;
+      if (w > wait) wait = w;
+    }
+    if (this.#bucket) {
+      this.#refill(now);
+      if (this.#level < s.interval) {
+        const w = Math.ceil((s.interval - this.#level) / s.limit);
+        if (w > wait) wait = w;
+      }
+    }
+    if (wait > 0) return wait;
+    if (this.#running >= s.maxConcurrent) return -1;
+    // Admitted: record the start.
+    this.#lastStart = now;
+    if (this.#sliding) {
+      if (this.#ring.length < s.limit) this.#ring.push(now);
+      else {
+        this.#ring[this.#head] = now;
+        this.#head = this.#head + 1 === s.limit ? 0 : this.#head + 1;
+      }
+    }
+    if (this.#bucket) this.#level -= s.interval;
+    return 0;
+  }
+
+  #refill(now: number): void {
+    const s = this.settings;
+    const cap = s.burst * s.interval;
+    if (Number.isNaN(this.#refilledAt)) this.#refilledAt = now;
+    const elapsed = now - this.#refilledAt;
+    if (elapsed <= 0) return;
+    this.#refilledAt = now;
+    const level = this.#level + elapsed * s.limit;
+    this.#level = level > cap ? cap : level;
+  }
+
+  #start(call: Call, inner: Invoke, ctx: SiteContext): unknown {
+    const figures = ctx.figures;
+    figures.started++;
+    publishEvent('rateLimit', 'started', ctx.site);
+    if (!this.#tracks) return inner(call);
+    this.#running++;
+    figures.running++;
+    figures.tracksRunning = true;
+    let result: unknown;
+    try {
+      result = inner(call);
+    } catch (error) {
+      this.#release(figures);
+      throw error;
+    }
+    if (isThenable(result)) {
+      const done = (): void => this.#release(figures);
+      result.then(done, done);
+    } else {
+      this.#release(figures);
+    }
+    return result;
+  }
+
+  #release(figures: RateLimitFigures): void {
+    this.#running--;
+    figures.running--;
+    if (this.#running === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+    if (this.#queue.size > 0) this.#drain();
+  }
+
+  /** The slow path: reject (`onLimit: 'reject'`, full queue, stopped) or queue the call. */
+  #limited(
+    call: Call,
+    inner: Invoke,
+    ctx: SiteContext,
+    now: number,
+    wait: number,
+  ): Promise<unknown> {
+    const figures = ctx.figures;
+    if (this.#stopped !== undefined) {
+      figures.rejected++;
+      return Promise.reject(
+        new HotpathError(
+          'E_SHUTDOWN',
+          `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
+        ),
+      );
+    }
+    if (ctx.reject || this.#queue.size >= this.settings.maxQueue) {
+      const retryAfter = this.#retryAfter(now, wait);
+      figures.rejected++;
+      const full = !ctx.reject;
+      publishEvent('rateLimit', 'rejected', ctx.site, () => ({
+        reason: full ? 'queue-full' : 'limit',
+        retryAfter,
+      }));
+      const where = ctx.limiterName ? ` (limiter '${ctx.limiterName}')` : '';
+      const message = full
+        ? `${ctx.site.name}: rate limit queue is full (maxQueue ${this.settings.maxQueue})${where}; retry in ${retryAfter} ms`
+        : `${ctx.site.name}: rate limit reached (${ctx.describe})${where}; retry in ${retryAfter} ms`;
+      return Promise.reject(new RateLimitError(message, retryAfter));
+    }
+    const priority = priorityOf(ctx, call);
+    let entry!: Waiting;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      entry = { call, inner, ctx, since: now, resolve, reject };
+    });
+    const wasEmpty = this.#queue.size === 0;
+    this.#queue.push(entry, priority);
+    figures.queued++;
+    publishEvent('rateLimit', 'queued', ctx.site, () => ({ queued: this.#queue.size, priority }));
+    if (wasEmpty) {
+      this.onQueueChange?.(this, true);
+      if (wait > 0) this.#arm(now, wait);
+      else if (wait < 0) this.#drain();
+    }
+    return promise;
+  }
+
+  /** Best estimate of ms until a call could start: the rate wait, else (only concurrency or a queue blocks) 0. */
+  #retryAfter(now: number, wait: number): number {
+    if (wait > 0) return Math.ceil(wait);
+    if (wait === 0) return 0;
+    const s = this.settings;
+    let w = this.#lastStart + s.minTime - now;
+    if (this.#sliding && this.#ring.length === s.limit)
+      w = Math.max(w, this.#ring[this.#head]! + s.interval - now);
+    if (this.#bucket) {
+      this.#refill(now);
+      if (this.#level < s.interval) w = Math.max(w, (s.interval - this.#level) / s.limit);
+    }
+    return w > 0 ? Math.ceil(w) : 0;
+  }
+
+  /** Starts queued calls while the budget allows; arms one timer for the next possible start. */
+  #drain(): void {
+    while (this.#queue.size > 0 && this.#stopped === undefined) {
+      const now = this.#clock.now();
+      const wait = this.#admit(now);
+      if (wait > 0) {
+        this.#arm(now, wait);
+        return;
+      }
+      if (wait < 0) return; // maxConcurrent: the next completion drains.
+      const entry = this.#queue.shift()!;
+      if (this.#queue.size === 0) this.onQueueChange?.(this, false);
+      const figures = entry.ctx.figures;
+      figures.queued--;
+      figures.waits++;
+      figures.waitedMs += now - entry.since;
+      try {
+        entry.resolve(this.#start(entry.call, entry.inner, entry.ctx));
+      } catch (error) {
+        entry.reject(error);
+      }
+    }
+  }
+
+  #arm(now: number, wait: number): void {
+    const due = now + wait;
+    if (this.#timer !== undefined) {
+      if (this.#timerDue <= due) return;
+      this.#clock.clearTimeout(this.#timer);
+    }
+    this.#timerDue = due;
+    this.#timer = this.#clock.setTimeout(this.#onTimer, wait);
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerDue = Number.POSITIVE_INFINITY;
+    this.#drain();
+  };
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = Number.POSITIVE_INFINITY;
+  }
+}

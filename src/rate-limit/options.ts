@@ -1,0 +1,254 @@
+/**
+ * `@rateLimit` options: their types, and the resolvers that validate them once (at decoration
+ * time for a method's own options, at the first call for a registry's named limiter).
+ */
+import type Bottleneck from 'bottleneck';
+import {
+  checkOptionsObject,
+  configError,
+  durationOption,
+  enumOption,
+  functionOption,
+  integerOption,
+  optionError,
+  stringOption,
+  type Duration,
+  type OptionSite,
+} from '../core/options.js';
+import type { LocalEngineSettings } from './local-engine.js';
+
+/**
+ * A limit: what a method's own `@rateLimit` options describe, and what a named limiter in the
+ * registry's `limiters` holds (when it is not a Bottleneck instance).
+ */
+export interface LimiterOptions {
+  /**
+   * Calls that may start per `interval`. Sliding window (default): a call starts only while fewer
+   * than `limit` calls started in the last `interval`, so no window of `interval` ever holds more
+   * than `limit` starts. With `algorithm: 'token-bucket'`: tokens refilled per `interval`.
+   * Default: no rate (only `maxConcurrent`/`minTime` apply).
+   */
+  limit?: number;
+  /** The window (or refill period) of `limit`. Default `'1s'`. */
+  interval?: Duration;
+  /**
+   * `'sliding-window'` (default, exact: suits external quotas) or `'token-bucket'` (smoothed
+   * traffic: up to `burst` calls at once, then `limit` per `interval`, refilled continuously).
+   */
+  algorithm?: 'sliding-window' | 'token-bucket';
+  /** Token-bucket capacity: calls that may start at once after a quiet period. Default `limit`. */
+  burst?: number;
+  /** Calls in flight at most (a bulkhead). Combines with either algorithm. Default: unbounded. */
+  maxConcurrent?: number;
+  /** Minimum time between two starts. Combines with either algorithm. Default 0. */
+  minTime?: Duration;
+  /**
+   * How many calls may wait (with `onLimit: 'queue'`); a call beyond that rejects with
+   * `RateLimitError`. Default: unbounded. With the Bottleneck engine it bounds this process's
+   * waiting calls.
+   */
+  maxQueue?: number;
+  /**
+   * `'local'` (default): the in-process engine, well under a microsecond per call when no wait
+   * is needed. `'bottleneck'`: a Bottleneck limiter built from these options plus `bottleneck`
+   * (e.g. `{ datastore: 'ioredis', clientOptions, id }` to share the limit across processes).
+   * `limit`/`interval` become Bottleneck's `minTime` (evenly spaced starts, 10 % + 2 ms slack:
+   * Bottleneck has no sliding window); `algorithm: 'token-bucket'` is not available there.
+   */
+  engine?: 'local' | 'bottleneck';
+  /** Extra Bottleneck constructor options for `engine: 'bottleneck'` (`id`, `datastore`, `clientOptions`, `Redis`, `connection`, ...). */
+  bottleneck?: Bottleneck.ConstructorOptions;
+  /**
+   * Bottleneck engine with Redis: how long one Redis round trip of the limiter may take before
+   * the waiting call rejects with `E_STORE` instead of hanging while Redis is down. Default `'5s'`.
+   */
+  redisTimeout?: Duration;
+}
+
+/** Options of `@rateLimit` (SPEC §7). See {@link LimiterOptions} for the limit itself. */
+export interface RateLimitOptions extends LimiterOptions {
+  /**
+   * A separate budget per key, e.g. per tenant or host: `key: (tenant) => tenant`. Called with
+   * the method's arguments (and `this`). Budgets of idle keys are released. Local engine only.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  key?: (...args: any[]) => unknown;
+  /**
+   * Uses the registry's limiter of this name (`createHotpath({ limiters: { github: {...} } })`),
+   * shared by every method and instance naming it in that registry. The limit then comes from
+   * the registry: do not set `limit`, `interval`, `algorithm`, `burst`, `maxConcurrent`,
+   * `minTime`, `maxQueue`, `engine`, `bottleneck` or `redisTimeout` here. An unknown name rejects the
+   * first call with `HotpathError` `E_CONFIG`.
+   */
+  limiter?: string;
+  /**
+   * What happens when a call cannot start now: `'queue'` (default) waits its turn (FIFO within a
+   * priority); `'reject'` rejects at once with `RateLimitError` (`retryAfter` in ms).
+   */
+  onLimit?: 'queue' | 'reject';
+  /**
+   * Queue priority, 0 (served first) to 9 (last), Bottleneck's convention; default 5. A function
+   * of the arguments picks it per call.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  priority?: number | ((...args: any[]) => number);
+}
+
+/** A limit after validation. */
+export interface ResolvedLimiter {
+  readonly engine: 'local' | 'bottleneck';
+  readonly settings: LocalEngineSettings;
+  readonly bottleneck: Bottleneck.ConstructorOptions | undefined;
+  readonly redisTimeout: number;
+  /** For messages: `10 calls per 1000 ms, at most 2 in flight`. */
+  readonly describe: string;
+}
+
+/** `@rateLimit` options after validation. */
+export interface ResolvedRateLimit {
+  /** The method's own limit, when it names no limiter. */
+  readonly own: ResolvedLimiter | undefined;
+  readonly limiter: string | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly key: ((...args: any[]) => unknown) | undefined;
+  readonly reject: boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly priority: number | ((...args: any[]) => unknown);
+}
+
+/** Option names that describe a limit (not allowed beside `limiter`). */
+export const LIMITER_KEYS = [
+  'limit',
+  'interval',
+  'algorithm',
+  'burst',
+  'maxConcurrent',
+  'minTime',
+  'maxQueue',
+  'engine',
+  'bottleneck',
+  'redisTimeout',
+] as const;
+
+const METHOD_KEYS = [...LIMITER_KEYS, 'key', 'limiter', 'onLimit', 'priority'] as const;
+
+const DEFAULT_REDIS_TIMEOUT_MS = 5_000;
+
+/** Validates a limit (a method's own, or a named limiter's with `site.where` = `limiter 'name'`). */
+export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions): ResolvedLimiter {
+  const o = options;
+  const limit = integerOption(site, 'limit', o.limit, Number.POSITIVE_INFINITY, 1);
+  const interval = durationOption(site, 'interval', o.interval, 1_000, { positive: true });
+  const algorithm = enumOption(
+    site,
+    'algorithm',
+    o.algorithm,
+    ['sliding-window', 'token-bucket'] as const,
+    'sliding-window',
+  );
+  const burst = integerOption(site, 'burst', o.burst, limit, 1);
+  const maxConcurrent = integerOption(
+    site,
+    'maxConcurrent',
+    o.maxConcurrent,
+    Number.POSITIVE_INFINITY,
+    1,
+  );
+  const minTime = durationOption(site, 'minTime', o.minTime, 0);
+  const maxQueue = integerOption(site, 'maxQueue', o.maxQueue, Number.POSITIVE_INFINITY, 0);
+  const engine = enumOption(site, 'engine', o.engine, ['local', 'bottleneck'] as const, 'local');
+  const redisTimeout = durationOption(
+    site,
+    'redisTimeout',
+    o.redisTimeout,
+    DEFAULT_REDIS_TIMEOUT_MS,
+    {
+      positive: true,
+    },
+  );
+  if (
+    o.bottleneck !== undefined &&
+    (o.bottleneck === null || typeof o.bottleneck !== 'object' || Array.isArray(o.bottleneck))
+  ) {
+    throw optionError(
+      site,
+      'bottleneck',
+      'an object of Bottleneck constructor options',
+      o.bottleneck,
+    );
+  }
+
+  if (o.limit === undefined && o.maxConcurrent === undefined && o.minTime === undefined) {
+    throw configError(site, 'needs `limit`, `maxConcurrent` or `minTime` (or a named `limiter`)');
+  }
+  if (o.limit === undefined && (o.interval !== undefined || algorithm === 'token-bucket')) {
+    throw configError(
+      site,
+      `\`${o.interval !== undefined ? 'interval' : 'algorithm'}\` needs \`limit\` (calls per interval)`,
+    );
+  }
+  if (o.burst !== undefined && algorithm !== 'token-bucket') {
+    throw configError(site, "`burst` applies to `algorithm: 'token-bucket'` only");
+  }
+  if (engine === 'bottleneck' && algorithm === 'token-bucket') {
+    throw configError(
+      site,
+      "`algorithm: 'token-bucket'` is not available with `engine: 'bottleneck'`",
+    );
+  }
+  if (engine !== 'bottleneck' && o.bottleneck !== undefined) {
+    throw configError(site, "`bottleneck` options need `engine: 'bottleneck'`");
+  }
+
+  const parts: string[] = [];
+  if (limit !== Number.POSITIVE_INFINITY) {
+    parts.push(
+      algorithm === 'token-bucket'
+        ? `token bucket of ${burst}, ${limit} per ${interval} ms`
+        : `${limit} call${limit === 1 ? '' : 's'} per ${interval} ms`,
+    );
+  }
+  if (maxConcurrent !== Number.POSITIVE_INFINITY) parts.push(`at most ${maxConcurrent} in flight`);
+  if (minTime > 0) parts.push(`${minTime} ms apart`);
+
+  return {
+    engine,
+    settings: { limit, interval, algorithm, burst, maxConcurrent, minTime, maxQueue },
+    bottleneck: o.bottleneck,
+    redisTimeout,
+    describe: parts.join(', '),
+  };
+}
+
+/** Validates `@rateLimit` options at decoration time; throws the house-form `TypeError`s. */
+export function resolveRateLimitOptions(site: OptionSite, options: unknown): ResolvedRateLimit {
+  checkOptionsObject(site, options, METHOD_KEYS);
+  const o = (options ?? {}) as RateLimitOptions;
+  const limiter = stringOption(site, 'limiter', o.limiter);
+  const key = functionOption<(...args: unknown[]) => unknown>(site, 'key', o.key);
+  const onLimit = enumOption(site, 'onLimit', o.onLimit, ['queue', 'reject'] as const, 'queue');
+  let priority: number | ((...args: unknown[]) => unknown) = 5;
+  if (typeof o.priority === 'function') priority = o.priority;
+  else priority = integerOption(site, 'priority', o.priority, 5, 0, 9);
+
+  if (limiter !== undefined) {
+    const extra = LIMITER_KEYS.filter((k) => o[k] !== undefined);
+    if (extra.length > 0) {
+      throw configError(
+        site,
+        `\`limiter: '${limiter}'\` takes its limit from the registry; remove ${extra
+          .map((k) => `\`${k}\``)
+          .join(', ')} (or drop \`limiter\`)`,
+      );
+    }
+    return { own: undefined, limiter, key, reject: onLimit === 'reject', priority };
+  }
+  const own = resolveLimiterOptions(site, o);
+  if (own.engine === 'bottleneck' && key !== undefined) {
+    throw configError(
+      site,
+      "`key` is not available with `engine: 'bottleneck'` (use one named limiter per key)",
+    );
+  }
+  return { own, limiter: undefined, key, reject: onLimit === 'reject', priority };
+}

@@ -1,0 +1,437 @@
+/**
+ * `@rateLimit(options)`: at most `limit` starts per `interval` (a sliding window, or a token
+ * bucket), `maxConcurrent` in flight and `minTime` between starts; calls over the limit wait in a
+ * FIFO queue with priorities, or reject with `RateLimitError`. SPEC §7.
+ *
+ * Budgets: per instance by default (per `call.owner`), per key with `key`, or shared by every
+ * method and instance naming a registry limiter (`limiter: 'github'`). Engines: the local one
+ * (local-engine.ts) or Bottleneck (bottleneck-engine.ts), for limits shared across processes.
+ *
+ * Events on the `hotpath:event` channel (decorator `'rateLimit'`):
+ * - `started` — a call started (at once or after waiting);
+ * - `queued` — a call had to wait (`queued`: queue length, `priority`);
+ * - `rejected` — a call was refused (`reason`: `'limit'` (onLimit 'reject'), `'queue-full'`,
+ *   `'dropped'` (Bottleneck dropped it) or `'error'` (Redis unreachable); `retryAfter` in ms).
+ *
+ * `stats()` (per method, under `rateLimit`): `started`, `queued` (waiting now), `rejected`,
+ * `waits` (calls that waited), `waitedMs` (their total wait), `meanWaitMs`, and `running` when
+ * completions are tracked (`maxConcurrent`, or the Bottleneck engine).
+ *
+ * `shutdown()` (its `stop` phase): waiting calls reject with `E_SHUTDOWN`; limiters stop once the
+ * calls in flight finished (Bottleneck limiters are stopped, and disconnected when hotpath built them).
+ */
+import type { Call } from '../core/call.js';
+import type { Clock } from '../core/clock.js';
+import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
+import { valueKey } from '../core/key.js';
+import type { Invoke, Site } from '../core/site.js';
+import { PerOwner } from '../core/state.js';
+import { HotpathError } from '../errors.js';
+import { registryOf } from '../registry/binding.js';
+import { shutdownError, type Hotpath } from '../registry/hotpath.js';
+import {
+  BottleneckEngine,
+  buildBottleneck,
+  deriveBottleneckSettings,
+  isBottleneck,
+  type BottleneckLike,
+} from './bottleneck-engine.js';
+import { LocalEngine, RateLimitFigures, type SiteContext } from './local-engine.js';
+import {
+  resolveLimiterOptions,
+  resolveRateLimitOptions,
+  type LimiterOptions,
+  type RateLimitOptions,
+  type ResolvedLimiter,
+} from './options.js';
+
+/** One budget's engine. */
+type Engine = LocalEngine | BottleneckEngine;
+
+/** What `@rateLimit` keeps per registry: named engines, and the engines `shutdown()` must stop. */
+interface RegistryLimiters {
+  /** Named limiters, built on first use; a configuration problem is remembered as its error. */
+  readonly named: Map<string, Engine | HotpathError>;
+  /** Local engines with calls waiting now (their queues must be rejected on shutdown). */
+  readonly waiting: Set<LocalEngine>;
+  /** Every Bottleneck engine of this registry. */
+  readonly bottlenecks: Set<BottleneckEngine>;
+  readonly onQueueChange: (engine: LocalEngine, waiting: boolean) => void;
+}
+
+const registries = new WeakMap<Hotpath, RegistryLimiters>();
+
+function limitersOf(registry: Hotpath): RegistryLimiters {
+  let rec = registries.get(registry);
+  if (rec) return rec;
+  const waiting = new Set<LocalEngine>();
+  rec = {
+    named: new Map(),
+    waiting,
+    bottlenecks: new Set(),
+    onQueueChange: (engine, isWaiting) => {
+      if (isWaiting) waiting.add(engine);
+      else waiting.delete(engine);
+    },
+  };
+  registries.set(registry, rec);
+  const r = rec;
+  // One hook per registry: every rate limiter of the registry stops in the `stop` phase, after
+  // pending batches and trailing calls were flushed (they may still need a limiter to run).
+  registry.onShutdown(async () => {
+    const error = (site: Site): HotpathError => shutdownError(registry, site.name);
+    const engines = new Set<Engine>([...r.waiting, ...r.bottlenecks]);
+    for (const e of r.named.values()) if (!(e instanceof HotpathError)) engines.add(e);
+    const results = await Promise.allSettled([...engines].map((e) => e.stop(error)));
+    for (const result of results) {
+      if (result.status === 'rejected')
+        registry.emitError(result.reason, { decorator: 'rateLimit' });
+    }
+  }, 'stop');
+  return rec;
+}
+
+function describeNames(registry: Hotpath): string {
+  const names = Object.keys(registry.limiters);
+  return names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ');
+}
+
+function storeErrorReporter(registry: Hotpath, method: string): (error: unknown) => void {
+  return (error) =>
+    registry.emitError(
+      error instanceof HotpathError
+        ? error
+        : new HotpathError('E_STORE', `rate limiter error: ${String(error)}`, { cause: error }),
+      { decorator: 'rateLimit', method },
+    );
+}
+
+/** Builds the engine of a limit. */
+function createEngine(
+  resolved: ResolvedLimiter,
+  clock: Clock,
+  rec: RegistryLimiters,
+  registry: Hotpath,
+  name: string | undefined,
+  method: string,
+): Engine {
+  if (resolved.engine === 'bottleneck') {
+    const limiter = buildBottleneck(
+      deriveBottleneckSettings(resolved.settings),
+      resolved.bottleneck,
+    );
+    return bottleneckEngine(
+      limiter,
+      true,
+      resolved.settings.maxQueue,
+      resolved.redisTimeout,
+      rec,
+      registry,
+      name,
+      method,
+    );
+  }
+  const engine = new LocalEngine(resolved.settings, clock);
+  engine.onQueueChange = rec.onQueueChange;
+  return engine;
+}
+
+function bottleneckEngine(
+  limiter: BottleneckLike,
+  owned: boolean,
+  maxQueue: number,
+  redisTimeout: number,
+  rec: RegistryLimiters,
+  registry: Hotpath,
+  name: string | undefined,
+  method: string,
+): BottleneckEngine {
+  const engine = new BottleneckEngine(limiter, {
+    owned,
+    maxQueue,
+    redisTimeout,
+    name,
+    onError: storeErrorReporter(registry, name ? `limiter '${name}'` : method),
+  });
+  rec.bottlenecks.add(engine);
+  return engine;
+}
+
+/** The registry's named limiter `name`, built on first use; throws `E_CONFIG` when it is missing or invalid. */
+function namedEngine(
+  registry: Hotpath,
+  name: string,
+  site: Site,
+): { engine: Engine; describe: string } {
+  const rec = limitersOf(registry);
+  let engine = rec.named.get(name);
+  if (engine === undefined) {
+    engine = buildNamed(registry, rec, name, site);
+    rec.named.set(name, engine);
+  }
+  if (engine instanceof HotpathError) throw engine;
+  return { engine, describe: describeNamed(registry, name) };
+}
+
+const namedDescriptions = new WeakMap<Hotpath, Map<string, string>>();
+
+function describeNamed(registry: Hotpath, name: string): string {
+  return namedDescriptions.get(registry)?.get(name) ?? `limiter '${name}'`;
+}
+
+function buildNamed(
+  registry: Hotpath,
+  rec: RegistryLimiters,
+  name: string,
+  site: Site,
+): Engine | HotpathError {
+  const config: unknown = registry.limiters[name];
+  if (config === undefined || config === null) {
+    return new HotpathError(
+      'E_CONFIG',
+      `${site.name}: @rateLimit names the limiter '${name}', but registry '${registry.name}' has no such limiter (its limiters: ${describeNames(registry)})`,
+    );
+  }
+  if (isBottleneck(config)) {
+    return bottleneckEngine(
+      config,
+      false,
+      Number.POSITIVE_INFINITY,
+      5_000,
+      rec,
+      registry,
+      name,
+      site.name,
+    );
+  }
+  try {
+    if (typeof config !== 'object')
+      throw new TypeError(
+        `@rateLimit on limiter '${name}': expected rate-limit options or a Bottleneck instance`,
+      );
+    const resolved = resolveLimiterOptions(
+      { decorator: 'rateLimit', where: `limiter '${name}'` },
+      config as LimiterOptions,
+    );
+    let descriptions = namedDescriptions.get(registry);
+    if (!descriptions) namedDescriptions.set(registry, (descriptions = new Map()));
+    descriptions.set(name, resolved.describe);
+    return createEngine(resolved, registry.clock, rec, registry, name, site.name);
+  } catch (error) {
+    return new HotpathError(
+      'E_CONFIG',
+      `registry '${registry.name}': ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Budgets per key, for one owner: engines of idle keys are dropped (amortised sweep as the map grows). */
+class KeyedEngines {
+  readonly #map = new Map<unknown, LocalEngine>();
+  readonly #create: () => LocalEngine;
+  readonly #clock: Clock;
+  #sweepAt = 64;
+
+  constructor(create: () => LocalEngine, clock: Clock) {
+    this.#create = create;
+    this.#clock = clock;
+  }
+
+  get(key: unknown): LocalEngine {
+    let engine = this.#map.get(key);
+    if (engine === undefined) {
+      if (this.#map.size >= this.#sweepAt) this.#sweep();
+      this.#map.set(key, (engine = this.#create()));
+    }
+    return engine;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  #sweep(): void {
+    const now = this.#clock.now();
+    for (const [key, engine] of this.#map) if (engine.isIdle(now)) this.#map.delete(key);
+    this.#sweepAt = Math.max(64, this.#map.size * 2);
+  }
+}
+
+/** Per owner (instance) state of a method with its own limit. */
+interface OwnerState {
+  readonly ctx: SiteContext;
+  readonly engine: Engine | undefined;
+  readonly keyed: KeyedEngines | undefined;
+}
+
+/** A Map key for the budget of `key`'s result: strings and numbers as they are, anything else encoded. */
+function budgetKey(value: unknown, where: string): unknown {
+  const t = typeof value;
+  return t === 'string' ||
+    t === 'number' ||
+    t === 'boolean' ||
+    value === undefined ||
+    value === null
+    ? value
+    : valueKey(value, where);
+}
+
+/**
+ * Limits how often (and how many at once) the decorated async method runs. See SPEC §7 and
+ * {@link RateLimitOptions}: `limit` per `interval` (sliding window, or `algorithm:
+ * 'token-bucket'` with `burst`), `maxConcurrent`, `minTime`, `key`, `limiter`, `onLimit`
+ * (`'queue'` | `'reject'`), `maxQueue`, `priority`, `engine` (`'local'` | `'bottleneck'`).
+ *
+ * Only for methods returning a Promise (a compile error otherwise, in both decorator modes).
+ * Bad options throw a `TypeError` when the class is defined.
+ *
+ * Cost (local engine, no wait needed): one WeakMap lookup for the instance's budget, one
+ * `clock.now()` and a ring-buffer write; the method's own promise is returned as is. With
+ * `maxConcurrent`, one `then` on it to count completions. Waiting calls cost a promise each and
+ * one timer per budget.
+ *
+ * @example
+ * class GitHub {
+ *   @rateLimit({ limit: 5000, interval: '1h', maxConcurrent: 10 })
+ *   async getRepo(name: string): Promise<Repo> { ... }
+ * }
+ */
+export function rateLimit(
+  options: RateLimitOptions,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): HotpathDecorator<(...args: any[]) => Promise<unknown>> {
+  return createDecorator({
+    name: 'rateLimit',
+    layer(decoration) {
+      const resolved = resolveRateLimitOptions(decoration, options);
+      const contexts = new Map<Hotpath, SiteContext>();
+      const contextFor = (registry: Hotpath, site: Site, describe: string): SiteContext => {
+        let ctx = contexts.get(registry);
+        if (!ctx) {
+          const figures = registry.metric(site.name, 'rateLimit', () => new RateLimitFigures());
+          ctx = {
+            site,
+            figures,
+            reject: resolved.reject,
+            priority: resolved.priority,
+            describe,
+            limiterName: resolved.limiter,
+          };
+          contexts.set(registry, ctx);
+        }
+        return ctx;
+      };
+
+      return {
+        decorator: 'rateLimit',
+        async: true,
+        wrap(inner: Invoke, site: Site): Invoke {
+          const keyFn = resolved.key;
+          const where = site.name;
+          const engineFor = (
+            call: Call,
+            st: { engine: Engine | undefined; keyed: KeyedEngines | undefined },
+          ): Engine =>
+            st.keyed
+              ? st.keyed.get(budgetKey(keyFn!.apply(call.instance, call.args), where))
+              : st.engine!;
+
+          if (resolved.limiter !== undefined) {
+            const name = resolved.limiter;
+            // Per registry: the shared engine (or per-key engines of a shared local limit).
+            const shared = new WeakMap<
+              Hotpath,
+              { ctx: SiteContext; engine: Engine | undefined; keyed: KeyedEngines | undefined }
+            >();
+            return (call) => {
+              const registry = call.registry;
+              let st = shared.get(registry);
+              try {
+                if (!st) {
+                  const { engine, describe } = namedEngine(registry, name, site);
+                  let keyed: KeyedEngines | undefined;
+                  if (keyFn) {
+                    if (!(engine instanceof LocalEngine)) {
+                      throw new HotpathError(
+                        'E_CONFIG',
+                        `${site.name}: \`key\` is not available with the Bottleneck limiter '${name}' (use one named limiter per key)`,
+                      );
+                    }
+                    keyed = keyedFor(registry, name, engine);
+                  }
+                  st = { ctx: contextFor(registry, site, describe), engine, keyed };
+                  shared.set(registry, st);
+                }
+                return engineFor(call, st).run(call, inner, st.ctx);
+              } catch (error) {
+                return Promise.reject(error);
+              }
+            };
+          }
+
+          const own = resolved.own!;
+          const states = new PerOwner<OwnerState>((owner) => {
+            const registry = registryOf(owner);
+            const rec = limitersOf(registry);
+            const ctx = contextFor(registry, site, own.describe);
+            const create = (): Engine =>
+              createEngine(own, registry.clock, rec, registry, undefined, site.name);
+            return keyFn
+              ? {
+                  ctx,
+                  engine: undefined,
+                  keyed: new KeyedEngines(create as () => LocalEngine, registry.clock),
+                }
+              : { ctx, engine: create(), keyed: undefined };
+          });
+          if (!keyFn) {
+            // The hot path: no key, so no try/catch and no key hashing.
+            return (call) => {
+              const st = states.get(call.owner);
+              return st.engine!.run(call, inner, st.ctx);
+            };
+          }
+          return (call) => {
+            const st = states.get(call.owner);
+            let engine: Engine;
+            try {
+              engine = engineFor(call, st);
+            } catch (error) {
+              return Promise.reject(error);
+            }
+            return engine.run(call, inner, st.ctx);
+          };
+        },
+        control: {
+          stats(ctx) {
+            return registryFigures(ctx.registry, ctx.site);
+          },
+        },
+      };
+    },
+  });
+}
+
+/** A shared local limiter with `key`: per-key budgets, shared by every method naming it with a key. */
+const sharedKeyed = new WeakMap<Hotpath, Map<string, KeyedEngines>>();
+
+function keyedFor(registry: Hotpath, name: string, template: LocalEngine): KeyedEngines {
+  let perName = sharedKeyed.get(registry);
+  if (!perName) sharedKeyed.set(registry, (perName = new Map()));
+  let keyed = perName.get(name);
+  if (!keyed) {
+    const rec = limitersOf(registry);
+    keyed = new KeyedEngines(() => {
+      const engine = new LocalEngine(template.settings, registry.clock);
+      engine.onQueueChange = rec.onQueueChange;
+      return engine;
+    }, registry.clock);
+    perName.set(name, keyed);
+  }
+  return keyed;
+}
+
+function registryFigures(registry: Hotpath, site: Site): Record<string, unknown> {
+  return registry.metric(site.name, 'rateLimit', () => new RateLimitFigures()).toJSON();
+}
