@@ -28,3 +28,5 @@ export { hotpath, bindHotpath } from './registry/binding.js';
 export type * from './registry/types.js';
 export { use } from './use/use.js';
 export * from './profile/index.js';
+export * from './debounce/index.js';
+export * from './throttle/index.js';

@@ -1,0 +1,424 @@
+/**
+ * The timing engine behind `@debounce` and `@throttle`: lodash's `debounce` algorithm, step
+ * for step, with per-owner (and per-key) state and promises for the callers.
+ *
+ * `@throttle` is this engine with `maxWait = wait` and `leading: true` by default, exactly as
+ * lodash's `throttle` is its `debounce`.
+ *
+ * The timing fields and transitions (`lastCallTime`, `lastInvokeTime`, `shouldInvoke`,
+ * `remainingWait`, leading edge, trailing edge, the "tight loop" restart under `maxWait`,
+ * `cancel` and `flush`) mirror lodash 4.17/4.18 `debounce.js` one to one, including its
+ * quirks: `flush()` does not clear the running timer (it fires later and only re-checks), and
+ * the trailing edge runs only if the method was called again after the leading invocation.
+ * The test suite drives this engine and lodash with the same random call schedules and
+ * compares invocation times and arguments.
+ *
+ * What hotpath adds:
+ * - Each caller gets a promise of the invocation its call was folded into. Callers waiting for
+ *   the same invocation share ONE promise object ({@link SharedResult}); a call that joins a
+ *   waiting group allocates nothing. A call that will never run (`trailing: false`) gets the
+ *   promise of the last invocation (lodash's return value), or a promise of `undefined`.
+ * - A rejected invocation that no caller handles goes to `registry.emitError()`, never to an
+ *   unhandled rejection; cancelled callers reject with `E_CANCELLED`, silently if nobody listens.
+ * - Per-key state (`key`): keys whose state is back to "fresh" are released.
+ * - `registry.shutdown()` flushes every pending trailing invocation of the registry.
+ *
+ * Events on `hotpath:event` (decorator `debounce` or `throttle`):
+ * - `invoke` `{ edge: 'leading' | 'maxWait' | 'trailing' | 'flush' | 'shutdown' }`: the method runs;
+ * - `cancel` `{ pending: boolean }`: `control().cancel()` dropped the owner's pending work.
+ */
+import type { Call } from '../core/call.js';
+import { publishEvent } from '../core/channels.js';
+import { unrefTimeout, type Clock } from '../core/clock.js';
+import type { ControlContext, Invoke, LayerControl, Site } from '../core/site.js';
+import { PerOwner } from '../core/state.js';
+import { HotpathError } from '../errors.js';
+import { registryOf } from '../registry/binding.js';
+import type { Hotpath } from '../registry/hotpath.js';
+import { SharedResult, guardRejection, silenceRejection, whenSettled } from './shared-result.js';
+
+/** The resolved timing options of one decorated method. */
+export interface TimingSettings {
+  /** Milliseconds of quiet before the trailing invocation. */
+  readonly wait: number;
+  /** Longest a call may be deferred, in ms; `undefined` when unbounded (debounce without `maxWait`). */
+  readonly maxWait: number | undefined;
+  /** Invoke on the leading edge. */
+  readonly leading: boolean;
+  /** Invoke on the trailing edge (if called again during the wait). */
+  readonly trailing: boolean;
+  /** Separate state per `key(...args)`, or one state per owner when undefined. */
+  readonly key: ((...args: never[]) => unknown) | undefined;
+}
+
+/**
+ * Figures of one decorated method in one registry (`registry.stats().methods[m].debounce`):
+ * `calls` received, `invocations` of the method, `folded` = calls that did not cause an
+ * invocation of their own (the calls saved), `cancelled` = pending invocations dropped by
+ * `cancel()`.
+ */
+export class TimingFigures {
+  calls = 0;
+  invocations = 0;
+  cancelled = 0;
+
+  /** Calls saved: `calls - invocations`. */
+  get folded(): number {
+    return this.calls - this.invocations;
+  }
+
+  toJSON(): Record<string, number> {
+    return {
+      calls: this.calls,
+      invocations: this.invocations,
+      folded: this.folded,
+      cancelled: this.cancelled,
+    };
+  }
+}
+
+/** What every state of one method in one registry shares. */
+class RegistryScope {
+  readonly registry: Hotpath;
+  readonly clock: Clock;
+  readonly figures: TimingFigures;
+  /** States whose timer runs (lodash's `timerId !== undefined`): what shutdown flushes. */
+  readonly active = new Set<TimingState>();
+
+  constructor(engine: TimingEngine, registry: Hotpath) {
+    this.registry = registry;
+    this.clock = registry.clock;
+    this.figures = registry.metric(engine.site.name, engine.decorator, () => new TimingFigures());
+    registry.onShutdown(() => engine.shutdownFlush(this), 'flush');
+  }
+}
+
+/** The keyed states of one owner. */
+interface KeyedStates {
+  readonly scope: RegistryScope;
+  readonly map: Map<unknown, TimingState>;
+}
+
+/** One debounced stream: lodash's closure variables, per owner (and key). */
+class TimingState {
+  /** lodash `timerId`: the timer the state currently relies on. */
+  timer: unknown = undefined;
+  /** Physical timers still scheduled, including ones lodash's `flush` leaves behind. */
+  timers = 0;
+  /** lodash `lastArgs`/`lastThis`: the call the next invocation runs with. */
+  lastCall: Call | undefined = undefined;
+  lastCallTime: number | undefined = undefined;
+  lastInvokeTime = 0;
+  /** lodash `result`: the promise of the last invocation. */
+  result: SharedResult | undefined = undefined;
+  /** The promise of the callers waiting for the next invocation. */
+  group: SharedResult | undefined = undefined;
+  /** Whether a release check is scheduled (keyed states only). */
+  releasing = false;
+  readonly scope: RegistryScope;
+  readonly expire: () => void;
+  /** For keyed states: where to remove this state from once idle. */
+  readonly keyed: KeyedStates | undefined;
+  readonly key: unknown;
+
+  constructor(engine: TimingEngine, scope: RegistryScope, keyed?: KeyedStates, key?: unknown) {
+    this.scope = scope;
+    this.keyed = keyed;
+    this.key = key;
+    this.expire = () => engine.timerExpired(this);
+  }
+}
+
+const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+type Edge = 'leading' | 'maxWait' | 'trailing' | 'flush' | 'shutdown';
+
+/**
+ * One decorated method's engine: built by the layer's `wrap()` (once per method), it owns the
+ * per-owner states and answers `control()` operations.
+ */
+export class TimingEngine {
+  readonly decorator: 'debounce' | 'throttle';
+  readonly site: Site;
+  /** The per-call entry point (the layer's invoker). */
+  readonly invoke: Invoke;
+  readonly #inner: Invoke;
+  readonly #wait: number;
+  readonly #maxing: boolean;
+  readonly #maxWait: number;
+  readonly #leading: boolean;
+  readonly #trailing: boolean;
+  readonly #key: ((...args: unknown[]) => unknown) | undefined;
+  readonly #scopes = new WeakMap<Hotpath, RegistryScope>();
+  readonly #single: PerOwner<TimingState>;
+  readonly #keyed: PerOwner<KeyedStates>;
+
+  constructor(
+    decorator: 'debounce' | 'throttle',
+    settings: TimingSettings,
+    inner: Invoke,
+    site: Site,
+  ) {
+    this.decorator = decorator;
+    this.site = site;
+    this.#inner = inner;
+    this.#wait = settings.wait;
+    this.#maxing = settings.maxWait !== undefined;
+    this.#maxWait = settings.maxWait ?? 0;
+    this.#leading = settings.leading;
+    this.#trailing = settings.trailing;
+    this.#key = settings.key as ((...args: unknown[]) => unknown) | undefined;
+    this.#single = new PerOwner((owner) => new TimingState(this, this.#scope(owner)));
+    this.#keyed = new PerOwner((owner) => ({ scope: this.#scope(owner), map: new Map() }));
+    this.invoke =
+      this.#key === undefined
+        ? (call) => this.#call(this.#single.get(call.owner), call)
+        : (call) => this.#call(this.#keyedState(call), call);
+  }
+
+  #scope(owner: object): RegistryScope {
+    // The owner's registry: the same lookup `call.registry` does, without needing a call.
+    const registry = registryOf(owner);
+    let scope = this.#scopes.get(registry);
+    if (scope === undefined)
+      this.#scopes.set(registry, (scope = new RegistryScope(this, registry)));
+    return scope;
+  }
+
+  #keyedState(call: Call): TimingState {
+    const states = this.#keyed.get(call.owner);
+    const key = this.#key!.apply(call.instance, call.args);
+    let state = states.map.get(key);
+    if (state === undefined)
+      states.map.set(key, (state = new TimingState(this, states.scope, states, key)));
+    return state;
+  }
+
+  // ---- lodash's debounce, per state ---------------------------------------------------
+
+  #shouldInvoke(state: TimingState, time: number): boolean {
+    const lastCallTime = state.lastCallTime;
+    if (lastCallTime === undefined) return true;
+    const sinceCall = time - lastCallTime;
+    // Activity stopped (trailing edge), the clock went backwards, or maxWait was reached.
+    return (
+      sinceCall >= this.#wait ||
+      sinceCall < 0 ||
+      (this.#maxing && time - state.lastInvokeTime >= this.#maxWait)
+    );
+  }
+
+  #remainingWait(state: TimingState, time: number): number {
+    const waiting = this.#wait - (time - state.lastCallTime!);
+    return this.#maxing
+      ? Math.min(waiting, this.#maxWait - (time - state.lastInvokeTime))
+      : waiting;
+  }
+
+  #startTimer(state: TimingState, ms: number): void {
+    if (state.timer === undefined) state.scope.active.add(state);
+    state.timer = state.scope.clock.setTimeout(state.expire, ms);
+    state.timers++;
+  }
+
+  /** The hot path: one call of the decorated method. */
+  #call(state: TimingState, call: Call): Promise<unknown> {
+    const time = state.scope.clock.now();
+    const isInvoking = this.#shouldInvoke(state, time);
+    state.lastCall = call;
+    state.lastCallTime = time;
+    state.scope.figures.calls++;
+    if (isInvoking) {
+      if (state.timer === undefined) {
+        // Leading edge: reset the maxWait window and start the trailing timer.
+        state.lastInvokeTime = time;
+        this.#startTimer(state, this.#wait);
+        if (this.#leading) return this.#invokeFunc(state, time, 'leading');
+        return this.#waiting(state);
+      }
+      if (this.#maxing) {
+        // Called in a tight loop past maxWait: invoke now, restart the timer.
+        state.scope.clock.clearTimeout(state.timer);
+        state.timers--;
+        state.timer = undefined;
+        this.#startTimer(state, this.#wait);
+        return this.#invokeFunc(state, time, 'maxWait');
+      }
+    }
+    if (state.timer === undefined) this.#startTimer(state, this.#wait);
+    return this.#waiting(state);
+  }
+
+  /** What a call that does not invoke now gets: the next invocation's promise, or (no trailing edge) the last one's. */
+  #waiting(state: TimingState): Promise<unknown> {
+    if (this.#trailing) return (state.group ??= new SharedResult());
+    return state.result ?? RESOLVED_UNDEFINED;
+  }
+
+  #invokeFunc(state: TimingState, time: number, edge: Edge): SharedResult {
+    const call = state.lastCall!;
+    state.lastCall = undefined;
+    state.lastInvokeTime = time;
+    const shared = state.group ?? new SharedResult();
+    state.group = undefined;
+    state.result = shared;
+    state.scope.figures.invocations++;
+    publishEvent(this.decorator, 'invoke', this.site, { edge });
+    let value: unknown;
+    try {
+      value = this.#inner(call);
+    } catch (error) {
+      this.#guard(state, shared);
+      shared.reject(error);
+      return shared;
+    }
+    if (isThenable(value)) this.#guard(state, shared);
+    shared.resolve(value);
+    return shared;
+  }
+
+  #guard(state: TimingState, shared: SharedResult): void {
+    const registry = state.scope.registry;
+    guardRejection(shared, (error) =>
+      registry.emitError(error, { decorator: this.decorator, method: this.site.name }),
+    );
+  }
+
+  /** A timer fired (the current one, or one lodash's `flush` left behind). */
+  timerExpired(state: TimingState): void {
+    state.timers--;
+    const time = state.scope.clock.now();
+    if (this.#shouldInvoke(state, time)) {
+      this.#trailingEdge(state, time, 'trailing');
+      return;
+    }
+    if (state.timer === undefined) state.scope.active.add(state);
+    state.timer = state.scope.clock.setTimeout(state.expire, this.#remainingWait(state, time));
+    state.timers++;
+  }
+
+  #trailingEdge(state: TimingState, time: number, edge: Edge): SharedResult | undefined {
+    state.timer = undefined;
+    state.scope.active.delete(state);
+    // Only invoke if called since the last invocation (lodash: `lastArgs` is set).
+    let result: SharedResult | undefined;
+    if (this.#trailing && state.lastCall !== undefined) {
+      result = this.#invokeFunc(state, time, edge);
+    } else {
+      state.lastCall = undefined;
+      result = state.result;
+    }
+    if (state.keyed !== undefined) this.#release(state);
+    return result;
+  }
+
+  /** lodash `cancel()`, plus: the waiting callers reject with `E_CANCELLED`. */
+  #cancel(state: TimingState): boolean {
+    const group = state.group;
+    if (state.timer !== undefined) {
+      state.scope.clock.clearTimeout(state.timer);
+      state.timers--;
+    }
+    state.timer = undefined;
+    state.scope.active.delete(state);
+    state.lastInvokeTime = 0;
+    state.lastCall = undefined;
+    state.lastCallTime = undefined;
+    state.group = undefined;
+    if (group !== undefined) {
+      state.scope.figures.cancelled++;
+      silenceRejection(group);
+      group.reject(
+        new HotpathError(
+          'E_CANCELLED',
+          `${this.site.name}: the pending @${this.decorator} invocation was cancelled`,
+        ),
+      );
+    }
+    if (state.keyed !== undefined) this.#release(state);
+    return group !== undefined;
+  }
+
+  /**
+   * Forgets a keyed state once it is indistinguishable from a new one: no timer left, nothing
+   * waiting, and a next call would start a new leading edge (lodash's `shouldInvoke` holds and
+   * stays true as time passes). Otherwise re-checks when that becomes true.
+   */
+  #release(state: TimingState): void {
+    if (state.timers > 0 || state.lastCall !== undefined || state.group !== undefined) return;
+    const time = state.scope.clock.now();
+    if (this.#shouldInvoke(state, time)) {
+      const keyed = state.keyed!;
+      if (keyed.map.get(state.key) === state) keyed.map.delete(state.key);
+      return;
+    }
+    if (state.releasing) return;
+    state.releasing = true;
+    unrefTimeout(
+      state.scope.clock,
+      () => {
+        state.releasing = false;
+        this.#release(state);
+      },
+      this.#remainingWait(state, time),
+    );
+  }
+
+  // ---- control() and shutdown ---------------------------------------------------------
+
+  #statesOf(owner: object): TimingState[] {
+    if (this.#key === undefined) {
+      const state = this.#single.peek(owner);
+      return state === undefined ? [] : [state];
+    }
+    const keyed = this.#keyed.peek(owner);
+    return keyed === undefined ? [] : [...keyed.map.values()];
+  }
+
+  /** `control()` operations on one owner's state (every key of it). */
+  readonly control: LayerControl = {
+    cancel: (ctx: ControlContext): void => {
+      let pending = false;
+      for (const state of this.#statesOf(ctx.owner)) pending = this.#cancel(state) || pending;
+      publishEvent(this.decorator, 'cancel', this.site, { pending });
+    },
+    flush: (ctx: ControlContext): Promise<void> => {
+      const work: Promise<void>[] = [];
+      for (const state of this.#statesOf(ctx.owner)) {
+        // lodash `flush()`: the trailing edge now, if a timer runs.
+        if (state.timer === undefined) continue;
+        const result = this.#trailingEdge(state, state.scope.clock.now(), 'flush');
+        if (result !== undefined) work.push(whenSettled(result));
+      }
+      return Promise.all(work).then(() => undefined);
+    },
+    pending: (ctx: ControlContext): boolean =>
+      this.#trailing && this.#statesOf(ctx.owner).some((s) => s.lastCall !== undefined),
+    stats: (ctx: ControlContext): Record<string, unknown> =>
+      this.#scope(ctx.owner).figures.toJSON(),
+  };
+
+  /**
+   * The registry's `flush` shutdown hook (one per registry and method): runs every pending
+   * trailing invocation now, clears the timers (no call can arrive after shutdown), and
+   * resolves when those invocations have settled.
+   */
+  shutdownFlush(scope: RegistryScope): Promise<void> {
+    const work: Promise<void>[] = [];
+    const time = scope.clock.now();
+    for (const state of [...scope.active]) {
+      scope.clock.clearTimeout(state.timer);
+      state.timers--;
+      const result = this.#trailingEdge(state, time, 'shutdown');
+      if (result !== undefined) work.push(whenSettled(result));
+    }
+    return Promise.all(work).then(() => undefined);
+  }
+}
