@@ -1,0 +1,2 @@
+/** `@lazy()` and `lazy(factory)`. */
+export { lazy, type LazyDecorator, type LazyFigures } from './lazy.js';
