@@ -96,6 +96,8 @@ export const callChannel = tracingChannel<unknown, CallContext>('hotpath:call');
  * caller gets exactly what the chain returned (the same promise, not a derived one).
  */
 export function traceCall(site: Site, call: Call): unknown {
+  // The first call of a TC39-decorated method is where its class name is learned.
+  site.compile(call.instance);
   const context: CallContext = {
     method: site.name,
     className: site.className,
