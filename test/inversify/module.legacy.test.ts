@@ -266,6 +266,19 @@ describe('hotpathModule (constructor injection)', () => {
     expect(store.disconnected).toBe(0);
   });
 
+  it("resolves a child container's services with the parent's registry, or the child's own module", () => {
+    seen.length = 0;
+    const parent = containerWith({ name: 'parent' });
+    const child = new Container({ parent });
+    child.bind(UserService).toSelf();
+    child.get(UserService).get('1');
+    const ownModule = new Container({ parent });
+    ownModule.load(hotpathModule({ name: 'child', services: [UserService] }));
+    ownModule.bind(UserService).toSelf();
+    ownModule.get(UserService).get('2');
+    expect(seen.map((r) => r.name)).toEqual(['parent', 'child']);
+  });
+
   it('uses one registry per container built from one module object loaded twice', () => {
     const module = hotpathModule({ services: [UserService] });
     const a = new Container();
