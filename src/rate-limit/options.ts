@@ -178,14 +178,14 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
     );
   }
 
-  if (o.limit === undefined && o.maxConcurrent === undefined && o.minTime === undefined) {
-    throw configError(site, 'needs `limit`, `maxConcurrent` or `minTime` (or a named `limiter`)');
-  }
   if (o.limit === undefined && (o.interval !== undefined || algorithm === 'token-bucket')) {
     throw configError(
       site,
       `\`${o.interval !== undefined ? 'interval' : 'algorithm'}\` needs \`limit\` (calls per interval)`,
     );
+  }
+  if (o.limit === undefined && o.maxConcurrent === undefined && o.minTime === undefined) {
+    throw configError(site, 'needs `limit`, `maxConcurrent` or `minTime` (or a named `limiter`)');
   }
   if (o.burst !== undefined && algorithm !== 'token-bucket') {
     throw configError(site, "`burst` applies to `algorithm: 'token-bucket'` only");

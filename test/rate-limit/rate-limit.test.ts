@@ -1,0 +1,592 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import {
+  HotpathError,
+  RateLimitError,
+  bindHotpath,
+  control,
+  createHotpath,
+  rateLimit,
+  type Hotpath,
+  type HotpathEvent,
+} from '../../src/index.js';
+import { LEGACY } from '../setup/mode.js';
+
+/** A small seeded PRNG (mulberry32), so the random schedules are the same on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The largest number of starts in any half-open window `[t, t + interval)`. */
+function busiestWindow(starts: number[], interval: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let most = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= interval) lo++;
+    most = Math.max(most, hi - lo + 1);
+  }
+  return most;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let registry: Hotpath;
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: 1_000_000 });
+  registry = createHotpath({ name: 'rate-limit-test' });
+});
+
+afterEach(async () => {
+  jest.useRealTimers();
+});
+
+const t0 = 1_000_000;
+
+describe('@rateLimit, local engine', () => {
+  it('returns the method own promise when no wait is needed (no extra promise)', async () => {
+    const p = Promise.resolve('own');
+    class Api {
+      @rateLimit({ limit: 5 })
+      get(): Promise<string> {
+        return p;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    expect(api.get()).toBe(p);
+    await expect(api.get()).resolves.toBe('own');
+  });
+
+  it('starts every call exactly when the sliding window allows, over 10 000 random arrivals', async () => {
+    const limit = 10;
+    const interval = 1_000;
+    const starts: number[] = [];
+    const order: number[] = [];
+    class Api {
+      @rateLimit({ limit, interval })
+      async call(i: number): Promise<number> {
+        starts.push(Date.now());
+        order.push(i);
+        return i;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const random = prng(7);
+    const arrivals: number[] = [];
+    let at = 0;
+    for (let i = 0; i < 10_000; i++) {
+      // Bursts and lulls: mostly close together, sometimes a long gap.
+      at += random() < 0.05 ? Math.floor(random() * 5_000) : Math.floor(random() * 150);
+      arrivals.push(at);
+    }
+    const results: Promise<number>[] = [];
+    arrivals.forEach((when, i) => setTimeout(() => results.push(api.call(i)), when));
+    await jest.runAllTimersAsync();
+    expect(await Promise.all(results)).toEqual(arrivals.map((_, i) => i));
+
+    expect(busiestWindow(starts, interval)).toBe(limit);
+    expect(order).toEqual(arrivals.map((_, i) => i));
+    // Exactness: each call starts at the first moment the window allows (FIFO, no idle gaps).
+    const expected: number[] = [];
+    arrivals.forEach((when, i) => {
+      let start = t0 + when;
+      if (i >= limit) start = Math.max(start, expected[i - limit]! + interval);
+      if (i >= 1) start = Math.max(start, expected[i - 1]!);
+      expected.push(start);
+    });
+    expect(starts).toEqual(expected);
+  });
+
+  it('never exceeds the window, maxConcurrent or minTime combined, over 10 000 random arrivals', async () => {
+    const limit = 20;
+    const interval = 1_000;
+    const minTime = 15;
+    const maxConcurrent = 3;
+    const random = prng(42);
+    const starts: number[] = [];
+    let running = 0;
+    let mostRunning = 0;
+    class Api {
+      @rateLimit({ limit, interval, minTime, maxConcurrent })
+      async call(i: number, duration: number): Promise<number> {
+        starts.push(Date.now());
+        running++;
+        mostRunning = Math.max(mostRunning, running);
+        await sleep(duration);
+        running--;
+        return i;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const results: Promise<number>[] = [];
+    let at = 0;
+    for (let i = 0; i < 10_000; i++) {
+      at += random() < 0.1 ? Math.floor(random() * 2_000) : Math.floor(random() * 60);
+      const duration = Math.floor(random() * 300);
+      setTimeout(() => results.push(api.call(i, duration)), at);
+    }
+    await jest.runAllTimersAsync();
+    const values = await Promise.all(results);
+    expect(values).toHaveLength(10_000);
+    expect(new Set(values).size).toBe(10_000);
+
+    expect(busiestWindow(starts, interval)).toBeLessThanOrEqual(limit);
+    expect(mostRunning).toBe(maxConcurrent);
+    let closest = Infinity;
+    for (let i = 1; i < starts.length; i++)
+      closest = Math.min(closest, starts[i]! - starts[i - 1]!);
+    expect(closest).toBe(minTime);
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({
+      started: 10_000,
+      running: 0,
+      queued: 0,
+      rejected: 0,
+    });
+  });
+
+  it('lets a token bucket burst, then refills it exactly, never above burst', async () => {
+    const starts: number[] = [];
+    class Api {
+      @rateLimit({ algorithm: 'token-bucket', limit: 2, interval: 1_000, burst: 5 })
+      async call(): Promise<void> {
+        starts.push(Date.now() - t0);
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const all = Array.from({ length: 9 }, () => api.call());
+    await jest.runAllTimersAsync();
+    await Promise.all(all);
+    // 5 at once (the burst), then one token every 500 ms.
+    expect(starts).toEqual([0, 0, 0, 0, 0, 500, 1_000, 1_500, 2_000]);
+
+    // After a long quiet period the bucket is full again: burst, not more.
+    await jest.advanceTimersByTimeAsync(60_000);
+    starts.length = 0;
+    const again = Array.from({ length: 7 }, () => api.call());
+    await jest.runAllTimersAsync();
+    await Promise.all(again);
+    expect(starts).toEqual([62_000, 62_000, 62_000, 62_000, 62_000, 62_500, 63_000]);
+
+    // A partly refilled bucket: 1 200 ms after the last start holds 2.4 tokens.
+    await jest.advanceTimersByTimeAsync(1_200);
+    starts.length = 0;
+    const partial = Array.from({ length: 3 }, () => api.call());
+    await jest.runAllTimersAsync();
+    await Promise.all(partial);
+    expect(starts).toEqual([64_200, 64_200, 64_500]);
+  });
+
+  it("rejects with RateLimitError and a correct retryAfter with onLimit: 'reject'", async () => {
+    class Api {
+      @rateLimit({ limit: 2, interval: 1_000, onLimit: 'reject' })
+      async call(): Promise<string> {
+        return 'ok';
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    await api.call();
+    await jest.advanceTimersByTimeAsync(300);
+    await api.call();
+    await jest.advanceTimersByTimeAsync(100);
+    const error = await api.call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({
+      code: 'E_RATE_LIMITED',
+      retryAfter: 600,
+      message: 'Api.call: rate limit reached (2 calls per 1000 ms); retry in 600 ms',
+    });
+    await jest.advanceTimersByTimeAsync(599);
+    await expect(api.call()).rejects.toMatchObject({ retryAfter: 1 });
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(api.call()).resolves.toBe('ok');
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({ started: 3, rejected: 2 });
+  });
+
+  it('gives retryAfter for minTime too, and 0 when only maxConcurrent blocks', async () => {
+    class Api {
+      @rateLimit({ minTime: 250, onLimit: 'reject' })
+      async spaced(): Promise<void> {}
+
+      @rateLimit({ maxConcurrent: 1, onLimit: 'reject' })
+      async single(): Promise<void> {
+        await sleep(100);
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    await api.spaced();
+    await jest.advanceTimersByTimeAsync(50);
+    await expect(api.spaced()).rejects.toMatchObject({
+      retryAfter: 200,
+      message: 'Api.spaced: rate limit reached (250 ms apart); retry in 200 ms',
+    });
+    const first = api.single();
+    await expect(api.single()).rejects.toMatchObject({
+      retryAfter: 0,
+      message: 'Api.single: rate limit reached (at most 1 in flight); retry in 0 ms',
+    });
+    await jest.advanceTimersByTimeAsync(100);
+    await first;
+    const next = api.single();
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it('rejects calls beyond maxQueue, and runs the queued ones', async () => {
+    const ran: number[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 1_000, maxQueue: 2 })
+      async call(i: number): Promise<number> {
+        ran.push(i);
+        return i;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const a = api.call(1);
+    const b = api.call(2);
+    const c = api.call(3);
+    const d = api.call(4).catch((e: unknown) => e);
+    expect(await d).toBeInstanceOf(RateLimitError);
+    expect(await d).toMatchObject({
+      code: 'E_RATE_LIMITED',
+      retryAfter: 1_000,
+      message: 'Api.call: rate limit queue is full (maxQueue 2); retry in 1000 ms',
+    });
+    await jest.runAllTimersAsync();
+    expect(await Promise.all([a, b, c])).toEqual([1, 2, 3]);
+    expect(ran).toEqual([1, 2, 3]);
+    expect(control(api, 'call').stats().rateLimit).toEqual({
+      started: 3,
+      queued: 0,
+      rejected: 1,
+      waits: 2,
+      waitedMs: 3_000,
+      meanWaitMs: 1_500,
+    });
+  });
+
+  it('keeps per-key budgets independent', async () => {
+    const starts: string[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 1_000, key: (tenant: string) => tenant })
+      async call(tenant: string): Promise<void> {
+        starts.push(`${tenant}@${Date.now() - t0}`);
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const all = [api.call('a'), api.call('b'), api.call('a'), api.call('c'), api.call('b')];
+    await jest.runAllTimersAsync();
+    await Promise.all(all);
+    expect(starts).toEqual(['a@0', 'b@0', 'c@0', 'a@1000', 'b@1000']);
+  });
+
+  it('releases idle key budgets: a key that comes back gets its full budget', async () => {
+    const starts: number[] = [];
+    class Api {
+      @rateLimit({ limit: 2, interval: 1_000, key: (k: number) => k, onLimit: 'reject' })
+      async call(k: number): Promise<number> {
+        starts.push(k);
+        return k;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    // Many keys (enough to trigger the sweep of idle budgets), each used up.
+    for (let k = 0; k < 500; k++) {
+      await api.call(k);
+      await api.call(k);
+      await expect(api.call(k)).rejects.toBeInstanceOf(RateLimitError);
+      if (k % 100 === 99) await jest.advanceTimersByTimeAsync(1_000);
+    }
+    await jest.advanceTimersByTimeAsync(1_000);
+    await expect(api.call(0)).resolves.toBe(0);
+    await expect(api.call(0)).resolves.toBe(0);
+    await expect(api.call(0)).rejects.toBeInstanceOf(RateLimitError);
+    await expect(api.call(499)).resolves.toBe(499);
+  });
+
+  it('gives two instances independent budgets', async () => {
+    class Api {
+      @rateLimit({ limit: 1, interval: 1_000, onLimit: 'reject' })
+      async call(): Promise<string> {
+        return 'ok';
+      }
+    }
+    const a = bindHotpath(new Api(), registry);
+    const b = bindHotpath(new Api(), registry);
+    await expect(a.call()).resolves.toBe('ok');
+    await expect(b.call()).resolves.toBe('ok');
+    await expect(a.call()).rejects.toBeInstanceOf(RateLimitError);
+    await expect(b.call()).rejects.toBeInstanceOf(RateLimitError);
+  });
+
+  it('shares a named limiter between methods, instances and classes of one registry', async () => {
+    const shared = createHotpath({ limiters: { github: { limit: 2, interval: 1_000 } } });
+    const other = createHotpath({ limiters: { github: { limit: 2, interval: 1_000 } } });
+    const starts: string[] = [];
+    class Repos {
+      @rateLimit({ limiter: 'github' })
+      async list(): Promise<void> {
+        starts.push(`list@${Date.now() - t0}`);
+      }
+    }
+    class Issues {
+      @rateLimit({ limiter: 'github', onLimit: 'reject' })
+      async open(): Promise<void> {
+        starts.push(`open@${Date.now() - t0}`);
+      }
+    }
+    const r1 = bindHotpath(new Repos(), shared);
+    const r2 = bindHotpath(new Repos(), shared);
+    const issues = bindHotpath(new Issues(), shared);
+    const elsewhere = bindHotpath(new Repos(), other);
+    const calls = [r1.list(), r2.list(), r1.list()];
+    await expect(issues.open()).rejects.toMatchObject({
+      code: 'E_RATE_LIMITED',
+      retryAfter: 1_000,
+      message:
+        "Issues.open: rate limit reached (2 calls per 1000 ms) (limiter 'github'); retry in 1000 ms",
+    });
+    await elsewhere.list(); // another registry: another budget
+    await jest.runAllTimersAsync();
+    await Promise.all(calls);
+    expect(starts).toEqual(['list@0', 'list@0', 'list@0', 'list@1000']);
+  });
+
+  it('rejects the first call with E_CONFIG when the named limiter does not exist', async () => {
+    const reg = createHotpath({ name: 'api', limiters: { github: { limit: 1 } } });
+    class Api {
+      @rateLimit({ limiter: 'gitlab' })
+      async call(): Promise<void> {}
+    }
+    const api = bindHotpath(new Api(), reg);
+    const error = await api.call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HotpathError);
+    expect(error).toMatchObject({
+      code: 'E_CONFIG',
+      message:
+        "Api.call: @rateLimit names the limiter 'gitlab', but registry 'api' has no such limiter (its limiters: 'github')",
+    });
+  });
+
+  it('rejects with E_CONFIG when a named limiter has bad options', async () => {
+    const reg = createHotpath({ name: 'api', limiters: { github: { limit: -1 } } });
+    class Api {
+      @rateLimit({ limiter: 'github' })
+      async call(): Promise<void> {}
+    }
+    await expect(bindHotpath(new Api(), reg).call()).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message:
+        "registry 'api': @rateLimit on limiter 'github': `limit` must be a positive integer, got -1",
+    });
+  });
+
+  it('serves higher priorities first, FIFO within a priority', async () => {
+    const ran: string[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 100, priority: (_name: string, p: number) => p })
+      async call(name: string, _p: number): Promise<void> {
+        ran.push(name);
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const all = [
+      api.call('first', 9),
+      api.call('low-1', 9),
+      api.call('normal', 5),
+      api.call('urgent', 0),
+      api.call('low-2', 9),
+      api.call('normal-2', 5),
+    ];
+    await jest.runAllTimersAsync();
+    await Promise.all(all);
+    expect(ran).toEqual(['first', 'urgent', 'normal', 'normal-2', 'low-1', 'low-2']);
+  });
+
+  it('publishes queued, started and rejected events', async () => {
+    const events: HotpathEvent[] = [];
+    const listener = (message: unknown): void => {
+      const e = message as HotpathEvent;
+      if (e.decorator === 'rateLimit') events.push(e);
+    };
+    subscribe('hotpath:event', listener);
+    try {
+      class Api {
+        @rateLimit({ limit: 1, interval: 1_000, maxQueue: 1 })
+        async call(): Promise<void> {}
+      }
+      const api = bindHotpath(new Api(), registry);
+      const a = api.call();
+      const b = api.call();
+      await expect(api.call()).rejects.toBeInstanceOf(RateLimitError);
+      await jest.runAllTimersAsync();
+      await Promise.all([a, b]);
+    } finally {
+      unsubscribe('hotpath:event', listener);
+    }
+    expect(events.map((e) => e.event)).toEqual(['started', 'queued', 'rejected', 'started']);
+    expect(events[1]).toEqual({
+      decorator: 'rateLimit',
+      event: 'queued',
+      method: 'Api.call',
+      queued: 1,
+      priority: 5,
+    });
+    expect(events[2]).toEqual({
+      decorator: 'rateLimit',
+      event: 'rejected',
+      method: 'Api.call',
+      reason: 'queue-full',
+      retryAfter: 1_000,
+    });
+  });
+
+  it('shows running, queued, rejected and waited time in registry.stats()', async () => {
+    class Api {
+      @rateLimit({ limit: 10, interval: 1_000, maxConcurrent: 1 })
+      async call(): Promise<void> {
+        await sleep(200);
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const all = [api.call(), api.call(), api.call()];
+    expect(registry.stats().methods['Api.call']?.rateLimit).toEqual({
+      started: 1,
+      running: 1,
+      queued: 2,
+      rejected: 0,
+      waits: 0,
+      waitedMs: 0,
+      meanWaitMs: 0,
+    });
+    await jest.runAllTimersAsync();
+    await Promise.all(all);
+    expect(registry.stats().methods['Api.call']?.rateLimit).toEqual({
+      started: 3,
+      running: 0,
+      queued: 0,
+      rejected: 0,
+      waits: 2,
+      waitedMs: 600,
+      meanWaitMs: 300,
+    });
+  });
+
+  it('on shutdown rejects queued calls with E_SHUTDOWN and waits for calls in flight', async () => {
+    const done: string[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 1_000, maxConcurrent: 1 })
+      async call(name: string): Promise<string> {
+        await sleep(500);
+        done.push(name);
+        return name;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const first = api.call('first');
+    const queued = api.call('queued').catch((e: unknown) => e);
+    let finished = false;
+    const shutdown = registry.shutdown().then(() => (finished = true));
+    expect(await queued).toMatchObject({
+      code: 'E_SHUTDOWN',
+      message:
+        "Api.call: the hotpath registry 'rate-limit-test' has been shut down and accepts no new calls",
+    });
+    await jest.advanceTimersByTimeAsync(499);
+    expect(finished).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await shutdown;
+    expect(await first).toBe('first');
+    expect(done).toEqual(['first']);
+    await expect(api.call('late')).rejects.toMatchObject({ code: 'E_SHUTDOWN' });
+  });
+
+  it('passes the method rejection through and frees the concurrency slot', async () => {
+    class Api {
+      @rateLimit({ maxConcurrent: 1 })
+      async call(fail: boolean): Promise<string> {
+        if (fail) throw new Error('boom');
+        return 'ok';
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const a = api.call(true);
+    const b = api.call(false);
+    await expect(a).rejects.toThrow('boom');
+    await expect(b).resolves.toBe('ok');
+  });
+
+  it('works as a function wrapper, with its own budget', async () => {
+    const fetchPage = rateLimit({ limit: 1, interval: 500, onLimit: 'reject' })(
+      async function fetchPage(n: number): Promise<number> {
+        return n;
+      },
+    );
+    bindHotpath(fetchPage, registry);
+    await expect(fetchPage(1)).resolves.toBe(1);
+    await expect(fetchPage(2)).rejects.toMatchObject({
+      message: 'fetchPage: rate limit reached (1 call per 500 ms); retry in 500 ms',
+    });
+    expect(control(fetchPage).stats().rateLimit).toMatchObject({ started: 1, rejected: 1 });
+  });
+});
+
+describe('@rateLimit options', () => {
+  const where = LEGACY ? 'Api.call' : 'call';
+  const define = (options: unknown): unknown => {
+    class Api {
+      @rateLimit(options as never)
+      async call(): Promise<void> {}
+    }
+    return Api;
+  };
+
+  it.each([
+    [
+      {},
+      `@rateLimit on ${where}: needs \`limit\`, \`maxConcurrent\` or \`minTime\` (or a named \`limiter\`)`,
+    ],
+    [{ limit: 0 }, `@rateLimit on ${where}: \`limit\` must be a positive integer, got 0`],
+    [
+      { limit: 5, interval: '1 week' },
+      `@rateLimit on ${where}: \`interval\` must be a positive duration (milliseconds or a string like '5m'), got '1 week'`,
+    ],
+    [
+      { limit: 5, onLimit: 'drop' },
+      `@rateLimit on ${where}: \`onLimit\` must be one of 'queue', 'reject', got 'drop'`,
+    ],
+    [
+      { limit: 5, priority: 10 },
+      `@rateLimit on ${where}: \`priority\` must be an integer from 0 to 9, got 10`,
+    ],
+    [
+      { limit: 5, burst: 10 },
+      `@rateLimit on ${where}: \`burst\` applies to \`algorithm: 'token-bucket'\` only`,
+    ],
+    [
+      { interval: '1s' },
+      `@rateLimit on ${where}: \`interval\` needs \`limit\` (calls per interval)`,
+    ],
+    [
+      { limit: 5, limt: 3 },
+      `@rateLimit on ${where}: unknown option \`limt\` (did you mean \`limit\`?)`,
+    ],
+    [
+      { limiter: 'github', limit: 5 },
+      `@rateLimit on ${where}: \`limiter: 'github'\` takes its limit from the registry; remove \`limit\` (or drop \`limiter\`)`,
+    ],
+    [
+      { limit: 5, engine: 'bottleneck', key: () => 1 },
+      `@rateLimit on ${where}: \`key\` is not available with \`engine: 'bottleneck'\` (use one named limiter per key)`,
+    ],
+  ])('rejects %p when the class is defined', (options, message) => {
+    expect(() => define(options)).toThrow(new TypeError(message));
+  });
+});
