@@ -14,6 +14,7 @@
 import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
 import type { Clock } from '../core/clock.js';
 import { describeValue } from '../core/options.js';
+import { siteOf } from '../core/site.js';
 import { hotpath, registryOf, bindHotpath } from '../registry/binding.js';
 import { createHotpath, type Hotpath } from '../registry/hotpath.js';
 import type {
@@ -142,15 +143,22 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
  * - in a factory (TC39 decorators, no constructor injection):
  *   `bind(UserService).toDynamicValue((ctx) => hotpathActivation(ctx, new UserService(ctx.get(UserRepository))))`.
  *
- * Values that are not objects or functions are returned untouched. Activate each instance
+ * Values that are not objects or functions are returned untouched; a container without
+ * {@link HOTPATH_REGISTRY} (no `hotpathModule()` loaded) is a `TypeError`. Activate each instance
  * before its first decorated call. One instance cannot serve two registries: a value already
  * bound to another container's registry (a constant bound in two containers) throws a
  * `TypeError` instead of silently moving its caches and limits.
  */
 export function hotpathActivation<T>(context: ResolutionContext, value: T): T {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
-  const registry = context.get<Hotpath>(HOTPATH_REGISTRY);
-  const current = registryOf(value);
+  const registry = context.get<Hotpath>(HOTPATH_REGISTRY, { optional: true });
+  if (registry === undefined) {
+    throw new TypeError(
+      `hotpathActivation: ${describeOwner(value)} was resolved from a container without a hotpath registry (load hotpathModule() into it, or into a parent container)`,
+    );
+  }
+  // A wrapped function's state is keyed by its site token, which is what bindHotpath binds.
+  const current = registryOf(siteOf(value)?.token ?? value);
   if (current !== hotpath && current !== registry) {
     throw new TypeError(
       `hotpathActivation: ${describeOwner(value)} is already bound to the hotpath registry '${current.name}'; ` +

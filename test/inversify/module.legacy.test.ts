@@ -189,6 +189,36 @@ describe('hotpathModule (constructor injection)', () => {
     expect(container.get(UserService)).toBe(instance);
   });
 
+  it('names the missing module when a container has no registry', () => {
+    const container = new Container();
+    container.bind(UserRepository).toSelf();
+    container.bind(UserService).toSelf().onActivation(hotpathActivation);
+    expect(() => container.get(UserService)).toThrow(
+      new TypeError(
+        'hotpathActivation: this UserService instance was resolved from a container without a hotpath registry (load hotpathModule() into it, or into a parent container)',
+      ),
+    );
+  });
+
+  it('binds a wrapped function (functional form) bound as a value', () => {
+    const registries: Hotpath[] = [];
+    const wrapped = use((call, next) => {
+      registries.push(call.registry);
+      return next();
+    })(function double(n: number) {
+      return n * 2;
+    });
+    const a = containerWith({ services: ['double'] });
+    const b = containerWith({ services: ['double'] });
+    a.bind('double').toConstantValue(wrapped);
+    b.bind('double').toConstantValue(wrapped);
+    expect(a.get<typeof wrapped>('double')(21)).toBe(42);
+    expect(registries).toEqual([a.get(HOTPATH_REGISTRY)]);
+    expect(() => b.get('double')).toThrow(
+      "hotpathActivation: function double is already bound to the hotpath registry 'container'",
+    );
+  });
+
   it('passes values that are not objects through untouched', () => {
     const container = new Container();
     container.load(hotpathModule({ services: ['answer'] }));
