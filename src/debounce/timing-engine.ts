@@ -55,12 +55,18 @@ export interface TimingSettings {
  * Figures of one decorated method in one registry (`registry.stats().methods[m].debounce`):
  * `calls` received, `invocations` of the method, `folded` = calls that did not cause an
  * invocation of their own (the calls saved), `cancelled` = pending invocations dropped by
- * `cancel()`.
+ * `cancel()`, and with `key`, `keys` = key streams currently held (idle ones are released).
  */
 export class TimingFigures {
   calls = 0;
   invocations = 0;
   cancelled = 0;
+  keys = 0;
+  readonly #keyed: boolean;
+
+  constructor(keyed: boolean) {
+    this.#keyed = keyed;
+  }
 
   /** Calls saved: `calls - invocations`. */
   get folded(): number {
@@ -68,12 +74,14 @@ export class TimingFigures {
   }
 
   toJSON(): Record<string, number> {
-    return {
+    const out: Record<string, number> = {
       calls: this.calls,
       invocations: this.invocations,
       folded: this.folded,
       cancelled: this.cancelled,
     };
+    if (this.#keyed) out.keys = this.keys;
+    return out;
   }
 }
 
@@ -88,7 +96,11 @@ class RegistryScope {
   constructor(engine: TimingEngine, registry: Hotpath) {
     this.registry = registry;
     this.clock = registry.clock;
-    this.figures = registry.metric(engine.site.name, engine.decorator, () => new TimingFigures());
+    this.figures = registry.metric(
+      engine.site.name,
+      engine.decorator,
+      () => new TimingFigures(engine.keyed),
+    );
     registry.onShutdown(() => engine.shutdownFlush(this), 'flush');
   }
 }
@@ -147,6 +159,8 @@ type Edge = 'leading' | 'maxWait' | 'trailing' | 'flush' | 'shutdown';
 export class TimingEngine {
   readonly decorator: 'debounce' | 'throttle';
   readonly site: Site;
+  /** Whether states are per key (the `key` option). */
+  readonly keyed: boolean;
   /** The per-call entry point (the layer's invoker). */
   readonly invoke: Invoke;
   readonly #inner: Invoke;
@@ -158,7 +172,7 @@ export class TimingEngine {
   readonly #key: ((...args: unknown[]) => unknown) | undefined;
   readonly #scopes = new WeakMap<Hotpath, RegistryScope>();
   readonly #single: PerOwner<TimingState>;
-  readonly #keyed: PerOwner<KeyedStates>;
+  readonly #perKey: PerOwner<KeyedStates>;
 
   constructor(
     decorator: 'debounce' | 'throttle',
@@ -175,8 +189,9 @@ export class TimingEngine {
     this.#leading = settings.leading;
     this.#trailing = settings.trailing;
     this.#key = settings.key as ((...args: unknown[]) => unknown) | undefined;
+    this.keyed = this.#key !== undefined;
     this.#single = new PerOwner((owner) => new TimingState(this, this.#scope(owner)));
-    this.#keyed = new PerOwner((owner) => ({ scope: this.#scope(owner), map: new Map() }));
+    this.#perKey = new PerOwner((owner) => ({ scope: this.#scope(owner), map: new Map() }));
     this.invoke =
       this.#key === undefined
         ? (call) => this.#call(this.#single.get(call.owner), call)
@@ -193,11 +208,13 @@ export class TimingEngine {
   }
 
   #keyedState(call: Call): TimingState {
-    const states = this.#keyed.get(call.owner);
+    const states = this.#perKey.get(call.owner);
     const key = this.#key!.apply(call.instance, call.args);
     let state = states.map.get(key);
-    if (state === undefined)
+    if (state === undefined) {
       states.map.set(key, (state = new TimingState(this, states.scope, states, key)));
+      states.scope.figures.keys++;
+    }
     return state;
   }
 
@@ -297,6 +314,7 @@ export class TimingEngine {
     const time = state.scope.clock.now();
     if (this.#shouldInvoke(state, time)) {
       this.#trailingEdge(state, time, 'trailing');
+      if (state.keyed !== undefined) this.#release(state, false);
       return;
     }
     if (state.timer === undefined) state.scope.active.add(state);
@@ -315,7 +333,6 @@ export class TimingEngine {
       state.lastCall = undefined;
       result = state.result;
     }
-    if (state.keyed !== undefined) this.#release(state);
     return result;
   }
 
@@ -342,21 +359,25 @@ export class TimingEngine {
         ),
       );
     }
-    if (state.keyed !== undefined) this.#release(state);
+    if (state.keyed !== undefined) this.#release(state, false);
     return group !== undefined;
   }
 
   /**
    * Forgets a keyed state once it is indistinguishable from a new one: no timer left, nothing
    * waiting, and a next call would start a new leading edge (lodash's `shouldInvoke` holds and
-   * stays true as time passes). Otherwise re-checks when that becomes true.
+   * stays true as time passes). Otherwise re-checks when that becomes true (an unref'd timer).
+   * `force` (shutdown: no call can come any more) skips the time condition.
    */
-  #release(state: TimingState): void {
+  #release(state: TimingState, force: boolean): void {
     if (state.timers > 0 || state.lastCall !== undefined || state.group !== undefined) return;
     const time = state.scope.clock.now();
-    if (this.#shouldInvoke(state, time)) {
+    if (force || this.#shouldInvoke(state, time)) {
       const keyed = state.keyed!;
-      if (keyed.map.get(state.key) === state) keyed.map.delete(state.key);
+      if (keyed.map.get(state.key) === state) {
+        keyed.map.delete(state.key);
+        state.scope.figures.keys--;
+      }
       return;
     }
     if (state.releasing) return;
@@ -365,7 +386,7 @@ export class TimingEngine {
       state.scope.clock,
       () => {
         state.releasing = false;
-        this.#release(state);
+        this.#release(state, false);
       },
       this.#remainingWait(state, time),
     );
@@ -378,7 +399,7 @@ export class TimingEngine {
       const state = this.#single.peek(owner);
       return state === undefined ? [] : [state];
     }
-    const keyed = this.#keyed.peek(owner);
+    const keyed = this.#perKey.peek(owner);
     return keyed === undefined ? [] : [...keyed.map.values()];
   }
 
@@ -417,6 +438,7 @@ export class TimingEngine {
       scope.clock.clearTimeout(state.timer);
       state.timers--;
       const result = this.#trailingEdge(state, time, 'shutdown');
+      if (state.keyed !== undefined) this.#release(state, true);
       if (result !== undefined) work.push(whenSettled(result));
     }
     return Promise.all(work).then(() => undefined);

@@ -144,7 +144,14 @@ async function runScenario(kind: Kind, s: Scenario, keyed: boolean): Promise<voi
     }
   }
   await jest.advanceTimersByTimeAsync(1_000);
-  expect(ours).toEqual(theirs);
+  // Streams of different keys are independent: compare each key's invocations (the order
+  // between keys at one instant, e.g. in a flush() of every key, is not part of the contract).
+  for (const key of ['a', 'b']) {
+    expect(ours.filter((entry) => entry[1] === key)).toEqual(
+      theirs.filter((entry) => entry[1] === key),
+    );
+  }
+  expect(ours.length).toBe(theirs.length);
   expect(mine.control().pending()).toBe(false);
   // Every caller's promise settled (a result or E_CANCELLED), none is left hanging.
   await Promise.all(settled);
