@@ -45,14 +45,20 @@ export class HotpathError extends Error {
   }
 }
 
-/** `@timeout` fired before the method settled. `ms` is the limit that was exceeded. */
+/**
+ * `@timeout` fired before the method settled. `ms` is the limit that was exceeded; `method`
+ * names the method that timed out (`ClassName.method`), when known.
+ */
 export class TimeoutError extends HotpathError {
   /** The timeout, in milliseconds. */
   readonly ms: number;
+  /** The method (`ClassName.method`, or the wrapped function's name) that timed out, if known. */
+  readonly method: string | undefined;
 
-  constructor(message: string, ms: number, options?: { cause?: unknown }) {
+  constructor(message: string, ms: number, options?: { cause?: unknown; method?: string }) {
     super('E_TIMEOUT', message, options);
     this.ms = ms;
+    this.method = options?.method;
   }
 }
 

@@ -1,0 +1,2 @@
+/** `@timeout(ms | { ms })`. */
+export { timeout, type TimeoutFigures, type TimeoutOptions } from './timeout.js';
