@@ -27,6 +27,9 @@ export { Hotpath, createHotpath, type ShutdownPhase } from './registry/hotpath.j
 export { hotpath, bindHotpath } from './registry/binding.js';
 export type * from './registry/types.js';
 export { use } from './use/use.js';
+export * from './lazy/index.js';
+export * from './retry/index.js';
+export * from './timeout/index.js';
 export * from './profile/index.js';
 export * from './debounce/index.js';
 export * from './throttle/index.js';
