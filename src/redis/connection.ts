@@ -35,7 +35,12 @@ export class RedisConnection {
     this.#settings = settings;
     this.host = describeUrl(url);
     this.client = new Redis(url, {
+      // Shows in CLIENT LIST which process holds which connection.
+      connectionName: `hotpath:${subscriber ? 'bus' : 'cmd'}:${process.pid}`,
       connectTimeout: settings.connectTimeout,
+      // ioredis arms this (ref'd) timer on disconnect() and never clears it when the socket was
+      // already gone (a refused reconnect): the default 2 s kept closed processes alive.
+      disconnectTimeout: 200,
       // A subscriber connection only waits for messages: a command timeout would not apply.
       commandTimeout: subscriber ? undefined : settings.commandTimeout,
       enableOfflineQueue: false,

@@ -36,7 +36,10 @@ import {
 export interface RedisLockOptions {
   /** Redis URL (`redis://` or `rediss://`). Required. */
   url: string;
-  /** Prefix of the lock keys. Default `'hotpath:lock:'`. */
+  /**
+   * Prefix added to every lock key. Default `''`: `@cached` already names its locks
+   * `hotpath:lock:<namespace>...`; set one when using the lock directly.
+   */
   prefix?: string;
   /**
    * How long `acquire` may take before it gives up and lets the caller compute (fail open).
@@ -110,7 +113,7 @@ export class RedisLock implements SingleFlightLock {
     checkRedisOptions(WHERE, options, KNOWN);
     if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
     const url = checkUrl(WHERE, options.url);
-    this.prefix = stringSetting(WHERE, 'prefix', options.prefix, 'hotpath:lock:');
+    this.prefix = options.prefix === '' ? '' : stringSetting(WHERE, 'prefix', options.prefix, '');
     this.#acquireTimeout = durationSetting(WHERE, 'acquireTimeout', options.acquireTimeout, 250);
     this.#connectTimeout = durationSetting(WHERE, 'connectTimeout', options.connectTimeout, 1_000);
     if (options.onError !== undefined && typeof options.onError !== 'function') {

@@ -72,6 +72,8 @@ function createNodeRedisClient(
 ) {
   return createClient({
     url,
+    // Shows in CLIENT LIST which process holds which connection.
+    name: `hotpath:store:${process.pid}`,
     disableOfflineQueue: true,
     commandOptions: { timeout: commandTimeout },
     socket: {

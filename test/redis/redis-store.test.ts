@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { redisStore } from '../../src/redis/index.js';
+import { describeRedis } from '../setup/services.js';
+import { PrivateRedis, freePort } from './redis-server.js';
+
+const run = `hotpath-test:store:${process.pid}:${Date.now()}`;
+
+/** Connections of this process that the store opened, as Redis sees them. */
+async function storeConnections(raw: Redis): Promise<number> {
+  const list = (await raw.client('LIST')) as string;
+  return list.split('\n').filter((line) => line.includes(` name=hotpath:store:${process.pid} `))
+    .length;
+}
+
+async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
+
+describe('redisStore options', () => {
+  it('rejects a URL that is not redis:// with a TypeError naming it', () => {
+    expect(() => redisStore('http://localhost:6379')).toThrow(
+      new TypeError(
+        "redisStore: `url` must be a redis:// or rediss:// URL string, got 'http://localhost:6379'",
+      ),
+    );
+  });
+
+  it('rejects bad durations and unknown options word for word', () => {
+    expect(() => redisStore('redis://127.0.0.1:1', { connectTimeout: -1 })).toThrow(
+      new TypeError(
+        "redisStore: `connectTimeout` must be a positive duration (milliseconds or a string like '5m'), got -1",
+      ),
+    );
+    expect(() => redisStore('redis://127.0.0.1:1', { namespace: '' })).toThrow(
+      new TypeError("redisStore: `namespace` must be a non-empty string, got ''"),
+    );
+    expect(() => redisStore('redis://127.0.0.1:1', { timeout: 5 } as never)).toThrow(
+      new TypeError(
+        'redisStore: unknown option `timeout` (known options: `namespace`, `connectTimeout`, `commandTimeout`, `maxReconnectDelay`)',
+      ),
+    );
+  });
+});
+
+describeRedis('redisStore against the shared Redis', (url) => {
+  let raw: Redis;
+  beforeAll(() => {
+    raw = new Redis(url);
+  });
+  afterAll(async () => {
+    const keys = await raw.keys(`${run}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    await raw.quit();
+  });
+
+  it('stores each key once under <namespace>::<key>, never double-prefixed', async () => {
+    const store = redisStore(url, { namespace: `${run}:a` });
+    try {
+      await store.set('user:1', 'encoded-value');
+      expect(await store.get('user:1')).toBe('encoded-value');
+      expect(await raw.keys(`${run}:a*`)).toEqual([`${run}:a::user:1`]);
+      expect(JSON.parse((await raw.get(`${run}:a::user:1`))!)).toEqual({ value: 'encoded-value' });
+    } finally {
+      await store.disconnect();
+    }
+  }, 10_000);
+
+  it('passes the ttl to Redis so entries expire there too', async () => {
+    const store = redisStore(url, { namespace: `${run}:ttl` });
+    try {
+      await store.set('k', 'v', 5_000);
+      const pttl = await raw.pttl(`${run}:ttl::k`);
+      expect(pttl).toBeGreaterThan(4_000);
+      expect(pttl).toBeLessThanOrEqual(5_000);
+    } finally {
+      await store.disconnect();
+    }
+  }, 10_000);
+
+  it('shares one connection between namespaces of one URL and closes it with the last user', async () => {
+    const a = redisStore(url, { namespace: `${run}:ns1` });
+    const b = redisStore(url, { namespace: `${run}:ns2` });
+    await a.set('k', 'from a');
+    await b.set('k', 'from b');
+    expect([await a.get('k'), await b.get('k')]).toEqual(['from a', 'from b']);
+    expect(await storeConnections(raw)).toBe(1);
+    await a.disconnect();
+    expect(await b.get('k')).toBe('from b');
+    await b.disconnect();
+    expect(await eventually(async () => (await storeConnections(raw)) === 0, 2_000)).toBe(true);
+  }, 10_000);
+
+  it('clears its own namespace and nothing else', async () => {
+    const a = redisStore(url, { namespace: `${run}:c1` });
+    const b = redisStore(url, { namespace: `${run}:c2` });
+    try {
+      await a.set('x', '1');
+      await b.set('x', '2');
+      await a.clear();
+      expect(await a.get('x')).toBeUndefined();
+      expect(await b.get('x')).toBe('2');
+    } finally {
+      await Promise.all([a.disconnect(), b.disconnect()]);
+    }
+  }, 10_000);
+});
+
+describe('redisStore when Redis is away', () => {
+  it('rejects calls quickly instead of hanging, and reports the outage once', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const store = redisStore(url, { namespace: 'nobody-listens' });
+    const errors: string[] = [];
+    store.on('error', (e: unknown) => errors.push(String(e)));
+    try {
+      const started = Date.now();
+      await expect(store.get('k')).rejects.toThrow(
+        `Redis at 127.0.0.1:${new URL(url).port} is unreachable`,
+      );
+      expect(Date.now() - started).toBeLessThan(1_100);
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t = Date.now();
+        await expect(store.get('k')).rejects.toThrow('is unreachable');
+        times.push(Date.now() - t);
+      }
+      expect(Math.max(...times)).toBeLessThan(50);
+      expect(errors.filter((e) => e.includes('cannot connect to Redis')).length).toBe(1);
+    } finally {
+      await store.disconnect();
+    }
+  }, 10_000);
+});
+
+describeRedis('redisStore through a Redis restart', () => {
+  let server: PrivateRedis;
+  beforeAll(async () => {
+    server = await PrivateRedis.start();
+  }, 10_000);
+  afterAll(async () => {
+    await server.kill();
+  });
+
+  it('fails fast while Redis is down and resumes by itself when it is back', async () => {
+    const store = redisStore(server.url, { namespace: run });
+    const errors: string[] = [];
+    store.on('error', (e: unknown) => errors.push(String(e)));
+    try {
+      await store.set('k', 'before');
+      expect(await store.get('k')).toBe('before');
+
+      await server.kill();
+      const down = Date.now();
+      await expect(store.get('k')).rejects.toThrow();
+      expect(Date.now() - down).toBeLessThan(1_100);
+      const t = Date.now();
+      await expect(store.set('k', 'during')).rejects.toThrow('is unreachable');
+      expect(Date.now() - t).toBeLessThan(50);
+
+      await server.start();
+      const back = Date.now();
+      const resumed = await eventually(async () => {
+        try {
+          await store.set('k', 'after');
+          return (await store.get('k')) === 'after';
+        } catch {
+          return false;
+        }
+      }, 5_000);
+      expect(resumed).toBe(true);
+      expect(Date.now() - back).toBeLessThan(2_500);
+      expect(errors.filter((e) => e.includes('lost the connection to Redis')).length).toBe(1);
+    } finally {
+      await store.disconnect();
+    }
+  }, 20_000);
+});
