@@ -27,6 +27,19 @@ export { Hotpath, createHotpath, type ShutdownPhase } from './registry/hotpath.j
 export { hotpath, bindHotpath } from './registry/binding.js';
 export type * from './registry/types.js';
 export { use } from './use/use.js';
+export {
+  cached,
+  invalidates,
+  codec,
+  withBreaker,
+  CachedFigures,
+  type AsyncMethod,
+  type BreakerOptions,
+  type BreakerState,
+  type CachedOptions,
+  type Codec,
+  type InvalidatesOptions,
+} from './cached/index.js';
 export * from './lazy/index.js';
 export * from './retry/index.js';
 export * from './timeout/index.js';

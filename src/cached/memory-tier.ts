@@ -1,0 +1,71 @@
+/**
+ * The in-process tier (L1): a bounded `lru-cache` of decoded entries per state owner, plus the
+ * calls in flight for single flight.
+ *
+ * lru-cache is used without its TTL machinery: expiry, staleness and tags are checked by
+ * `@cached` against fields of the entry, and only when those options are set, so a hit on a
+ * method without `ttl`/`tags` costs one `get` and nothing else.
+ */
+import { LRUCache } from 'lru-cache';
+
+/**
+ * One cached value. `result` is what a hit returns: the value itself for a synchronous method,
+ * or a promise resolved with it, made once when the entry is written, for an asynchronous one
+ * (every hit returns that same settled promise: no allocation, no await).
+ */
+export class Entry {
+  constructor(
+    /** What a hit returns. */
+    readonly result: unknown,
+    /** The decoded value. */
+    readonly value: unknown,
+    /** Clock time from which the entry is no longer fresh (`Infinity` without `ttl`). */
+    readonly expires: number,
+    /** Clock time until which the entry may still be served stale (`staleWhileRevalidate`/`staleIfError`). */
+    readonly staleUntil: number,
+    /** Process-local sequence number taken when its computation started (tag checks in L1). */
+    readonly seq: number,
+    /** Clock time when its computation started (tag checks across processes). */
+    readonly created: number,
+    /** Its tags, or undefined. */
+    readonly tags: readonly string[] | undefined,
+    /**
+     * Whether its L1 key is a lone string argument itself rather than the full argument key (a
+     * hit then skips building the key). A hit must match this flag: a raw key that happens to
+     * equal another call's argument key is a miss, never a wrong value.
+     */
+    readonly raw: boolean,
+  ) {}
+}
+
+/** One owner's L1: the LRU, the computations in flight, the background refreshes running. */
+export class Memo {
+  readonly lru: LRUCache<string, Entry>;
+  /** Computations in flight per key: concurrent misses share them. */
+  readonly inflight = new Map<string, Promise<unknown>>();
+  /** Keys whose background refresh (`staleWhileRevalidate`) is running, with that refresh's token. */
+  readonly refreshing = new Map<string, object>();
+
+  constructor(max: number) {
+    this.lru = new LRUCache<string, Entry>({ max });
+  }
+
+  /** Drops every entry and forgets the computations and refreshes in flight (their results will not be stored). */
+  clear(): void {
+    this.lru.clear();
+    this.inflight.clear();
+    this.refreshing.clear();
+  }
+
+  /**
+   * Drops one key (and its computation or refresh in flight, whose result will not be stored).
+   * `key` is the full argument key; a lone string argument's entry, kept under the raw string,
+   * goes too.
+   */
+  delete(key: string): void {
+    this.lru.delete(key);
+    if (key.charCodeAt(0) === 39 /* ' */) this.lru.delete(key.slice(1));
+    this.inflight.delete(key);
+    this.refreshing.delete(key);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * A shared cache tier (L2) as `@cached` uses it: a named `CacheStore` (any keyv instance)
+ * behind a timeout and a circuit breaker, whose operations never throw, never hang longer than
+ * the caller's `storeTimeout`, and report every failure on the registry's `error` event as a
+ * `HotpathError` `E_STORE` (SPEC §5.5).
+ *
+ * One tier per store per registry, shared by every `@cached` method of that registry.
+ */
+import { unrefTimeout, type Clock } from '../core/clock.js';
+import { HotpathError } from '../errors.js';
+import type { Hotpath } from '../registry/hotpath.js';
+import type { CacheStore } from '../registry/types.js';
+import { breakerSettings, CircuitBreaker } from './breaker.js';
+
+/** Per-method counters a tier updates (the method's `stats()`). */
+export interface StoreFigures {
+  storeErrors: number;
+  storeTimeouts: number;
+  storeSkipped: number;
+}
+
+/** Who is asking: for messages, `stats()` and the timeout. */
+export interface TierCaller {
+  /** `ClassName.method`. */
+  readonly method: string;
+  /** Milliseconds an operation may take before it counts as failed. */
+  readonly timeoutMs: number;
+  readonly figures: StoreFigures;
+}
+
+/** What a failed or skipped operation answers. */
+export const FAILED: unique symbol = Symbol('hotpath.store-failed');
+
+class StoreTimeout extends Error {}
+
+/**
+ * Settles with `fn()`'s result, or rejects with a `StoreTimeout` after `ms`. The timer is
+ * unref'd; a late settlement of `fn()` is absorbed (never an unhandled rejection).
+ */
+export function bounded<T>(fn: () => T | PromiseLike<T>, ms: number, clock: Clock): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = unrefTimeout(
+      clock,
+      () => {
+        if (done) return;
+        done = true;
+        reject(new StoreTimeout(`timed out after ${ms} ms`));
+      },
+      ms,
+    );
+    const finish = (ok: boolean, value: unknown): void => {
+      if (done) return;
+      done = true;
+      clock.clearTimeout(timer);
+      if (ok) resolve(value as T);
+      else reject(value);
+    };
+    try {
+      Promise.resolve(fn()).then(
+        (v) => finish(true, v),
+        (e: unknown) => finish(false, e),
+      );
+    } catch (error) {
+      finish(false, error);
+    }
+  });
+}
+
+/** A named store of one registry, with its breaker. */
+export class StoreTier {
+  readonly name: string;
+  readonly store: CacheStore;
+  readonly breaker: CircuitBreaker;
+  readonly #registry: Hotpath;
+
+  constructor(registry: Hotpath, name: string, store: CacheStore) {
+    this.#registry = registry;
+    this.name = name;
+    this.store = store;
+    this.breaker = new CircuitBreaker(breakerSettings(store), registry.clock);
+  }
+
+  /** The stored string, `undefined` on a miss, {@link FAILED} when the store failed or was skipped. */
+  get(key: string, caller: TierCaller): Promise<unknown> {
+    return this.#run('get', caller, () => this.store.get(key));
+  }
+
+  /** Writes `value`; `ttlMs` undefined means no expiry. Resolves to false when the write failed or was skipped. */
+  async set(
+    key: string,
+    value: string,
+    ttlMs: number | undefined,
+    caller: TierCaller,
+  ): Promise<boolean> {
+    const ttl = ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs));
+    return (await this.#run('set', caller, () => this.store.set(key, value, ttl))) !== FAILED;
+  }
+
+  /** Deletes `key`; resolves to false when the delete failed or was skipped. */
+  async delete(key: string, caller: TierCaller): Promise<boolean> {
+    return (await this.#run('delete', caller, () => this.store.delete(key))) !== FAILED;
+  }
+
+  async #run(op: string, caller: TierCaller, fn: () => unknown): Promise<unknown> {
+    if (!this.breaker.allow()) {
+      caller.figures.storeSkipped++;
+      return FAILED;
+    }
+    try {
+      const value = await bounded(fn, caller.timeoutMs, this.#registry.clock);
+      this.breaker.success();
+      return value;
+    } catch (error) {
+      const timedOut = error instanceof StoreTimeout;
+      if (timedOut) caller.figures.storeTimeouts++;
+      else caller.figures.storeErrors++;
+      const what = timedOut
+        ? error.message
+        : `failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.#report(
+        new HotpathError(
+          'E_STORE',
+          `@cached on ${caller.method}: store '${this.name}' ${op} ${what}`,
+          {
+            cause: timedOut ? undefined : error,
+          },
+        ),
+        caller,
+      );
+      if (this.breaker.failure()) {
+        const { failures, cooldownMs } = this.breaker.settings;
+        this.#report(
+          new HotpathError(
+            'E_STORE',
+            `@cached on ${caller.method}: store '${this.name}' failed ${failures} times in a row; skipping it for ${cooldownMs} ms`,
+          ),
+          caller,
+        );
+      }
+      return FAILED;
+    }
+  }
+
+  /** Reports a problem that is not an operation failure (e.g. an undecodable value). */
+  report(error: HotpathError, caller: TierCaller): void {
+    this.#report(error, caller);
+  }
+
+  #report(error: HotpathError, caller: TierCaller): void {
+    this.#registry.emitError(error, {
+      decorator: 'cached',
+      method: caller.method,
+      store: this.name,
+    });
+  }
+}
+
+const tiersOf = new WeakMap<Hotpath, Map<string, StoreTier>>();
+
+/**
+ * The tier for store `name` of `registry`, created on first use; `undefined` when the registry
+ * has no such store.
+ */
+export function storeTier(registry: Hotpath, name: string): StoreTier | undefined {
+  let tiers = tiersOf.get(registry);
+  if (!tiers) tiersOf.set(registry, (tiers = new Map()));
+  let tier = tiers.get(name);
+  if (!tier) {
+    const store = Object.prototype.hasOwnProperty.call(registry.stores, name)
+      ? registry.stores[name]
+      : undefined;
+    if (!store) return undefined;
+    tiers.set(name, (tier = new StoreTier(registry, name, store)));
+  }
+  return tier;
+}
+
+/** Every tier of `registry` created so far (for registry-wide writes such as tag invalidations). */
+export function knownTiers(registry: Hotpath): StoreTier[] {
+  return [...(tiersOf.get(registry)?.values() ?? [])];
+}

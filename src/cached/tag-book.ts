@@ -1,0 +1,142 @@
+/**
+ * Tag invalidation without scanning (SPEC §5.4), bentocache-style:
+ *
+ * - Every entry carries its tags, a process-local sequence number and its creation time.
+ * - In-process (L1): invalidating a tag records the next sequence number for it; an L1 entry
+ *   whose tag was invalidated after the entry's computation started is stale. The check costs a
+ *   `Map` lookup per tag, and only for entries that have tags.
+ * - Across processes (L2): invalidating a tag writes its invalidation time to every shared tier
+ *   of the registry (`hotpath:tag:<tag>`, one small key, no expiry). An entry read from a
+ *   shared tier is stale when one of its tags was invalidated after the entry was created. Tag
+ *   times are cached in-process: with a bus, until a bus message or a resync says otherwise;
+ *   without a bus, for at most 1 s (so another process's invalidation is seen within a second).
+ *
+ * Clock skew between processes shifts the cut-off by the skew; invalidations are stamped one
+ * millisecond ahead so that an entry written in the same millisecond as the invalidation, by
+ * the same process, counts as stale.
+ */
+import type { Hotpath } from '../registry/hotpath.js';
+import { FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
+
+let sequence = 0;
+
+/** The next process-wide sequence number (monotonic, for ordering computations and invalidations). */
+export function nextSequence(): number {
+  return ++sequence;
+}
+
+/** How long a tag time read from a shared tier is trusted without a bus. */
+const TAG_KNOWLEDGE_MS = 1_000;
+
+/** The shared-tier key holding a tag's invalidation time. */
+export function tagKey(tag: string): string {
+  return `hotpath:tag:${tag}`;
+}
+
+interface Known {
+  readonly time: number;
+  readonly at: number;
+}
+
+/** One registry's knowledge of tag invalidations. */
+export class TagBook {
+  readonly #registry: Hotpath;
+  readonly #seq = new Map<string, number>();
+  readonly #times = new Map<StoreTier, Map<string, Known>>();
+  readonly #caller: TierCaller = {
+    method: 'registry.invalidate',
+    timeoutMs: 250,
+    figures: { storeErrors: 0, storeTimeouts: 0, storeSkipped: 0 },
+  };
+
+  constructor(registry: Hotpath) {
+    this.#registry = registry;
+  }
+
+  /** Whether an L1 entry computed from sequence `seq` with `tags` was invalidated since. */
+  invalidatedSince(tags: readonly string[], seq: number): boolean {
+    for (let i = 0; i < tags.length; i++) {
+      const s = this.#seq.get(tags[i]!);
+      if (s !== undefined && s > seq) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Invalidates `tags`: in-process at once; with origin `'local'` also in every shared tier of
+   * the registry (failures are reported by the tiers and do not reject).
+   */
+  async invalidate(tags: readonly string[], origin: 'local' | 'remote'): Promise<void> {
+    for (const tag of tags) this.#seq.set(tag, nextSequence());
+    if (origin === 'remote') {
+      // The sender wrote the shared tiers: forget what we knew, read again when needed.
+      for (const known of this.#times.values()) for (const tag of tags) known.delete(tag);
+      return;
+    }
+    const now = this.#registry.clock.now();
+    const time = now + 1;
+    const writes: Promise<boolean>[] = [];
+    for (const name of Object.keys(this.#registry.stores)) {
+      const tier = storeTier(this.#registry, name)!;
+      const known = this.#knownIn(tier);
+      for (const tag of tags) {
+        known.set(tag, { time, at: now });
+        writes.push(tier.set(tagKey(tag), String(time), undefined, this.#caller));
+      }
+    }
+    await Promise.all(writes);
+  }
+
+  /**
+   * Whether an entry read from `tier`, created at `created` with `tags`, was invalidated since.
+   * An unreadable tag time counts as invalidated (recompute rather than serve a maybe-stale value).
+   */
+  async staleIn(
+    tier: StoreTier,
+    tags: readonly string[],
+    created: number,
+    caller: TierCaller,
+  ): Promise<boolean> {
+    const known = this.#knownIn(tier);
+    const now = this.#registry.clock.now();
+    for (const tag of tags) {
+      let k = known.get(tag);
+      if (k === undefined || (this.#registry.bus === undefined && now - k.at >= TAG_KNOWLEDGE_MS)) {
+        const raw = await tier.get(tagKey(tag), caller);
+        if (raw === FAILED) return true;
+        const time = raw === undefined || raw === null ? 0 : Number(raw);
+        known.set(tag, (k = { time: Number.isFinite(time) ? time : 0, at: now }));
+      }
+      if (k.time > created) return true;
+    }
+    return false;
+  }
+
+  /** Forgets every tag time read from shared tiers (after a bus resync). */
+  dropLocal(): void {
+    this.#times.clear();
+  }
+
+  #knownIn(tier: StoreTier): Map<string, Known> {
+    let known = this.#times.get(tier);
+    if (!known) this.#times.set(tier, (known = new Map()));
+    return known;
+  }
+}
+
+const books = new WeakMap<Hotpath, TagBook>();
+
+/** The tag book of `registry`, created (and registered as an invalidator) on first use. */
+export function tagBook(registry: Hotpath): TagBook {
+  let book = books.get(registry);
+  if (!book) {
+    const b = (book = new TagBook(registry));
+    books.set(registry, b);
+    registry.addInvalidator({
+      invalidate: (target, origin) =>
+        target.tags && target.tags.length > 0 ? b.invalidate(target.tags, origin) : undefined,
+      dropLocal: () => b.dropLocal(),
+    });
+  }
+  return book;
+}
