@@ -92,6 +92,8 @@ class RegistryScope {
   readonly figures: TimingFigures;
   /** States whose timer runs (lodash's `timerId !== undefined`): what shutdown flushes. */
   readonly active = new Set<TimingState>();
+  /** Invocations still running (async methods): what shutdown waits for besides the flush. */
+  readonly inflight = new Set<Promise<unknown>>();
 
   constructor(engine: TimingEngine, registry: Hotpath) {
     this.registry = registry;
@@ -296,7 +298,12 @@ export class TimingEngine {
       shared.reject(error);
       return shared;
     }
-    if (isThenable(value)) this.#guard(state, shared);
+    if (isThenable(value)) {
+      this.#guard(state, shared);
+      const inflight = state.scope.inflight;
+      inflight.add(shared);
+      void whenSettled(shared).then(() => inflight.delete(shared));
+    }
     shared.resolve(value);
     return shared;
   }
@@ -429,7 +436,7 @@ export class TimingEngine {
   /**
    * The registry's `flush` shutdown hook (one per registry and method): runs every pending
    * trailing invocation now, clears the timers (no call can arrive after shutdown), and
-   * resolves when those invocations have settled.
+   * resolves when those invocations, and any still running from before, have settled.
    */
   shutdownFlush(scope: RegistryScope): Promise<void> {
     const work: Promise<void>[] = [];
@@ -441,6 +448,7 @@ export class TimingEngine {
       if (state.keyed !== undefined) this.#release(state, true);
       if (result !== undefined) work.push(whenSettled(result));
     }
+    for (const running of scope.inflight) work.push(whenSettled(running));
     return Promise.all(work).then(() => undefined);
   }
 }

@@ -234,6 +234,31 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       control(other, 'save').cancel();
       expect(jest.getTimerCount()).toBe(0);
     });
+
+    it('shutdown() also waits for invocations that were already running', async () => {
+      const registry = createHotpath({ name: 'in-flight' });
+      let finish!: () => void;
+      const done: string[] = [];
+      class Uploader {
+        @deco({ wait: 100, leading: true, trailing: false })
+        async upload(): Promise<void> {
+          await new Promise<void>((resolve) => (finish = resolve));
+          done.push('uploaded');
+        }
+      }
+      const uploader = bindHotpath(new Uploader(), registry);
+      const upload = uploader.upload();
+      await advance(200); // the wait is over: nothing pending, the upload still runs
+      expect(control(uploader, 'upload').pending()).toBe(false);
+      let closed = false;
+      const closing = registry.shutdown().then(() => (closed = true));
+      await settle();
+      expect(closed).toBe(false);
+      finish();
+      await closing;
+      expect(done).toEqual(['uploaded']);
+      await upload;
+    });
   });
 
   describe('state', () => {
