@@ -211,6 +211,11 @@ class MethodCache {
 
   // ---- shared keys and generations ---------------------------------------------------
 
+  /** The distributed lock's key for `key` (`hotpath:lock:<namespace>[@version]:<key>`). */
+  lockKey(key: string): string {
+    return `hotpath:lock:${this.#prefix.slice('hotpath:'.length)}:${key}`;
+  }
+
   sharedKey(gen: string, key: string): string {
     return `${this.#prefix}#${gen}:${key}`;
   }
@@ -781,7 +786,7 @@ class CachedLayer {
     const cache = memo.cache;
     const lockOpts = this.opts.lock!;
     const lock = cache.registry.lock!;
-    const lockKey = `hotpath:lock:${cache.sharedKey('', key)}`;
+    const lockKey = cache.lockKey(key);
     const clock = memo.clock;
     const method = cache.site.name;
     let release: (() => Promise<void>) | null | undefined;

@@ -11,9 +11,10 @@
  *   times are cached in-process: with a bus, until a bus message or a resync says otherwise;
  *   without a bus, for at most 1 s (so another process's invalidation is seen within a second).
  *
- * Clock skew between processes shifts the cut-off by the skew; invalidations are stamped one
- * millisecond ahead so that an entry written in the same millisecond as the invalidation, by
- * the same process, counts as stale.
+ * Clock skew between processes shifts the cut-off by the skew. Invalidations are stamped one
+ * millisecond ahead, erring on the side of recomputing: an entry written in the millisecond of
+ * an invalidation (before or after it) counts as older than it in other processes, which then
+ * compute it once more rather than risk serving a value from before the invalidation.
  */
 import type { Hotpath } from '../registry/hotpath.js';
 import { FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';

@@ -1,0 +1,216 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import KeyvRedis from '@keyv/redis';
+import Keyv from 'keyv';
+import {
+  bindHotpath,
+  cached,
+  control,
+  createHotpath,
+  withBreaker,
+  type CacheStore,
+  type Hotpath,
+} from '../../src/index.js';
+
+/** A store whose every call can be made to hang, fail or work. */
+class ControlledStore implements CacheStore {
+  mode: 'hang' | 'fail' | 'ok' = 'ok';
+  calls = 0;
+  readonly data = new Map<string, unknown>();
+  #answer<T>(value: () => T): Promise<T> {
+    this.calls++;
+    if (this.mode === 'hang') return new Promise<T>(() => {});
+    if (this.mode === 'fail') return Promise.reject(new Error('ECONNREFUSED'));
+    return Promise.resolve(value());
+  }
+  get(key: string): Promise<unknown> {
+    return this.#answer(() => this.data.get(key));
+  }
+  set(key: string, value: unknown): Promise<unknown> {
+    return this.#answer(() => this.data.set(key, value) && true);
+  }
+  delete(key: string): Promise<unknown> {
+    return this.#answer(() => this.data.delete(key));
+  }
+}
+
+let runs = 0;
+
+class Prices {
+  @cached({ store: 'remote', storeTimeout: 250 })
+  async price(sku: string): Promise<string> {
+    runs++;
+    return `price:${sku}:${runs}`;
+  }
+}
+
+function registryWith(store: CacheStore): { registry: Hotpath; errors: string[] } {
+  const registry = createHotpath({ name: 'failing', stores: { remote: store } });
+  const errors: string[] = [];
+  registry.on('error', (e, info) =>
+    errors.push(`${(e as { code?: string }).code} ${info.store}: ${e.message}`),
+  );
+  return { registry, errors };
+}
+
+describe('@cached when the shared tier fails', () => {
+  afterEach(() => {
+    runs = 0;
+    jest.useRealTimers();
+  });
+
+  it('answers within storeTimeout when the store hangs, then the breaker skips the store', async () => {
+    jest.useFakeTimers();
+    const store = new ControlledStore();
+    store.mode = 'hang';
+    const { registry, errors } = registryWith(store);
+    const svc = bindHotpath(new Prices(), registry);
+
+    let settled: string | undefined;
+    void svc.price('a').then((v) => (settled = v));
+    await jest.advanceTimersByTimeAsync(249);
+    expect(settled).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(settled).toBe('price:a:1');
+    expect(errors[0]).toBe(
+      "E_STORE remote: @cached on Prices.price: store 'remote' get timed out after 250 ms",
+    );
+
+    // Every call fails twice (read, then the write's generation read): the 5th failure opens
+    // the breaker, after which calls no longer touch the store.
+    for (const sku of ['b', 'c']) {
+      const p = svc.price(sku);
+      await jest.advanceTimersByTimeAsync(500);
+      await expect(p).resolves.toBe(`price:${sku}:${runs}`);
+    }
+    expect(errors).toContain(
+      "E_STORE remote: @cached on Prices.price: store 'remote' failed 5 times in a row; skipping it for 10000 ms",
+    );
+    const callsWhenOpen = store.calls;
+    const quick = svc.price('d');
+    await Promise.resolve();
+    await expect(quick).resolves.toBe('price:d:4');
+    expect(store.calls).toBe(callsWhenOpen);
+    // Memory hits keep serving all the while.
+    await expect(svc.price('a')).resolves.toBe('price:a:1');
+    expect(control(svc, 'price').stats().cached).toMatchObject({
+      storeTimeouts: 5,
+      storeErrors: 0,
+      breaker: { remote: 'open' },
+    });
+    expect(
+      (control(svc, 'price').stats().cached as { storeSkipped: number }).storeSkipped,
+    ).toBeGreaterThan(0);
+  });
+
+  it('tries again after the cooldown and closes the breaker when the store is back', async () => {
+    jest.useFakeTimers();
+    const store = withBreaker(new ControlledStore(), { failures: 2, cooldown: '1s' });
+    store.mode = 'fail';
+    const { registry, errors } = registryWith(store);
+    const svc = bindHotpath(new Prices(), registry);
+    await expect(svc.price('a')).resolves.toBe('price:a:1');
+    expect(errors).toEqual([
+      "E_STORE remote: @cached on Prices.price: store 'remote' get failed: ECONNREFUSED",
+      "E_STORE remote: @cached on Prices.price: store 'remote' get failed: ECONNREFUSED",
+      "E_STORE remote: @cached on Prices.price: store 'remote' failed 2 times in a row; skipping it for 1000 ms",
+    ]);
+    expect(control(svc, 'price').stats().cached).toMatchObject({ breaker: { remote: 'open' } });
+    store.mode = 'ok';
+    await svc.price('b');
+    expect(store.calls).toBe(2);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(control(svc, 'price').stats().cached).toMatchObject({
+      breaker: { remote: 'half-open' },
+    });
+    await svc.price('c');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(control(svc, 'price').stats().cached).toMatchObject({ breaker: { remote: 'closed' } });
+    expect([...store.data.keys()]).toContain("hotpath:Prices.price#0:'c");
+  });
+
+  it('survives the store dying mid-run and coming back, never failing a caller', async () => {
+    jest.useFakeTimers();
+    const store = withBreaker(new ControlledStore(), { failures: 3, cooldown: '2s' });
+    const { registry } = registryWith(store);
+    registry.on('error', () => {});
+    const svc = bindHotpath(new Prices(), registry);
+    const ask = async (sku: string): Promise<string> => {
+      const p = svc.price(sku);
+      await jest.advanceTimersByTimeAsync(300);
+      return p;
+    };
+    expect(await ask('a')).toBe('price:a:1');
+    store.mode = 'fail';
+    expect(await ask('b')).toBe('price:b:2');
+    store.mode = 'hang';
+    expect(await ask('c')).toBe('price:c:3');
+    expect(await ask('a')).toBe('price:a:1');
+    store.mode = 'ok';
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(await ask('d')).toBe('price:d:4');
+    await jest.advanceTimersByTimeAsync(0);
+    // A fresh process reads what the recovered store holds.
+    const other = bindHotpath(new Prices(), createHotpath({ stores: { remote: store } }));
+    expect(await other.price('d')).toBe('price:d:4');
+  });
+
+  it('answers every call with the fresh value within storeTimeout when the store points at a closed port', async () => {
+    const keyv = new Keyv(new KeyvRedis('redis://127.0.0.1:1'));
+    const store = withBreaker(keyv, { failures: 3, cooldown: '1m' });
+    const registry = createHotpath({ stores: { down: store } });
+    const errors: string[] = [];
+    registry.on('error', (e) => errors.push(e.message));
+    class Svc {
+      @cached({ store: 'down', storeTimeout: 100 })
+      async get(id: number): Promise<number> {
+        runs++;
+        return id * 10;
+      }
+    }
+    const svc = bindHotpath(new Svc(), registry);
+    try {
+      for (let id = 1; id <= 4; id++) {
+        const started = Date.now();
+        expect(await svc.get(id)).toBe(id * 10);
+        // One bounded read per call at most (the breaker then answers at once).
+        expect(Date.now() - started).toBeLessThan(400);
+      }
+      expect(runs).toBe(4);
+      expect(
+        errors.some((m) =>
+          m.includes("store 'down' failed 3 times in a row; skipping it for 60000 ms"),
+        ),
+      ).toBe(true);
+      const started = Date.now();
+      expect(await svc.get(5)).toBe(50);
+      expect(Date.now() - started).toBeLessThan(50);
+      expect(control(svc, 'get').stats().cached).toMatchObject({ breaker: { down: 'open' } });
+    } finally {
+      await registry.shutdown();
+    }
+  });
+
+  it('rejects with E_CONFIG when distributedLock is set and the registry has no lock', async () => {
+    class Locked {
+      @cached({ store: 'remote', distributedLock: true })
+      async get(): Promise<number> {
+        return 1;
+      }
+    }
+    const { registry } = registryWith(new ControlledStore());
+    await expect(bindHotpath(new Locked(), registry).get()).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message:
+        "@cached on Locked.get: `distributedLock` needs a lock in registry 'failing' (createHotpath({ lock }), e.g. from hotpath/redis)",
+    });
+  });
+
+  it('checks withBreaker settings', () => {
+    expect(() => withBreaker({}, { failures: 0 })).toThrow(
+      new TypeError('withBreaker: `failures` must be a positive integer or Infinity, got 0'),
+    );
+    expect(() => withBreaker({}, { cooldown: 'soon' })).toThrow(
+      new TypeError("Expected a duration (milliseconds or a string like '5m'), got 'soon'"),
+    );
+  });
+});

@@ -1,0 +1,395 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import Keyv from 'keyv';
+import {
+  bindHotpath,
+  cached,
+  control,
+  createHotpath,
+  type Hotpath,
+  type HotpathConfig,
+  type InvalidationBus,
+  type InvalidationTarget,
+} from '../../src/index.js';
+
+const realSetImmediate = setImmediate;
+/** Lets background shared-tier writes (fire-and-forget, bounded) land. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => realSetImmediate(r));
+};
+
+/** An in-process stand-in for RedisBus: delivers each message to every other registry on the hub. */
+class FakeBus implements InvalidationBus {
+  onMessage: ((t: InvalidationTarget) => void) | undefined;
+  onResync: (() => void) | undefined;
+  readonly sent: InvalidationTarget[] = [];
+  constructor(private readonly hub: Set<FakeBus>) {
+    hub.add(this);
+  }
+  publish(target: InvalidationTarget): void {
+    this.sent.push(target);
+    for (const bus of this.hub) if (bus !== this) bus.onMessage?.(target);
+  }
+  subscribe(onMessage: (t: InvalidationTarget) => void, onResync: () => void): void {
+    this.onMessage = onMessage;
+    this.onResync = onResync;
+  }
+}
+
+/** A keyv-backed store that records the keys it is asked for and written. */
+function recordingStore(): {
+  store: Keyv;
+  gets: string[];
+  sets: string[];
+  map: Map<string, unknown>;
+} {
+  const map = new Map<string, unknown>();
+  const store = new Keyv({ store: map });
+  const gets: string[] = [];
+  const sets: string[] = [];
+  const get = store.get.bind(store);
+  const set = store.set.bind(store);
+  store.get = ((key: string) => {
+    gets.push(key);
+    return get(key);
+  }) as typeof store.get;
+  store.set = ((key: string, value: unknown, ttl?: number) => {
+    sets.push(key);
+    return set(key, value, ttl);
+  }) as typeof store.set;
+  return { store, gets, sets, map };
+}
+
+interface User {
+  id: string;
+  name: string;
+  seen: Date;
+}
+
+let computed: string[] = [];
+
+class UserService {
+  @cached({ store: 'shared', ttl: '1h', jitter: 0, tags: (u: User) => [`user:${u.id}`] })
+  async getUser(id: string): Promise<User> {
+    computed.push(id);
+    return { id, name: `name-${id}`, seen: new Date(0) };
+  }
+}
+
+/** Two "processes": two registries sharing one store (and, optionally, a bus). */
+function twoProcesses(config: Partial<HotpathConfig> = {}, bus = false) {
+  const { store, gets, sets, map } = recordingStore();
+  const hub = new Set<FakeBus>();
+  const make = (name: string): Hotpath =>
+    createHotpath({
+      name,
+      stores: { shared: store },
+      ...config,
+      ...(bus ? { bus: new FakeBus(hub) } : {}),
+    });
+  const a = make('a');
+  const b = make('b');
+  return { a, b, store, gets, sets, map, hub };
+}
+
+describe('@cached with shared tiers', () => {
+  afterEach(() => {
+    computed = [];
+    jest.useRealTimers();
+  });
+
+  it('fills the memory tier from the shared tier, so another process does not recompute', async () => {
+    const { a, b } = twoProcesses();
+    const svcA = bindHotpath(new UserService(), a);
+    const svcB = bindHotpath(new UserService(), b);
+    const fromA = await svcA.getUser('1');
+    await settle();
+    const fromB = await svcB.getUser('1');
+    expect(fromB).toEqual(fromA);
+    expect(fromB.seen).toBeInstanceOf(Date);
+    expect(computed).toEqual(['1']);
+    await svcB.getUser('1');
+    expect(b.stats().methods['UserService.getUser']!.cached).toMatchObject({
+      hits: 2,
+      hitsByTier: { memory: 1, shared: 1 },
+      misses: 0,
+      breaker: { shared: 'closed' },
+    });
+  });
+
+  it('shares one entry between instances in one process (scope is shared with a store)', async () => {
+    const { a } = twoProcesses();
+    const one = bindHotpath(new UserService(), a);
+    const two = bindHotpath(new UserService(), a);
+    await Promise.all([one.getUser('7'), two.getUser('7')]);
+    expect(computed).toEqual(['7']);
+  });
+
+  it('reads tiers in order, fills the tiers above a hit, and writes to all', async () => {
+    const near = recordingStore();
+    const far = recordingStore();
+    const stores = { near: near.store, far: far.store };
+    class Catalog {
+      @cached({ store: ['near', 'far'] })
+      async item(id: number): Promise<string> {
+        computed.push(String(id));
+        return `item-${id}`;
+      }
+    }
+    const writer = bindHotpath(new Catalog(), createHotpath({ stores }));
+    await writer.item(1);
+    await settle();
+    const keys = (m: Map<string, unknown>): string[] =>
+      [...m.keys()].filter((k) => !k.endsWith(':gen'));
+    expect(keys(near.map)).toEqual(['keyv:hotpath:Catalog.item#0:1']);
+    expect(keys(far.map)).toEqual(['keyv:hotpath:Catalog.item#0:1']);
+    await near.store.delete('hotpath:Catalog.item#0:1');
+    const reader = bindHotpath(new Catalog(), createHotpath({ stores }));
+    expect(await reader.item(1)).toBe('item-1');
+    await settle();
+    expect(computed).toEqual(['1']);
+    expect(keys(near.map)).toEqual(['keyv:hotpath:Catalog.item#0:1']);
+  });
+
+  it('round-trips rich types through a keyv store', async () => {
+    const value = {
+      when: new Date('2026-01-02T03:04:05.678Z'),
+      map: new Map<string, unknown>([
+        ['a', 1],
+        ['b', new Set([1n, 2n])],
+      ]),
+      big: 12345678901234567890n,
+      bytes: Buffer.from('héllo'),
+      u8: new Uint8Array([1, 2, 255]),
+      missing: undefined,
+      nan: Number.NaN,
+      inf: Number.POSITIVE_INFINITY,
+      ninf: Number.NEGATIVE_INFINITY,
+      list: [undefined, null, -0],
+    };
+    class Rich {
+      @cached({ store: 'shared' })
+      async get(): Promise<typeof value> {
+        computed.push('rich');
+        return value;
+      }
+    }
+    const { a, b } = twoProcesses();
+    await bindHotpath(new Rich(), a).get();
+    await settle();
+    const back = await bindHotpath(new Rich(), b).get();
+    expect(computed).toEqual(['rich']);
+    expect(back).not.toBe(value);
+    expect(back).toEqual(value);
+    expect(back.bytes).toBeInstanceOf(Buffer);
+    expect(back.u8).toBeInstanceOf(Uint8Array);
+    expect(Object.is(back.list[2], -0)).toBe(true);
+    expect('missing' in back).toBe(true);
+  });
+
+  it('fills the memory tier with the remaining ttl of a shared hit', async () => {
+    jest.useFakeTimers();
+    const { a, b } = twoProcesses();
+    class Clock {
+      @cached({ store: 'shared', ttl: 10_000, jitter: 0 })
+      async now(): Promise<number> {
+        computed.push('now');
+        return Date.now();
+      }
+    }
+    const first = await bindHotpath(new Clock(), a).now();
+    await jest.advanceTimersByTimeAsync(6_000);
+    const other = bindHotpath(new Clock(), b);
+    expect(await other.now()).toBe(first);
+    await jest.advanceTimersByTimeAsync(3_999);
+    expect(await other.now()).toBe(first);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await other.now()).not.toBe(first);
+    expect(computed).toEqual(['now', 'now']);
+  });
+
+  it('invalidate(...args) removes the entry from every tier; with a bus other processes drop their copy', async () => {
+    const { a, b, hub } = twoProcesses({}, true);
+    const svcA = bindHotpath(new UserService(), a);
+    const svcB = bindHotpath(new UserService(), b);
+    await svcA.getUser('1');
+    await settle();
+    await svcB.getUser('1');
+    expect(computed).toEqual(['1']);
+    await control(svcA, 'getUser').invalidate('1');
+    expect([...hub][0]!.sent).toEqual([{ namespace: 'UserService.getUser', key: "'1" }]);
+    await svcB.getUser('1');
+    expect(computed).toEqual(['1', '1']);
+  });
+
+  it('clear() starts a new generation: O(1), no scan, every process misses', async () => {
+    const { a, b, gets, sets } = twoProcesses({}, true);
+    const svcA = bindHotpath(new UserService(), a);
+    const svcB = bindHotpath(new UserService(), b);
+    await Promise.all(['1', '2', '3'].map((id) => svcA.getUser(id)));
+    await settle();
+    await Promise.all(['1', '2', '3'].map((id) => svcB.getUser(id)));
+    expect(computed).toEqual(['1', '2', '3']);
+    sets.length = 0;
+    gets.length = 0;
+    await control(svcA, 'getUser').clear();
+    // One write: the new generation number. Nothing is listed or deleted.
+    expect(sets).toEqual(['hotpath:UserService.getUser:gen']);
+    await Promise.all(['1', '2'].map((id) => svcB.getUser(id)));
+    await Promise.all(['1', '2'].map((id) => svcA.getUser(id)));
+    expect(computed).toEqual(['1', '2', '3', '1', '2']);
+  });
+
+  it('sees another process clear within a second without a bus', async () => {
+    jest.useFakeTimers();
+    const { a, b } = twoProcesses();
+    const svcA = bindHotpath(new UserService(), a);
+    class Reader {
+      @cached({ store: 'shared', namespace: 'UserService.getUser', ttl: '1h', jitter: 0 })
+      async getUser(id: string): Promise<User> {
+        computed.push(`reader:${id}`);
+        return { id, name: 'reader', seen: new Date(0) };
+      }
+    }
+    const reader = bindHotpath(new Reader(), b);
+    await svcA.getUser('1');
+    await jest.advanceTimersByTimeAsync(0);
+    // The reader learns the current generation (its own key '2' misses and is computed).
+    expect((await reader.getUser('2')).name).toBe('reader');
+    await control(svcA, 'getUser').clear();
+    await jest.advanceTimersByTimeAsync(1_000);
+    // '1' was written by A in the old generation: after a second the reader reads the new one.
+    expect((await reader.getUser('1')).name).toBe('reader');
+    expect(computed).toEqual(['1', 'reader:2', 'reader:1']);
+  });
+
+  it('invalidates tags across processes without scanning: only the entries carrying the tag', async () => {
+    jest.useFakeTimers();
+    const { a, b } = twoProcesses({}, true);
+    const svcA = bindHotpath(new UserService(), a);
+    const svcB = bindHotpath(new UserService(), b);
+    await Promise.all([svcA.getUser('1'), svcA.getUser('2')]);
+    await settle();
+    await Promise.all([svcB.getUser('1'), svcB.getUser('2')]);
+    expect(computed).toEqual(['1', '2']);
+    await a.invalidate({ tags: ['user:1'] });
+    // Tag times have millisecond resolution and err on the side of recomputing: an entry
+    // written in the millisecond of the invalidation counts as older than it.
+    await jest.advanceTimersByTimeAsync(2);
+    await Promise.all([svcB.getUser('1'), svcB.getUser('2')]);
+    expect(computed).toEqual(['1', '2', '1']);
+    await settle();
+    // A third process that never saw the entries: the new '1' is fresh, '2' untouched.
+    const c = createHotpath({ stores: a.stores });
+    const svcC = bindHotpath(new UserService(), c);
+    await Promise.all([svcC.getUser('1'), svcC.getUser('2')]);
+    expect(computed).toEqual(['1', '2', '1']);
+  });
+
+  it('treats a shared entry written before its tag was invalidated as a miss in a fresh process', async () => {
+    const { a } = twoProcesses();
+    const svcA = bindHotpath(new UserService(), a);
+    await svcA.getUser('9');
+    await settle();
+    await a.invalidate({ tags: ['user:9'] });
+    const fresh = bindHotpath(new UserService(), createHotpath({ stores: a.stores }));
+    await fresh.getUser('9');
+    expect(computed).toEqual(['9', '9']);
+  });
+
+  it('flushes the memory tier when the bus resyncs', async () => {
+    const { a, hub } = twoProcesses({}, true);
+    const svcA = bindHotpath(new UserService(), a);
+    await svcA.getUser('1');
+    await settle();
+    const bus = [...hub].find((x) => x.onResync)!;
+    for (const x of hub) x.onResync?.();
+    void bus;
+    // L1 is gone; the shared tier still answers.
+    await svcA.getUser('1');
+    expect(computed).toEqual(['1']);
+    expect(a.stats().methods['UserService.getUser']!.cached).toMatchObject({
+      hitsByTier: { memory: 0, shared: 1 },
+    });
+  });
+
+  it('keeps versions apart and does not write results that unless() rejects', async () => {
+    const { a, map } = twoProcesses();
+    class V {
+      @cached({ store: 'shared', version: 2, unless: (r: string) => r === 'skip' })
+      async get(what: string): Promise<string> {
+        return what;
+      }
+    }
+    const v = bindHotpath(new V(), a);
+    await v.get('keep');
+    await v.get('skip');
+    await settle();
+    expect([...map.keys()].filter((k) => !k.endsWith(':gen'))).toEqual([
+      "keyv:hotpath:V.get@2#0:'keep",
+    ]);
+  });
+
+  it('reports an undecodable shared value as E_STORE and recomputes', async () => {
+    const { a, store } = twoProcesses();
+    const errors: string[] = [];
+    a.on('error', (e) => errors.push(`${(e as { code?: string }).code}: ${e.message}`));
+    await store.set("hotpath:UserService.getUser#0:'5", '{not json');
+    const svc = bindHotpath(new UserService(), a);
+    expect((await svc.getUser('5')).id).toBe('5');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^E_STORE: @cached on UserService\.getUser: the value of key '5 read from store 'shared' cannot be decoded: /,
+    );
+  });
+
+  it('reports a value the codec cannot encode, and still caches it in memory', async () => {
+    const { a, map } = twoProcesses();
+    const errors: string[] = [];
+    a.on('error', (e) => errors.push(e.message));
+    class Fns {
+      @cached({ store: 'shared' })
+      async get(): Promise<{ fn: () => number }> {
+        computed.push('fn');
+        return { fn: () => 1 };
+      }
+    }
+    const f = bindHotpath(new Fns(), a);
+    const first = await f.get();
+    expect(await f.get()).toBe(first);
+    await settle();
+    expect(computed).toEqual(['fn']);
+    expect(errors).toEqual([
+      '@cached on Fns.get: the value of key [] cannot be encoded for the shared tiers: cannot encode function values for a shared cache tier',
+    ]);
+    expect([...map.keys()].filter((k) => !k.endsWith(':gen'))).toEqual([]);
+  });
+
+  it('rejects calls with E_CONFIG when the registry lacks the store', async () => {
+    const registry = createHotpath({ name: 'bare' });
+    const svc = bindHotpath(new UserService(), registry);
+    await expect(svc.getUser('1')).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message:
+        "@cached on UserService.getUser: store 'shared' is not in registry 'bare' (known stores: none); add it with createHotpath({ stores: { shared: ... } })",
+    });
+  });
+
+  it('serves a stale shared entry during staleWhileRevalidate in another process and refreshes it', async () => {
+    jest.useFakeTimers();
+    const { a, b } = twoProcesses();
+    let n = 0;
+    class Quote {
+      @cached({ store: 'shared', ttl: 1_000, jitter: 0, staleWhileRevalidate: 10_000 })
+      async price(): Promise<number> {
+        return ++n;
+      }
+    }
+    expect(await bindHotpath(new Quote(), a).price()).toBe(1);
+    await jest.advanceTimersByTimeAsync(2_000);
+    const other = bindHotpath(new Quote(), b);
+    expect(await other.price()).toBe(1);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(n).toBe(2);
+    expect(await other.price()).toBe(2);
+  });
+});
