@@ -266,6 +266,20 @@ describe('@lazy', () => {
     });
   });
 
+  it('also works written @lazy without parentheses (from JavaScript; TypeScript refuses it)', () => {
+    let runs = 0;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const bare = lazy as (...args: any[]) => any;
+    class Svc {
+      @bare
+      get v(): number {
+        return ++runs;
+      }
+    }
+    const s = new Svc();
+    expect([s.v, s.v]).toEqual([1, 1]);
+  });
+
   it('refuses methods at decoration time, word for word', () => {
     const where = LEGACY ? 'Svc.load' : 'load';
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -7,6 +7,7 @@ import {
   createHotpath,
   retry,
   timeout,
+  type Clock,
   type HotpathEvent,
   type RetryOptions,
 } from '../../src/index.js';
@@ -306,6 +307,30 @@ describe('@retry', () => {
     });
     expect((await settle(fetchJson('/a'))).value).toEqual({ url: '/a' });
     expect(tries).toBe(2);
+  });
+
+  it("waits on the registry's clock", async () => {
+    const timers: { fn: () => void; ms: number }[] = [];
+    const clock: Clock = {
+      now: () => 0,
+      setTimeout: (fn, ms) => timers.push({ fn, ms }),
+      clearTimeout: () => {},
+    };
+    const registry = createHotpath({ name: 'retry-clock', clock });
+    const up = new Upstream(1);
+    class Svc {
+      @retry({ attempts: 2, delay: 250, jitter: false })
+      call(): Promise<string> {
+        return up.attempt();
+      }
+    }
+    const result = bindHotpath(new Svc(), registry).call();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(timers.map((t) => t.ms)).toEqual([250]);
+    expect(jest.getTimerCount()).toBe(0);
+    expect(up.tries).toHaveLength(1);
+    timers[0]!.fn();
+    await expect(result).resolves.toBe('up ok after 2');
   });
 
   it('wakes a pending retry wait on shutdown and rejects with the last error', async () => {
