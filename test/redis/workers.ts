@@ -1,0 +1,125 @@
+/**
+ * Starts and drives `fixtures/worker.ts` child processes (real Node processes, each with its
+ * own registry, Redis connections and memory tier) for the many-process suites.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { MODE } from '../setup/mode.js';
+import { REPO_ROOT } from '../setup/jest-project.js';
+
+const WORKER = path.join(REPO_ROOT, 'test/redis/fixtures/worker.ts');
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+}
+
+/** One child process and its request channel. */
+export class Worker {
+  readonly index: number;
+  readonly child: ChildProcess;
+  #next = 1;
+  readonly #waiting = new Map<number, (reply: Reply) => void>();
+  readonly exited: Promise<number | null>;
+
+  constructor(index: number, env: Record<string, string>) {
+    this.index = index;
+    this.child = fork(WORKER, [], {
+      cwd: REPO_ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: {
+        ...process.env,
+        ...env,
+        HOTPATH_WORKER: String(index),
+        // The children compile their decorators in the mode of the Jest project running the suite.
+        TSX_TSCONFIG_PATH: path.join(
+          REPO_ROOT,
+          MODE === 'legacy' ? 'tsconfig.legacy.json' : 'tsconfig.tc39.json',
+        ),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.child.on('message', (reply: Reply) => {
+      const resolve = this.#waiting.get(reply.id);
+      if (resolve) {
+        this.#waiting.delete(reply.id);
+        resolve(reply);
+      }
+    });
+  }
+
+  /** Resolves the worker's start-up report (id 0), or rejects after `ms`. */
+  started(ms: number): Promise<unknown> {
+    return this.#await(0, 'start', ms);
+  }
+
+  /** Sends `{ op, ...fields }` and resolves its value; rejects on error or after `ms`. */
+  request<T = unknown>(op: string, fields: Record<string, unknown> = {}, ms = 10_000): Promise<T> {
+    const id = this.#next++;
+    const reply = this.#await(id, op, ms) as Promise<T>;
+    this.child.send({ id, op, ...fields });
+    return reply;
+  }
+
+  #await(id: number, op: string, ms: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new Error(`worker ${this.index}: '${op}' got no reply within ${ms} ms`));
+      }, ms);
+      this.#waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        if (reply.ok) resolve(reply.value);
+        else reject(new Error(`worker ${this.index}: '${op}' failed: ${reply.error}`));
+      });
+    });
+  }
+
+  /**
+   * Asks the worker to shut down and resolves `true` if it then exits by itself within `ms`
+   * (no leaked handle); kills it otherwise and resolves `false`.
+   */
+  async stop(ms = 5_000): Promise<boolean> {
+    if (this.child.exitCode !== null) return true;
+    try {
+      await this.request('exit', {}, ms);
+    } catch {
+      // fall through: killed below
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cleanExit = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+    clearTimeout(timer);
+    if (!cleanExit) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    return cleanExit;
+  }
+}
+
+/** Starts `n` workers with `env` and waits until each has its bus subscribed and lock connected. */
+export async function startWorkers(
+  n: number,
+  env: Record<string, string>,
+  ms = 30_000,
+): Promise<Worker[]> {
+  const workers = Array.from({ length: n }, (_, i) => new Worker(i, env));
+  try {
+    await Promise.all(workers.map((w) => w.started(ms)));
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.stop(1_000)));
+    throw error;
+  }
+  return workers;
+}
+
+/** Stops every worker; resolves whether all of them exited by themselves. */
+export async function stopWorkers(workers: readonly Worker[]): Promise<boolean[]> {
+  return Promise.all(workers.map((w) => w.stop()));
+}
