@@ -103,10 +103,19 @@ function objectToTree(obj: object, path: object[]): unknown {
     return { $t: 'Error', v: [obj.name, obj.message, toTree({ ...obj }, path)] };
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj))
-    out[key] = toTree((obj as Record<string, unknown>)[key], path);
+  for (const key of Object.keys(obj)) {
+    setOwn(out, key, toTree((obj as Record<string, unknown>)[key], path));
+  }
   // An object that has its own `$t` would read back as a tagged value: escape it.
   return Object.prototype.hasOwnProperty.call(obj, '$t') ? { $t: 'Object', v: out } : out;
+}
+
+/** A fresh `ArrayBuffer` (of this realm, not Buffer's shared pool) holding the base64 bytes. */
+function arrayBufferOf(base64: string): ArrayBuffer {
+  const bytes = Buffer.from(base64, 'base64');
+  const out = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(out).set(bytes);
+  return out;
 }
 
 function fromTree(node: unknown): unknown {
@@ -132,14 +141,10 @@ function fromTree(node: unknown): unknown {
       return new Date(v === null ? Number.NaN : (v as number));
     case 'Buffer':
       return Buffer.from(v as string, 'base64');
-    case 'ArrayBuffer': {
-      const b = Buffer.from(v as string, 'base64');
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    }
-    case 'DataView': {
-      const b = Buffer.from(v as string, 'base64');
-      return new DataView(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    }
+    case 'ArrayBuffer':
+      return arrayBufferOf(v as string);
+    case 'DataView':
+      return new DataView(arrayBufferOf(v as string));
     case 'Map':
       return new Map((v as [unknown, unknown][]).map(([k, val]) => [fromTree(k), fromTree(val)]));
     case 'Set':
@@ -160,29 +165,31 @@ function fromTree(node: unknown): unknown {
       return plainFromTree(v as Record<string, unknown>);
   }
   const Typed = TYPED_ARRAYS[tagged.$t];
-  if (Typed) {
-    const b = Buffer.from(v as string, 'base64');
-    return new Typed(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  }
+  if (Typed) return new Typed(arrayBufferOf(v as string));
   throw new TypeError(`unknown encoded type '${tagged.$t}'`);
 }
 
 function plainFromTree(node: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(node)) {
-    // Never let stored data set an object's prototype.
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: fromTree(node[key]),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = fromTree(node[key]);
-    }
-  }
+  for (const key of Object.keys(node)) setOwn(out, key, fromTree(node[key]));
   return out;
+}
+
+/**
+ * `obj[key] = value`, except that a `__proto__` key becomes an own field: data never sets an
+ * object's prototype (on the way in or out).
+ */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    obj[key] = value;
+  }
 }
 
 /**

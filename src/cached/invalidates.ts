@@ -88,8 +88,6 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
       if (args !== undefined && typeof args !== 'function' && !Array.isArray(args)) {
         throw optionError(site, 'args', 'an array or a function returning one', args);
       }
-      if (tags === undefined && namespace === undefined)
-        throw configError(site, 'needs `tags` and/or `namespace`');
       if ((key !== undefined || args !== undefined) && namespace === undefined) {
         throw configError(
           site,
@@ -98,6 +96,8 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
       }
       if (key !== undefined && args !== undefined)
         throw configError(site, '`key` and `args` both name an entry: pass one of them');
+      if (tags === undefined && namespace === undefined)
+        throw configError(site, 'needs `tags` and/or `namespace`');
 
       const targetOf = (result: unknown, call: Call, s: Site): InvalidationTarget => {
         const target: InvalidationTarget = {};

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import Keyv from 'keyv';
+import {
+  bindHotpath,
+  cached,
+  control,
+  createHotpath,
+  type SingleFlightLock,
+} from '../../src/index.js';
+
+/** An in-process SingleFlightLock: tests @cached's side of distributed single flight, not Redis. */
+class FakeLock implements SingleFlightLock {
+  readonly held = new Map<string, number>();
+  readonly acquired: string[] = [];
+  failing = false;
+  acquire(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    if (this.failing) return Promise.reject(new Error('lock store down'));
+    const until = this.held.get(key);
+    if (until !== undefined && until > Date.now()) return Promise.resolve(null);
+    this.held.set(key, Date.now() + ttlMs);
+    this.acquired.push(key);
+    return Promise.resolve(async () => {
+      this.held.delete(key);
+    });
+  }
+}
+
+let runs = 0;
+
+class Reports {
+  @cached({ store: 'shared', distributedLock: { wait: '1s', poll: '20ms' } })
+  async build(id: string): Promise<string> {
+    runs++;
+    await new Promise((r) => setTimeout(r, 100));
+    return `report-${id}`;
+  }
+}
+
+describe('@cached with distributedLock', () => {
+  afterEach(() => {
+    runs = 0;
+    jest.useRealTimers();
+  });
+
+  it('runs the method once across processes: the others poll the shared tier for its value', async () => {
+    jest.useFakeTimers();
+    const store = new Keyv();
+    const lock = new FakeLock();
+    const processes = [1, 2, 3].map((n) =>
+      createHotpath({ name: `p${n}`, stores: { shared: store }, lock }),
+    );
+    const services = processes.map((p) => bindHotpath(new Reports(), p));
+    const calls = services.flatMap((s) => [s.build('q1'), s.build('q1')]);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(await Promise.all(calls)).toEqual(Array(6).fill('report-q1'));
+    expect(runs).toBe(1);
+    expect(lock.acquired).toEqual(["hotpath:lock:Reports.build:'q1"]);
+    expect(lock.held.size).toBe(0);
+    const waited = processes.map(
+      (p) => p.stats().methods['Reports.build']!.cached as Record<string, unknown>,
+    );
+    expect(waited.map((w) => w.lockWaits)).toEqual([0, 1, 1]);
+    expect(waited.map((w) => w.hitsByTier)).toEqual([
+      { memory: 0, shared: 0 },
+      { memory: 0, shared: 1 },
+      { memory: 0, shared: 1 },
+    ]);
+  });
+
+  it('computes itself when nothing lands within wait', async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    // Another process holds the lock and never writes.
+    lock.held.set("hotpath:lock:Reports.build:'slow", Number.POSITIVE_INFINITY);
+    const registry = createHotpath({ stores: { shared: new Keyv() }, lock });
+    const svc = bindHotpath(new Reports(), registry);
+    let value: string | undefined;
+    void svc.build('slow').then((v) => (value = v));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(runs).toBe(0);
+    await jest.advanceTimersByTimeAsync(1 + 100);
+    expect(value).toBe('report-slow');
+    expect(runs).toBe(1);
+    expect(control(svc, 'build').stats().cached).toMatchObject({
+      lockWaits: 1,
+      lockWaitTimeouts: 1,
+    });
+  });
+
+  it('fails open when the lock cannot be acquired: computes and reports E_STORE', async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    lock.failing = true;
+    const registry = createHotpath({ stores: { shared: new Keyv() }, lock });
+    const errors: string[] = [];
+    registry.on('error', (e) => errors.push(`${(e as { code?: string }).code}: ${e.message}`));
+    const svc = bindHotpath(new Reports(), registry);
+    const p = svc.build('x');
+    await jest.advanceTimersByTimeAsync(100);
+    expect(await p).toBe('report-x');
+    expect(errors).toEqual([
+      'E_STORE: @cached on Reports.build: distributed lock acquire failed: lock store down',
+    ]);
+  });
+
+  it('releases the lock when the method fails, and caches nothing', async () => {
+    const lock = new FakeLock();
+    const registry = createHotpath({ stores: { shared: new Keyv() }, lock });
+    class Failing {
+      @cached({ store: 'shared', distributedLock: true })
+      async get(): Promise<number> {
+        runs++;
+        throw new Error('nope');
+      }
+    }
+    const svc = bindHotpath(new Failing(), registry);
+    await expect(svc.get()).rejects.toThrow('nope');
+    expect(lock.held.size).toBe(0);
+    await expect(svc.get()).rejects.toThrow('nope');
+    expect(runs).toBe(2);
+  });
+});
