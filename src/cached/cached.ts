@@ -594,7 +594,7 @@ class CachedLayer {
         ) {
           memo.figures.memoryHits++;
           if (eventChannel.hasSubscribers)
-            publishEvent('cached', 'hit', site, { tier: 'memory', key: l1 });
+            publishEvent('cached', 'hit', site, { tier: 'memory', key: raw ? `'${l1}` : l1 });
           return entry.result;
         }
         return slow(memo, l1, raw, call, entry);

@@ -452,7 +452,7 @@ describe('@cached in memory', () => {
         .map((e) => [e.decorator, e.event, e.key]);
       expect(mine).toEqual([
         ['cached', 'miss', "'a"],
-        ['cached', 'hit', 'a'],
+        ['cached', 'hit', "'a"],
       ]);
     } finally {
       unsubscribe('hotpath:event', listener);
