@@ -148,6 +148,9 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
       figures.retries++;
       publishEvent('retry', 'retry', site, { attempt, delayMs, error });
       if (o.onRetry) await o.onRetry({ error, attempt, delayMs });
+      // Shutdown may have started while `retryIf`/`onRetry` ran: then its hooks have already
+      // woken the waits they knew of, so do not start a new one.
+      if (registry.refuses()) notRetried(figures, error, attempt, 'shutdown');
       if (delayMs > 0) await sleep(registry, delayMs);
       if (registry.refuses()) notRetried(figures, error, attempt, 'shutdown');
       try {

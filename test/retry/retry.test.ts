@@ -355,6 +355,31 @@ describe('@retry', () => {
     });
   });
 
+  it('starts no wait when shutdown began while onRetry ran', async () => {
+    const registry = createHotpath({ name: 'retry-shutdown-onretry' });
+    const up = new Upstream(Infinity);
+    let shuttingDown: Promise<void> | undefined;
+    class Svc {
+      @retry({
+        attempts: 5,
+        delay: '1h',
+        onRetry: async () => {
+          shuttingDown = registry.shutdown();
+        },
+      })
+      call(): Promise<string> {
+        return up.attempt();
+      }
+    }
+    const result = bindHotpath(new Svc(), registry)
+      .call()
+      .catch((e: unknown) => e);
+    expect(((await result) as Error).message).toBe('up failure 1');
+    await shuttingDown;
+    expect(jest.getTimerCount()).toBe(0);
+    expect(up.tries).toHaveLength(1);
+  });
+
   it('reports figures to its registry and publishes events', async () => {
     const registry = createHotpath({ name: 'retry-figures' });
     class Feed {
