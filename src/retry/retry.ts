@@ -10,7 +10,7 @@
  * shutdown never waits out a backoff.
  *
  * Timers come from `registry.clock` (Jest fake timers and injected clocks apply). A retry
- * wait is ordinary, referenced timer: it is work a caller awaits, so, like p-retry's, it keeps
+ * wait is an ordinary, referenced timer: it is work a caller awaits, so, like p-retry's, it keeps
  * the process alive until the next try.
  *
  * Stacking: `@retry(...) @timeout(...)` (retry written first = outer) bounds each try;
