@@ -78,8 +78,21 @@ export class RateLimitError extends HotpathError {
 
 /** A `@batched` body returned something other than an array of the input's length. */
 export class BatchError extends HotpathError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('E_BATCH_CONTRACT', message, options);
+  /** `ClassName.method` of the body that broke the contract (when known). */
+  readonly method: string | undefined;
+  /** How many results the body had to return: the number of items it was given. */
+  readonly expected: number | undefined;
+  /** How many it returned; `undefined` when it returned no array at all. */
+  readonly received: number | undefined;
+
+  constructor(
+    message: string,
+    options?: { cause?: unknown; method?: string; expected?: number; received?: number },
+  ) {
+    super('E_BATCH_CONTRACT', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.method = options?.method;
+    this.expected = options?.expected;
+    this.received = options?.received;
   }
 }
 

@@ -43,6 +43,8 @@ export {
 export * from './lazy/index.js';
 export * from './retry/index.js';
 export * from './timeout/index.js';
-export * from './profile/index.js';
 export * from './debounce/index.js';
 export * from './throttle/index.js';
+export * from './batched/index.js';
+export * from './profile/index.js';
+export * from './rate-limit/index.js';

@@ -1,0 +1,97 @@
+/**
+ * `@batched`: DataLoader-grade coalescing for methods whose body handles a whole batch.
+ *
+ * Events on the `hotpath:event` channel (decorator `'batched'`):
+ * - `dispatch` — a batch goes to the body: `{ size, requested, reason, group? }`, where `size`
+ *   is the body's input length, `requested` the items callers asked for (before dedupe),
+ *   `reason` one of `'tick'`, `'wait'` (`maxWait` elapsed), `'full'` (`maxBatchSize`) or
+ *   `'flush'` (`control().flush()` / `shutdown()`), and `group` the stable key of the `rest`
+ *   arguments when there are any.
+ */
+import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
+import type { Invoke, Layer } from '../core/site.js';
+import { resolveBatchedOptions, type BatchedOptions } from './options.js';
+import { BatchEngine } from './scheduler.js';
+
+/**
+ * The methods `@batched` accepts: the first parameter is the array of items, the result a
+ * promise of one result per item (in order), or a promise of nothing (write-behind).
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- `any` lets any item and rest types through */
+export type BatchedMethod<T = any> = (
+  items: T[],
+  ...rest: any[]
+) => Promise<readonly unknown[] | void>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * Turns a method `(items: T[], ...rest) => Promise<R[]>` whose body handles a whole batch into
+ * one that callers call with their own few items (`await repo.load([id])`): calls made in the
+ * same tick (or within `maxWait` of a batch's first call) are merged into one body call, and
+ * each caller receives the results at its own positions, in order.
+ *
+ * - Scheduling: `maxWait: 0` (default) is DataLoader's: after the current tick's promise jobs,
+ *   so calls inside resolved promise chains join; `maxWait > 0` collects for that long after a
+ *   batch's first call. A batch that reaches `maxBatchSize` is dispatched at once (its body
+ *   starts inside the call that filled it); a caller with more items than that spans batches.
+ * - State per owner (instance, constructor for statics, the wrapper for the functional form);
+ *   calls whose `rest` arguments differ by the stable key (SPEC §2) batch separately, and the
+ *   body receives that group's `rest`. Trailing `undefined` arguments count as left out.
+ * - Dedupe (default on): an item asked for by several callers of one batch reaches the body
+ *   once; every caller gets the result.
+ * - Results: the body must resolve to an array of its input's length, else every caller of
+ *   the batch rejects with `BatchError` (`E_BATCH_CONTRACT`, naming the method and both
+ *   lengths). An `Error` element rejects only the callers asking for that item. A body that
+ *   throws or rejects rejects every caller with that same error.
+ * - Write-behind: a body that resolves to `undefined` (a `Promise<void>` method) resolves each
+ *   caller with `undefined` once the batch holding its items is written. `undefined` is the
+ *   one non-array the contract accepts; `null`, numbers, objects are contract errors. A
+ *   caller who does not await a write must attach a `.catch`, as with any promise.
+ * - A call with no items resolves to `[]` without reaching the body; a first argument that is
+ *   not an array rejects with a `TypeError`.
+ * - `control(obj, 'm')`: `flush()` dispatches the owner's collecting batches now and resolves
+ *   when they and those already running have finished; `pending()` is true while a batch is
+ *   collecting or running; `cancel()` drops collecting batches (callers reject with
+ *   `E_CANCELLED`); `stats()` gives the figures. `registry.shutdown()` flushes every pending
+ *   batch of its instances and waits.
+ * - Figures (`registry.stats()`): `batches`, `items` (sent to the body), `requested` (asked by
+ *   callers), `dedupeSaved`, `meanBatchSize`, `maxBatchSize`, `errors` (whole batches),
+ *   `itemErrors` (callers rejected by an `Error` element), `cancelled`.
+ *
+ * Cost per call: a `WeakMap` lookup for the owner's queue, one `Map` lookup per item with
+ * dedupe, one promise and one small record per caller; no closure. Per batch: one scheduling
+ * job (or timer) and the body call.
+ *
+ * @example
+ * class UserRepo {
+ *   @batched({ maxBatchSize: 500 })
+ *   async byIds(ids: string[]): Promise<(User | Error)[]> {
+ *     const rows = await db.query('select * from users where id = any($1)', [ids]);
+ *     return ids.map((id) => rows.find((r) => r.id === id) ?? new NotFound(id));
+ *   }
+ * }
+ * const [user] = await repo.byIds([id]); // one query for every byIds() call of this tick
+ */
+export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<BatchedMethod<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return createDecorator<BatchedMethod<T>>({
+    name: 'batched',
+    layer(site): Layer {
+      const resolved = resolveBatchedOptions(site, options as BatchedOptions<never> | undefined);
+      let engine: BatchEngine | undefined;
+      return {
+        decorator: 'batched',
+        async: true,
+        wrap(inner: Invoke, s) {
+          const e = (engine = new BatchEngine(inner, s, resolved));
+          return (call) => e.enqueue(call);
+        },
+        control: {
+          flush: (ctx) => engine?.flush(ctx.owner),
+          pending: (ctx) => engine?.pending(ctx.owner) ?? false,
+          cancel: (ctx) => engine?.cancel(ctx.owner),
+          stats: (ctx) => engine?.stats(ctx.owner, ctx.registry) ?? {},
+        },
+      };
+    },
+  });
+}

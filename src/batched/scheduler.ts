@@ -1,0 +1,625 @@
+/**
+ * The engine of `@batched`: per-owner queues of batches, their scheduling (DataLoader's tick,
+ * a `maxWait` timer, or at once when full), the body call, and the fan-out of its result to
+ * every caller's slice.
+ *
+ * Shapes, chosen for the per-call cost (SPEC §12: 100 000 single-item calls in one tick at
+ * least as fast as DataLoader's `load()`):
+ * - A single-item caller (the common case) gets `batch.gate.then(picker(index))`: the batch
+ *   has one "gate" promise settled with the body's checked result, and `picker(index)` is a
+ *   function shared by every batch that turns a result into `[result[index]]` (or throws the
+ *   element when it is an `Error`). The caller's promise costs no resolving functions and no
+ *   closure of its own; pickers for positions below {@link SHARED_PICKERS} are made once.
+ * - A caller with several items is one {@link Request} (its promise's resolve and reject, its
+ *   output array, how many items are still unanswered); the batch keeps its slots in one flat
+ *   array of triples (request, position, item index), so a slot is no object either.
+ */
+import { Call } from '../core/call.js';
+import { publishEvent } from '../core/channels.js';
+import { argumentKey, valueKey } from '../core/key.js';
+import { describeValue } from '../core/options.js';
+import type { Invoke, Site } from '../core/site.js';
+import { PerOwner } from '../core/state.js';
+import { BatchError, HotpathError } from '../errors.js';
+import type { Hotpath } from '../registry/hotpath.js';
+import type { ResolvedBatchedOptions } from './options.js';
+
+let resolvedPromise: Promise<void> | undefined;
+
+/**
+ * Runs `fn` after the promise jobs queued by the current tick, exactly like DataLoader's
+ * `enqueuePostPromiseJob`: a `.then` on a resolved promise queues a promise job, and that
+ * job queues `fn` on `process.nextTick`, which Node runs once the promise job queue is empty.
+ * So every call made synchronously, or inside promise chains that resolve in this tick
+ * (`Promise.resolve().then(() => svc.load([b]))`), joins the batch; I/O callbacks and timers
+ * come later and start a new one.
+ */
+export function afterPromiseJobs(fn: () => void): void {
+  (resolvedPromise ??= Promise.resolve()).then(() => process.nextTick(fn));
+}
+
+// The promise executor stores the resolving functions here, so making a caller's promise
+// allocates no closure (`Promise.withResolvers` needs Node 22).
+let capturedResolve: (value: unknown) => void = noop;
+let capturedReject: (reason: unknown) => void = noop;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+function noop(): void {}
+
+/**
+ * Positions whose pickers are made once and shared by every `@batched` method (about 64 bytes
+ * each, made on first use, so memory follows the largest batch seen, up to about 4 MB).
+ * Beyond it a caller gets a picker of its own.
+ */
+const SHARED_PICKERS = 65_536;
+const pickers: ((result: unknown) => unknown)[] = [];
+
+function makePicker(index: number): (result: unknown) => unknown {
+  return (result) => {
+    // `undefined`: a write-behind batch; the contract was checked before the gate opened.
+    if (result === undefined) return undefined;
+    const value = (result as unknown[])[index];
+    if (value instanceof Error) throw value;
+    return [value];
+  };
+}
+
+/** The function that turns a checked batch result into the slice of the caller at `index`. */
+function picker(index: number): (result: unknown) => unknown {
+  if (index >= SHARED_PICKERS) return makePicker(index);
+  return (pickers[index] ??= makePicker(index));
+}
+
+/** A caller with several items: its promise's settle functions and the slice being filled. */
+class Request {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  /** Results at the caller's own positions. */
+  readonly out: unknown[];
+  /** Items still unanswered; 0 once resolved, -1 once rejected (later answers are ignored). */
+  remaining: number;
+  /** Some batch holding its items was write-behind (resolved to nothing): resolve to `undefined`. */
+  writeBehind = false;
+
+  constructor(n: number, resolve: (value: unknown) => void, reject: (reason: unknown) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.out = new Array<unknown>(n);
+    this.remaining = n;
+  }
+
+  fail(error: unknown): void {
+    if (this.remaining <= 0) return;
+    this.remaining = -1;
+    this.reject(error);
+  }
+}
+
+const QUEUED = 0;
+const RUNNING = 1;
+const DONE = 2;
+
+/** Why a batch was dispatched (the `reason` of the `dispatch` event). */
+export type DispatchReason = 'tick' | 'wait' | 'full' | 'flush';
+
+/** A batch: collecting (`QUEUED`), in its body (`RUNNING`), or finished/cancelled (`DONE`). */
+class Batch {
+  state = QUEUED;
+  /** Distinct items (or every item without dedupe): the body's input. */
+  readonly items: unknown[] = [];
+  /** Item key → index in `items`, for primitive keys (used as they are). */
+  readonly keys: Map<unknown, number> | undefined;
+  /** Stable key → index, for object keys (kept apart so a string item never equals an object's key). */
+  objectKeys: Map<string, number> | undefined = undefined;
+  /** Items callers asked for (before dedupe). */
+  requested = 0;
+  /** Single-item callers waiting on `gate`. */
+  singles = 0;
+  /** Settled with the checked result (or the failure); single-item callers chain on it. */
+  gate: Promise<unknown> | undefined = undefined;
+  openGate: (result: unknown) => void = noop;
+  closeGate: (error: unknown) => void = noop;
+  /** Callers with several items: triples (Request, position in its output, index in `items`). */
+  slots: unknown[] | undefined = undefined;
+  timer: unknown = undefined;
+  waiters: (() => void)[] | undefined = undefined;
+
+  constructor(
+    readonly queue: OwnerQueue,
+    readonly groupKey: string | undefined,
+    readonly instance: unknown,
+    readonly rest: readonly unknown[],
+    dedupe: boolean,
+  ) {
+    this.keys = dedupe ? new Map() : undefined;
+  }
+
+  /** Resolves when the batch has finished (at once if it has). */
+  whenDone(): Promise<void> {
+    if (this.state === DONE) return Promise.resolve();
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
+  }
+}
+
+/** One owner's batches: the collecting one per `rest` group, and those in flight. */
+class OwnerQueue {
+  /** Collecting batch of calls without `rest` arguments (the common case, no map lookup). */
+  main: Batch | undefined = undefined;
+  /** Collecting batches per `rest` key. */
+  groups: Map<string, Batch> | undefined = undefined;
+  /** Batches still collecting. */
+  queued = 0;
+  readonly running = new Set<Batch>();
+  registry: Hotpath | undefined = undefined;
+  figures: BatchedFigures | undefined = undefined;
+  /** Listed in its registry's set of owners with pending work (for `shutdown()`). */
+  active = false;
+
+  constructor(readonly owner: object) {}
+
+  get idle(): boolean {
+    return this.queued === 0 && this.running.size === 0;
+  }
+
+  collecting(): Batch[] {
+    const out: Batch[] = [];
+    if (this.main) out.push(this.main);
+    if (this.groups) out.push(...this.groups.values());
+    return out;
+  }
+}
+
+/**
+ * Figures of one `@batched` method in one registry (`registry.stats()`, `control().stats()`).
+ * `items` counts what reached the body, `requested` what callers asked for: the difference is
+ * what `dedupe` saved.
+ */
+export class BatchedFigures {
+  /** Body calls. */
+  batches = 0;
+  /** Items handed to the body. */
+  items = 0;
+  /** Items callers asked for (before dedupe). */
+  requested = 0;
+  /** Largest body input so far. */
+  maxBatchSize = 0;
+  /** Batches that failed as a whole: the body threw or rejected, or broke the result contract. */
+  errors = 0;
+  /** `Error` elements in results (each rejects the callers asking for that item). */
+  itemErrors = 0;
+  /** Callers rejected by `cancel()`. */
+  cancelled = 0;
+
+  toJSON(): Record<string, number> {
+    return {
+      batches: this.batches,
+      items: this.items,
+      requested: this.requested,
+      dedupeSaved: this.requested - this.items,
+      meanBatchSize: this.batches === 0 ? 0 : this.items / this.batches,
+      maxBatchSize: this.maxBatchSize,
+      errors: this.errors,
+      itemErrors: this.itemErrors,
+      cancelled: this.cancelled,
+    };
+  }
+}
+
+const NO_REST: readonly unknown[] = Object.freeze([]);
+const MAX_DRAIN_ROUNDS = 100;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * One decorated method's batching: created by the layer's `wrap` (once per method), it owns
+ * the per-owner queues and runs `inner` (the rest of the chain) once per batch.
+ */
+export class BatchEngine {
+  readonly #states = new PerOwner((owner) => new OwnerQueue(owner));
+  /**
+   * The queue of the last owner that opened a batch, while it has pending work: calls of one
+   * tick usually share an owner, and this skips their `WeakMap` lookup. Dropped once the queue
+   * is idle, so it never keeps an owner alive longer than its pending work does.
+   */
+  #lastQueue: OwnerQueue | undefined = undefined;
+  /** Per registry, the owners with pending batches; a registry's shutdown hook drains it. */
+  readonly #active = new WeakMap<Hotpath, Set<OwnerQueue>>();
+  readonly #inner: Invoke;
+  readonly #site: Site;
+  readonly #maxBatchSize: number;
+  readonly #maxWait: number;
+  readonly #dedupe: boolean;
+  readonly #itemKey: ((item: unknown) => unknown) | undefined;
+
+  constructor(inner: Invoke, site: Site, options: ResolvedBatchedOptions) {
+    this.#inner = inner;
+    this.#site = site;
+    this.#maxBatchSize = options.maxBatchSize;
+    this.#maxWait = options.maxWait;
+    this.#dedupe = options.dedupe;
+    this.#itemKey = options.itemKey;
+  }
+
+  /** The per-call entry point: queues the caller's items and returns the promise of its slice. */
+  enqueue(call: Call): Promise<unknown> {
+    const args = call.args;
+    const items = args[0];
+    if (!Array.isArray(items)) {
+      return Promise.reject(
+        new TypeError(
+          `@batched ${this.#site.name}: the first argument must be an array of items, got ${describeValue(items)}`,
+        ),
+      );
+    }
+    const n = items.length;
+    if (n === 0) return Promise.resolve([]);
+    let groupKey: string | undefined;
+    let rest = NO_REST;
+    if (args.length > 1) {
+      // Trailing `undefined`s are the same call as leaving the arguments out (default parameters).
+      let end = args.length;
+      while (end > 1 && args[end - 1] === undefined) end--;
+      if (end > 1) {
+        rest = args.slice(1, end);
+        try {
+          groupKey = argumentKey(rest, this.#site.name);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+    }
+    const last = this.#lastQueue;
+    const queue =
+      last !== undefined && last.owner === call.owner ? last : this.#states.get(call.owner);
+    const max = this.#maxBatchSize;
+    let batch: Batch | undefined;
+    if (n === 1) {
+      try {
+        batch = this.#place(queue, groupKey, call, rest, undefined, items[0]);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      batch.singles++;
+      const promise = (batch.gate ?? this.#makeGate(batch)).then(picker(this.#index));
+      if (batch.items.length >= max) this.dispatch(batch, 'full');
+      return promise;
+    }
+    const promise = new Promise(capture);
+    const req = new Request(n, capturedResolve, capturedReject);
+    try {
+      for (let i = 0; i < n; i++) {
+        batch = this.#place(queue, groupKey, call, rest, batch, items[i]);
+        const slots = (batch.slots ??= []);
+        slots.push(req);
+        slots.push(i);
+        slots.push(this.#index);
+        if (batch.items.length >= max) {
+          this.dispatch(batch, 'full');
+          batch = undefined;
+        }
+      }
+    } catch (error) {
+      // An unkeyable item or a throwing `itemKey`: this caller fails; items it already queued
+      // still reach the body (other callers may share them) and their answers are ignored.
+      req.fail(error);
+    }
+    return promise;
+  }
+
+  /** Index in `items` of the item {@link BatchEngine.place} placed last (a field, to return two values without allocating). */
+  #index = 0;
+
+  #makeGate(batch: Batch): Promise<unknown> {
+    const gate = new Promise(capture);
+    batch.openGate = capturedResolve;
+    batch.closeGate = capturedReject;
+    return (batch.gate = gate);
+  }
+
+  /**
+   * Puts one requested item into the collecting batch of its group (`batch` if it is still
+   * collecting, else the current one, opened if needed), deduplicated; returns the batch and
+   * leaves the item's index in `#index`. Throws if the item cannot be keyed.
+   */
+  #place(
+    queue: OwnerQueue,
+    groupKey: string | undefined,
+    call: Call,
+    rest: readonly unknown[],
+    batch: Batch | undefined,
+    item: unknown,
+  ): Batch {
+    let key: unknown;
+    let objectKey: string | undefined;
+    const dedupe = this.#dedupe;
+    if (dedupe) {
+      key = this.#itemKey === undefined ? item : this.#itemKey(item);
+      if (typeof key === 'object' && key !== null) objectKey = valueKey(key, this.#site.name);
+    }
+    if (batch === undefined || batch.state !== QUEUED) {
+      batch = groupKey === undefined ? queue.main : queue.groups?.get(groupKey);
+      if (batch === undefined || batch.state !== QUEUED)
+        batch = this.#open(queue, groupKey, call, rest);
+    }
+    batch.requested++;
+    let index: number | undefined;
+    if (!dedupe) {
+      index = batch.items.push(item) - 1;
+    } else if (objectKey === undefined) {
+      const keys = batch.keys!;
+      index = keys.get(key);
+      if (index === undefined) keys.set(key, (index = batch.items.push(item) - 1));
+    } else {
+      const keys = (batch.objectKeys ??= new Map());
+      index = keys.get(objectKey);
+      if (index === undefined) keys.set(objectKey, (index = batch.items.push(item) - 1));
+    }
+    this.#index = index;
+    return batch;
+  }
+
+  /** Opens (and schedules) a new collecting batch for `groupKey`. */
+  #open(
+    queue: OwnerQueue,
+    groupKey: string | undefined,
+    call: Call,
+    rest: readonly unknown[],
+  ): Batch {
+    const batch = new Batch(queue, groupKey, call.instance, rest, this.#dedupe);
+    if (groupKey === undefined) queue.main = batch;
+    else (queue.groups ??= new Map()).set(groupKey, batch);
+    queue.queued++;
+    if (!queue.active) this.#activate(queue, call.registry);
+    if (this.#maxWait > 0) {
+      batch.timer = queue.registry!.clock.setTimeout(
+        () => this.dispatch(batch, 'wait'),
+        this.#maxWait,
+      );
+    } else {
+      afterPromiseJobs(() => this.dispatch(batch, 'tick'));
+    }
+    return batch;
+  }
+
+  /** Lists `queue` among its registry's owners with pending work; the first one registers the shutdown hook. */
+  #activate(queue: OwnerQueue, registry: Hotpath): void {
+    queue.registry ??= registry;
+    queue.active = true;
+    this.#lastQueue = queue;
+    let set = this.#active.get(queue.registry);
+    if (set === undefined) {
+      set = new Set();
+      this.#active.set(queue.registry, set);
+      const r = queue.registry;
+      r.onShutdown(() => this.#drain(r), 'flush');
+    }
+    set.add(queue);
+  }
+
+  #settleIdle(queue: OwnerQueue): void {
+    if (!queue.active || !queue.idle) return;
+    queue.active = false;
+    this.#active.get(queue.registry!)?.delete(queue);
+    if (this.#lastQueue === queue) this.#lastQueue = undefined;
+  }
+
+  #figures(queue: OwnerQueue): BatchedFigures {
+    return (queue.figures ??= queue.registry!.metric(
+      this.#site.name,
+      'batched',
+      () => new BatchedFigures(),
+    ));
+  }
+
+  /** Sends a collecting batch to the body now; no-op if it has already gone. */
+  dispatch(batch: Batch, reason: DispatchReason): void {
+    if (batch.state !== QUEUED) return;
+    batch.state = RUNNING;
+    const queue = batch.queue;
+    this.#detach(batch);
+    queue.running.add(batch);
+    const size = batch.items.length;
+    const figures = this.#figures(queue);
+    figures.batches++;
+    figures.items += size;
+    figures.requested += batch.requested;
+    if (size > figures.maxBatchSize) figures.maxBatchSize = size;
+    publishEvent('batched', 'dispatch', this.#site, () => ({
+      size,
+      requested: batch.requested,
+      reason,
+      ...(batch.groupKey === undefined ? {} : { group: batch.groupKey }),
+    }));
+    let result: unknown;
+    try {
+      const args = batch.rest.length === 0 ? [batch.items] : [batch.items, ...batch.rest];
+      result = this.#inner(new Call(this.#site, batch.instance, queue.owner, args));
+    } catch (error) {
+      this.#fail(batch, error);
+      return;
+    }
+    if (
+      result !== null &&
+      (typeof result === 'object' || typeof result === 'function') &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.#settle(batch, value),
+        (error: unknown) => this.#fail(batch, error),
+      );
+    } else {
+      this.#settle(batch, result);
+    }
+  }
+
+  /** Removes a batch from its queue's collecting slots and cancels its timer. */
+  #detach(batch: Batch): void {
+    const queue = batch.queue;
+    if (batch.timer !== undefined) {
+      queue.registry!.clock.clearTimeout(batch.timer);
+      batch.timer = undefined;
+    }
+    if (batch.groupKey === undefined) {
+      if (queue.main === batch) queue.main = undefined;
+    } else if (queue.groups?.get(batch.groupKey) === batch) {
+      queue.groups.delete(batch.groupKey);
+    }
+    queue.queued--;
+  }
+
+  /** The body answered: check the contract and hand every caller its results. */
+  #settle(batch: Batch, result: unknown): void {
+    const n = batch.items.length;
+    const slots = batch.slots;
+    if (result === undefined) {
+      // Write-behind: the body resolved to nothing; its callers resolve once it is written.
+      batch.openGate(undefined);
+      if (slots !== undefined) {
+        for (let k = 0; k < slots.length; k += 3) {
+          const r = slots[k] as Request;
+          if (r.remaining <= 0) continue;
+          r.writeBehind = true;
+          if (--r.remaining === 0) r.resolve(undefined);
+        }
+      }
+      this.#finish(batch);
+      return;
+    }
+    if (!Array.isArray(result) || result.length !== n) {
+      const where = this.#site.name;
+      const message = Array.isArray(result)
+        ? `@batched ${where}: the body returned ${plural(result.length, 'result')} for ${plural(n, 'item')}; it must return one result per item, in order (or nothing, for a write-behind batch)`
+        : `@batched ${where}: the body must return an array of ${plural(n, 'result')} (one per item, in order) or nothing (for a write-behind batch), got ${describeValue(result)}`;
+      this.#fail(
+        batch,
+        new BatchError(message, {
+          method: where,
+          expected: n,
+          received: Array.isArray(result) ? result.length : undefined,
+        }),
+      );
+      return;
+    }
+    let itemErrors = 0;
+    for (let i = 0; i < n; i++) if (result[i] instanceof Error) itemErrors++;
+    if (itemErrors > 0) this.#figures(batch.queue).itemErrors += itemErrors;
+    batch.openGate(result);
+    if (slots !== undefined) {
+      for (let k = 0; k < slots.length; k += 3) {
+        const r = slots[k] as Request;
+        if (r.remaining <= 0) continue;
+        const value: unknown = result[slots[k + 2] as number];
+        if (value instanceof Error) {
+          r.fail(value);
+          continue;
+        }
+        r.out[slots[k + 1] as number] = value;
+        if (--r.remaining === 0) r.resolve(r.writeBehind ? undefined : r.out);
+      }
+    }
+    this.#finish(batch);
+  }
+
+  /** Rejects every caller of `batch` still waiting with `error`; returns how many there were. */
+  #rejectAll(batch: Batch, error: unknown): number {
+    let rejected = batch.singles;
+    batch.closeGate(error);
+    const slots = batch.slots;
+    if (slots !== undefined) {
+      for (let k = 0; k < slots.length; k += 3) {
+        const r = slots[k] as Request;
+        if (r.remaining > 0) {
+          rejected++;
+          r.fail(error);
+        }
+      }
+    }
+    return rejected;
+  }
+
+  /** The batch failed as a whole: every caller still waiting rejects with `error`. */
+  #fail(batch: Batch, error: unknown): void {
+    this.#figures(batch.queue).errors++;
+    this.#rejectAll(batch, error);
+    this.#finish(batch);
+  }
+
+  #finish(batch: Batch): void {
+    batch.state = DONE;
+    const queue = batch.queue;
+    queue.running.delete(batch);
+    const waiters = batch.waiters;
+    if (waiters) {
+      batch.waiters = undefined;
+      for (const w of waiters) w();
+    }
+    this.#settleIdle(queue);
+  }
+
+  // ---- control ------------------------------------------------------------------------
+
+  /** Whether `owner` has a batch collecting or in its body. */
+  pending(owner: object): boolean {
+    const queue = this.#states.peek(owner);
+    return queue !== undefined && !queue.idle;
+  }
+
+  /**
+   * Dispatches `owner`'s collecting batches now and resolves when they, and the batches
+   * already in their body, have finished. Never rejects: failures go to the callers.
+   */
+  flush(owner: object): Promise<void> {
+    const queue = this.#states.peek(owner);
+    return queue === undefined ? Promise.resolve() : this.#flushQueue(queue);
+  }
+
+  #flushQueue(queue: OwnerQueue): Promise<void> {
+    for (const batch of queue.collecting()) this.dispatch(batch, 'flush');
+    if (queue.running.size === 0) return Promise.resolve();
+    return Promise.all([...queue.running].map((b) => b.whenDone())).then(noop);
+  }
+
+  /** Drops `owner`'s collecting batches: their callers reject with `E_CANCELLED`. Batches in their body run on. */
+  cancel(owner: object): void {
+    const queue = this.#states.peek(owner);
+    if (queue === undefined) return;
+    const batches = queue.collecting();
+    if (batches.length === 0) return;
+    const figures = this.#figures(queue);
+    for (const batch of batches) {
+      this.#detach(batch);
+      const error = new HotpathError(
+        'E_CANCELLED',
+        `${this.#site.name}: a queued batch of ${plural(batch.items.length, 'item')} was cancelled before it ran`,
+      );
+      figures.cancelled += this.#rejectAll(batch, error);
+      batch.state = DONE;
+    }
+    this.#settleIdle(queue);
+  }
+
+  /** Figures of this method in `registry`, plus `owner`'s queue state. */
+  stats(owner: object, registry: Hotpath): Record<string, unknown> {
+    const figures = registry.metric(this.#site.name, 'batched', () => new BatchedFigures());
+    const queue = this.#states.peek(owner);
+    return {
+      ...figures.toJSON(),
+      queued: queue === undefined ? 0 : queue.collecting().reduce((n, b) => n + b.items.length, 0),
+      running: queue?.running.size ?? 0,
+    };
+  }
+
+  /** `shutdown()`'s flush hook: flushes every owner with pending work in `registry` until none is left. */
+  async #drain(registry: Hotpath): Promise<void> {
+    const set = this.#active.get(registry);
+    // A flushed body may queue more work on this method (shutdown lets its own work through):
+    // drain again, a bounded number of times.
+    for (let round = 0; set && set.size > 0 && round < MAX_DRAIN_ROUNDS; round++) {
+      await Promise.all([...set].map((queue) => this.#flushQueue(queue)));
+    }
+  }
+}
