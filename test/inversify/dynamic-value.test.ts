@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { Container } from 'inversify';
-import { Hotpath, use } from '../../src/index.js';
+import { cached, Hotpath, use, type CacheStore } from '../../src/index.js';
 import { HOTPATH_REGISTRY, hotpathActivation, hotpathModule } from '../../src/inversify/index.js';
 
 const seen: Hotpath[] = [];
@@ -25,6 +25,27 @@ class OrderService {
   get(id: string): { id: string } {
     return this.repo.find(id);
   }
+}
+
+class PriceService {
+  reads = 0;
+
+  @cached({ store: 'prices' })
+  async price(sku: string): Promise<number> {
+    this.reads++;
+    return sku.length * 100;
+  }
+}
+
+/** A shared tier backed by a Map. */
+function mapStore(): CacheStore & { data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  return {
+    data,
+    get: (key) => data.get(key),
+    set: (key, value) => void data.set(key, value),
+    delete: (key) => data.delete(key),
+  };
 }
 
 describe('hotpathModule with toDynamicValue (TC39 route)', () => {
@@ -73,5 +94,29 @@ describe('hotpathModule with toDynamicValue (TC39 route)', () => {
     expect(() => service.get('late')).toThrow(
       "OrderService.get: the hotpath registry 'container' has been shut down and accepts no new calls",
     );
+  });
+
+  it("puts a factory-built service's @cached entries in its container's store only", async () => {
+    const make = (store: CacheStore): Container => {
+      const container = new Container();
+      container.load(hotpathModule({ stores: { prices: store } }));
+      container
+        .bind(PriceService)
+        .toDynamicValue((ctx) => hotpathActivation(ctx, new PriceService()))
+        .inSingletonScope();
+      return container;
+    };
+    const storeA = mapStore();
+    const storeB = mapStore();
+    const a = make(storeA);
+    const b = make(storeB);
+    await expect(a.get(PriceService).price('abc')).resolves.toBe(300);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(storeA.data.size).toBe(1);
+    expect(storeB.data.size).toBe(0);
+    await expect(b.get(PriceService).price('abc')).resolves.toBe(300);
+    expect(b.get(PriceService).reads).toBe(1);
+    await a.unbindAllAsync();
+    await b.unbindAllAsync();
   });
 });
