@@ -371,11 +371,12 @@ export interface DerivedBottleneckSettings {
 /**
  * Translates hotpath's limits into Bottleneck's. Bottleneck has no sliding window (its reservoir
  * refills in fixed windows, which lets `2 × limit` calls through around a refill), so
- * `limit` per `interval` becomes `minTime = interval / limit`: evenly spaced starts can never put
- * more than `limit` of them in any window of `interval`. Bottleneck spaces the moments it grants;
- * each process starts its job when its own timer fires, a little later and by a different amount
- * in each process, so 10 % + 2 ms of slack is added to the spacing to keep the window exact
- * across processes. (So a clustered limiter runs at about 90 % of `limit`, and without bursts.)
+ * `limit` per `interval` becomes a spacing of `interval / limit` between starts: evenly spaced
+ * starts can never put more than `limit` of them in any window of `interval`. Bottleneck spaces
+ * the moments it grants; each process starts its job when its own timer fires, a little later
+ * and by a different amount in each process, so 10 % + 2 ms of slack is added to the spacing
+ * (and to `minTime`) to keep the window exact across processes in practice. So a clustered
+ * limiter runs at about 90 % of `limit`, without bursts.
  */
 export function deriveBottleneckSettings(s: {
   limit: number;
@@ -383,11 +384,13 @@ export function deriveBottleneckSettings(s: {
   maxConcurrent: number;
   minTime: number;
 }): DerivedBottleneckSettings {
-  const spacing =
-    s.limit === Number.POSITIVE_INFINITY ? 0 : Math.ceil((s.interval / s.limit) * 1.1) + 2;
+  const spacing = Math.max(
+    s.minTime,
+    s.limit === Number.POSITIVE_INFINITY ? 0 : s.interval / s.limit,
+  );
   return {
     maxConcurrent: s.maxConcurrent === Number.POSITIVE_INFINITY ? null : s.maxConcurrent,
-    minTime: Math.max(s.minTime, spacing),
+    minTime: spacing > 0 ? Math.ceil(spacing * 1.1) + 2 : 0,
   };
 }
 

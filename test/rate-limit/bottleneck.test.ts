@@ -1,0 +1,346 @@
+/**
+ * The Bottleneck engine against real Redis: a limit shared by three processes, and a clustered
+ * limiter that keeps working after FLUSHALL and after a Redis restart. FLUSHALL and the restart
+ * run on a private redis-server started on a free port (never on the shared one).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Bottleneck from 'bottleneck';
+import Redis from 'ioredis';
+import {
+  HotpathError,
+  RateLimitError,
+  bindHotpath,
+  control,
+  createHotpath,
+  rateLimit,
+  type Hotpath,
+} from '../../src/index.js';
+import { describeRedis } from '../setup/services.js';
+
+const REPO = path.resolve(__dirname, '../..');
+const runId = `hotpath-rl-${process.pid}-${Date.now().toString(36)}`;
+let idCounter = 0;
+const uniqueId = (what: string): string => `${runId}-${what}-${++idCounter}`;
+
+/** The largest number of starts in any half-open window `[t, t + interval)`. */
+function busiestWindow(starts: number[], interval: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let most = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= interval) lo++;
+    most = Math.max(most, hi - lo + 1);
+  }
+  return most;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startRedis(port: number): void {
+  const r = spawnSync('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+  ]);
+  if (r.status !== 0) throw new Error(`redis-server did not start: ${String(r.stderr)}`);
+}
+
+function stopRedis(port: number): void {
+  spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+}
+
+async function waitForRedis(port: number, up: boolean): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync('redis-cli', ['-p', String(port), 'ping']);
+    if ((String(r.stdout).trim() === 'PONG') === up) return;
+    await sleep(50);
+  }
+  throw new Error(`redis on port ${port} did not come ${up ? 'up' : 'down'}`);
+}
+
+/** Deletes the keys of Bottleneck limiters this run created on the shared Redis. */
+async function cleanShared(url: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    const keys = await client.keys(`b_${runId}*`);
+    if (keys.length > 0) await client.del(...keys);
+  } finally {
+    client.disconnect();
+  }
+}
+
+describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
+  afterAll(async () => {
+    await cleanShared(url);
+  });
+
+  it('never lets three processes sharing one clustered limiter exceed it', async () => {
+    const limit = 5;
+    const interval = 500;
+    const calls = 8;
+    const env = {
+      ...process.env,
+      REDIS_URL: url,
+      LIMITER_ID: uniqueId('cluster'),
+      LIMIT: String(limit),
+      INTERVAL: String(interval),
+      CALLS: String(calls),
+      START_AT: String(Date.now() + 4_000),
+    };
+    const fixture = path.join(REPO, 'test/rate-limit/fixtures/cluster-worker.ts');
+    const run = (worker: string): Promise<{ worker: string; start: number }[]> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+          cwd: REPO,
+          env: { ...env, WORKER: worker },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          if (code !== 0) reject(new Error(`worker ${worker} exited with ${code}: ${err}`));
+          else
+            resolve(
+              out
+                .trim()
+                .split('\n')
+                .map((line) => JSON.parse(line)),
+            );
+        });
+      });
+    const results = await Promise.all(['a', 'b', 'c'].map(run));
+    const starts = results.flat().map((r) => r.start);
+    expect(starts).toHaveLength(3 * calls);
+    for (const r of results) expect(r).toHaveLength(calls);
+    expect(busiestWindow(starts, interval)).toBeLessThanOrEqual(limit);
+    // Coordinated, not three separate budgets: 24 starts at 5 per 500 ms take at least 1.9 s
+    // (three separate limiters would finish in about 0.8 s).
+    const span = Math.max(...starts) - Math.min(...starts);
+    expect(span).toBeGreaterThanOrEqual(((3 * calls - limit) * interval) / limit);
+  }, 60_000);
+
+  it('shares a Bottleneck instance given in the registry between methods and instances', async () => {
+    const limiter = new Bottleneck({
+      id: uniqueId('named'),
+      datastore: 'ioredis',
+      clientOptions: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379) },
+      maxConcurrent: 1,
+      minTime: 50,
+    });
+    const registry = createHotpath({ limiters: { api: limiter } });
+    const starts: number[] = [];
+    let running = 0;
+    let most = 0;
+    class Api {
+      @rateLimit({ limiter: 'api' })
+      async a(): Promise<string> {
+        starts.push(Date.now());
+        running++;
+        most = Math.max(most, running);
+        await sleep(20);
+        running--;
+        return 'a';
+      }
+    }
+    const one = bindHotpath(new Api(), registry);
+    const two = bindHotpath(new Api(), registry);
+    try {
+      const values = await Promise.all([one.a(), two.a(), one.a(), two.a()]);
+      expect(values).toEqual(['a', 'a', 'a', 'a']);
+      expect(most).toBe(1);
+      // Bottleneck's own minTime spaces the moments it grants; each job starts when this process's
+      // timer fires, a few ms later by a varying amount, so only the total is checked here.
+      expect(starts[3]! - starts[0]!).toBeGreaterThanOrEqual(100);
+      expect(control(one, 'a').stats().rateLimit).toMatchObject({
+        started: 4,
+        running: 0,
+        queued: 0,
+      });
+      // Queued calls reject with E_SHUTDOWN; the one in flight finishes; the limiter is stopped.
+      const first = one.a();
+      const queued = two.a().catch((e: unknown) => e);
+      while (starts.length < 5) await sleep(5); // `first` is in flight, `queued` waits
+
+      await registry.shutdown();
+      expect(await first).toBe('a');
+      expect(await queued).toMatchObject({ code: 'E_SHUTDOWN' });
+    } finally {
+      await registry.shutdown();
+      await limiter.disconnect();
+    }
+  }, 30_000);
+
+  it("rejects at once with onLimit: 'reject' when Bottleneck would not start the call now", async () => {
+    const registry = createHotpath({
+      limiters: {
+        api: {
+          minTime: 1_000,
+          engine: 'bottleneck',
+          bottleneck: {
+            id: uniqueId('reject'),
+            datastore: 'ioredis',
+            clientOptions: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379) },
+          },
+        },
+      },
+    });
+    class Api {
+      @rateLimit({ limiter: 'api', onLimit: 'reject' })
+      async call(): Promise<string> {
+        return 'ok';
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    await expect(api.call()).resolves.toBe('ok');
+    const error = await api.call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as Error).message).toBe(
+      "Api.call: rate limit reached (1000 ms apart) (limiter 'api'); retry in 0 ms",
+    );
+    await registry.shutdown();
+  }, 30_000);
+});
+
+describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)', () => {
+  let port = 0;
+  let admin: Redis;
+  const registries: Hotpath[] = [];
+
+  beforeAll(async () => {
+    port = await freePort();
+    startRedis(port);
+    await waitForRedis(port, true);
+    admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
+    admin.on('error', () => {});
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await Promise.all(registries.map((r) => r.shutdown()));
+    admin?.disconnect();
+    stopRedis(port);
+  });
+
+  /** A clustered limiter of 2 calls per 400 ms on the private Redis. */
+  const clustered = (): { registry: Hotpath; errors: Error[] } => {
+    const errors: Error[] = [];
+    const registry = createHotpath({
+      limiters: {
+        api: {
+          limit: 2,
+          interval: 400,
+          engine: 'bottleneck',
+          redisTimeout: 1_000,
+          bottleneck: {
+            id: uniqueId('private'),
+            datastore: 'ioredis',
+            clientOptions: { host: '127.0.0.1', port },
+          },
+        },
+      },
+    });
+    registry.on('error', (e) => errors.push(e));
+    registries.push(registry);
+    return { registry, errors };
+  };
+
+  class Api {
+    starts: number[] = [];
+
+    @rateLimit({ limiter: 'api' })
+    async call(i: number): Promise<number> {
+      this.starts.push(Date.now());
+      return i;
+    }
+  }
+
+  it('shows that plain Bottleneck fails after FLUSHALL on Redis 7 (the bug hotpath repairs)', async () => {
+    const raw = new Bottleneck({
+      id: uniqueId('raw'),
+      datastore: 'ioredis',
+      clientOptions: { host: '127.0.0.1', port },
+    });
+    raw.on('error', () => {});
+    await expect(raw.schedule(async () => 1)).resolves.toBe(1);
+    await admin.flushall();
+    await expect(raw.schedule(async () => 2)).rejects.toThrow('ERR SETTINGS_KEY_NOT_FOUND');
+    await raw.disconnect();
+  }, 20_000);
+
+  it('keeps working after FLUSHALL (the settings key disappears)', async () => {
+    const { registry } = clustered();
+    const api = bindHotpath(new Api(), registry);
+    expect(await Promise.all([api.call(1), api.call(2)])).toEqual([1, 2]);
+    await admin.flushall();
+    expect(await Promise.all([api.call(3), api.call(4), api.call(5)])).toEqual([3, 4, 5]);
+    // Still limiting after the re-initialisation: never more than 2 starts in 400 ms.
+    expect(busiestWindow(api.starts.slice(2), 400)).toBeLessThanOrEqual(2);
+    expect(
+      await admin.exists(
+        `b_${(registry.limiters.api as { bottleneck: { id: string } }).bottleneck.id}_settings`,
+      ),
+    ).toBe(1);
+  }, 20_000);
+
+  it('rejects calls with E_STORE while Redis is down, and keeps working after it restarts', async () => {
+    const { registry, errors } = clustered();
+    const api = bindHotpath(new Api(), registry);
+    expect(await api.call(1)).toBe(1);
+
+    stopRedis(port);
+    await waitForRedis(port, false);
+    const began = Date.now();
+    const failed = await api.call(2).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(HotpathError);
+    expect(failed).toMatchObject({ code: 'E_STORE' });
+    expect((failed as Error).message).toMatch(
+      /^Api\.call: the rate limiter \(limiter 'api'\) could not reach Redis \(.+\); the call was not started$/,
+    );
+    expect(Date.now() - began).toBeLessThan(8_000);
+    expect(api.starts).toHaveLength(1);
+
+    startRedis(port);
+    await waitForRedis(port, true);
+    let recovered = false;
+    for (let attempt = 0; attempt < 40 && !recovered; attempt++) {
+      recovered = await api.call(3).then(
+        () => true,
+        () => false,
+      );
+      if (!recovered) await sleep(250);
+    }
+    expect(recovered).toBe(true);
+    api.starts.length = 0;
+    expect(await Promise.all([api.call(4), api.call(5), api.call(6)])).toEqual([4, 5, 6]);
+    expect(busiestWindow(api.starts, 400)).toBeLessThanOrEqual(2);
+    // The outage reached the registry's error event (connection errors, failed heartbeats), as E_STORE.
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.map((e) => (e as HotpathError).code)).toEqual(errors.map(() => 'E_STORE'));
+  }, 40_000);
+});
