@@ -32,7 +32,10 @@ import {
   HOTPATH_STORES,
 } from './tokens.js';
 
-/** Options of {@link hotpathModule}: the registry's {@link HotpathConfig}, plus `services`. */
+/**
+ * Options of {@link hotpathModule}: the registry's {@link HotpathConfig} (its `name` defaults to
+ * `'container'` here; every other registry option is passed on as given), plus `services`.
+ */
 export interface HotpathModuleConfig extends HotpathConfig {
   /**
    * Service identifiers whose resolved values use this container's registry (the module
