@@ -144,12 +144,74 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
+ * The starts of the last `interval`, as a ring of (time, count) pairs: starts at the same clock
+ * reading share one slot, so memory is bounded by `min(limit, distinct clock readings in
+ * interval)` (at most `interval` slots for a millisecond clock) instead of `limit` timestamps,
+ * and a huge `limit` costs nothing. Starts older than `interval` are dropped as time passes.
+ * Equivalent to a ring of the last `limit` start times: with expired starts dropped, "fewer than
+ * `limit` starts in the last `interval`" is `total < limit`, and the wait is until the oldest
+ * kept start leaves the window.
+ */
+class StartWindow {
+  #times: number[] = new Array<number>(8);
+  #counts: number[] = new Array<number>(8);
+  #head = 0;
+  #size = 0;
+  /** Starts within the window (after {@link StartWindow.expire}). */
+  total = 0;
+
+  /** Drops starts at least `interval` old. */
+  expire(now: number, interval: number): void {
+    const cap = this.#times.length;
+    while (this.#size > 0 && now - this.#times[this.#head]! >= interval) {
+      this.total -= this.#counts[this.#head]!;
+      this.#head = this.#head + 1 === cap ? 0 : this.#head + 1;
+      this.#size--;
+    }
+  }
+
+  /** Time of the oldest start in the window. */
+  oldest(): number {
+    return this.#times[this.#head]!;
+  }
+
+  record(now: number): void {
+    this.total++;
+    const cap = this.#times.length;
+    if (this.#size > 0) {
+      const last = (this.#head + this.#size - 1) % cap;
+      if (this.#times[last] === now) {
+        this.#counts[last]!++;
+        return;
+      }
+    }
+    if (this.#size === cap) this.#grow();
+    const at = (this.#head + this.#size) % this.#times.length;
+    this.#times[at] = now;
+    this.#counts[at] = 1;
+    this.#size++;
+  }
+
+  #grow(): void {
+    const cap = this.#times.length;
+    const times = new Array<number>(cap * 2);
+    const counts = new Array<number>(cap * 2);
+    for (let i = 0; i < this.#size; i++) {
+      times[i] = this.#times[(this.#head + i) % cap]!;
+      counts[i] = this.#counts[(this.#head + i) % cap]!;
+    }
+    this.#times = times;
+    this.#counts = counts;
+    this.#head = 0;
+  }
+}
+
+/**
  * A rate limiter for one budget (one instance, one key, or one named limiter).
  *
- * Sliding window: the start times of the last `limit` starts are kept in a ring buffer of size
- * `limit`; a call may start iff fewer than `limit` calls started, or the `limit`-th previous
- * start is at least `interval` ms old. So any half-open window `[t, t + interval)` holds at most
- * `limit` starts. Token bucket: a level in units of `1/limit` ms-tokens (integers for integer
+ * Sliding window: a call may start iff fewer than `limit` calls started in the last `interval`
+ * ms, i.e. iff the `limit`-th previous start is at least `interval` ms old (see {@link StartWindow}).
+ * So any half-open window `[t, t + interval)` holds at most `limit` starts. Token bucket: a level in units of `1/limit` ms-tokens (integers for integer
  * clocks, so burst and refill are exact): capacity `burst * interval`, a call costs `interval`,
  * time refills `limit` per ms.
  */
@@ -159,9 +221,7 @@ export class LocalEngine {
   readonly #sliding: boolean;
   readonly #bucket: boolean;
   readonly #tracks: boolean;
-  // Sliding window ring: the last `limit` start times, oldest at #head once full.
-  readonly #ring: number[] = [];
-  #head = 0;
+  readonly #window = new StartWindow();
   // Token bucket.
   #level: number;
   #refilledAt = Number.NaN;
@@ -250,9 +310,13 @@ export class LocalEngine {
   #admit(now: number): number {
     const s = this.settings;
     let wait = this.#lastStart + s.minTime - now;
-    if (this.#sliding && this.#ring.length === s.limit) {
-      const w = this.#ring[this.#head]! + s.interval - now;
-      if (w > wait) wait = w;
+    if (this.#sliding) {
+      const window = this.#window;
+      window.expire(now, s.interval);
+      if (window.total >= s.limit) {
+        const w = window.oldest() + s.interval - now;
+        if (w > wait) wait = w;
+      }
     }
     if (this.#bucket) {
       this.#refill(now);
@@ -265,13 +329,7 @@ export class LocalEngine {
     if (this.#running >= s.maxConcurrent) return -1;
     // Admitted: record the start.
     this.#lastStart = now;
-    if (this.#sliding) {
-      if (this.#ring.length < s.limit) this.#ring.push(now);
-      else {
-        this.#ring[this.#head] = now;
-        this.#head = this.#head + 1 === s.limit ? 0 : this.#head + 1;
-      }
-    }
+    if (this.#sliding) this.#window.record(now);
     if (this.#bucket) this.#level -= s.interval;
     return 0;
   }
@@ -377,8 +435,10 @@ export class LocalEngine {
     if (wait === 0) return 0;
     const s = this.settings;
     let w = this.#lastStart + s.minTime - now;
-    if (this.#sliding && this.#ring.length === s.limit)
-      w = Math.max(w, this.#ring[this.#head]! + s.interval - now);
+    if (this.#sliding) {
+      this.#window.expire(now, s.interval);
+      if (this.#window.total >= s.limit) w = Math.max(w, this.#window.oldest() + s.interval - now);
+    }
     if (this.#bucket) {
       this.#refill(now);
       if (this.#level < s.interval) w = Math.max(w, (s.interval - this.#level) / s.limit);
