@@ -337,8 +337,11 @@ class MethodCache {
     return true;
   }
 
-  /** Writes an entry to the shared tiers `0..upTo-1` (never rejects; failures are reported). */
-  async writeTiers(key: string, entry: Entry, upTo = this.tiers.length): Promise<void> {
+  /**
+   * Writes an entry to the shared tiers `0..upTo-1` (never rejects; failures are reported).
+   * `awaited`: whether a caller waits for it (else its timeouts do not keep the process alive).
+   */
+  async writeTiers(key: string, entry: Entry, upTo: number, awaited: boolean): Promise<void> {
     let text: string;
     try {
       text = encodeEntry(entry);
@@ -351,7 +354,9 @@ class MethodCache {
     await Promise.all(
       this.tiers.slice(0, upTo).map(async (tier, i) => {
         const gen = await this.generation(i);
-        if (gen !== undefined) await tier.set(this.sharedKey(gen, key), text, ttl, this.caller);
+        if (gen !== undefined) {
+          await tier.set(this.sharedKey(gen, key), text, ttl, this.caller, awaited);
+        }
       }),
     );
   }
@@ -407,7 +412,7 @@ class MethodCache {
         parts.tags,
         raw,
       );
-      if (i > 0) this.track(this.writeTiers(key, entry, i));
+      if (i > 0) this.track(this.writeTiers(key, entry, i, false));
       return { entry, tier: tier.name, fresh: now < parts.expires };
     }
     return undefined;
@@ -767,7 +772,7 @@ class CachedLayer {
     const entry = cache.entryFor(value, true, seq, created, call.args, l1 !== key);
     if (entry) {
       memo.lru.set(l1, entry);
-      const writes = cache.writeTiers(key, entry);
+      const writes = cache.writeTiers(key, entry, cache.tiers.length, awaitWrites);
       cache.track(writes);
       if (awaitWrites) await writes;
     }

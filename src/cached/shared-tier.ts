@@ -34,14 +34,23 @@ export const FAILED: unique symbol = Symbol('hotpath.store-failed');
 class StoreTimeout extends Error {}
 
 /**
- * Settles with `fn()`'s result, or rejects with a `StoreTimeout` after `ms`. The timer is
- * unref'd; a late settlement of `fn()` is absorbed (never an unhandled rejection).
+ * Settles with `fn()`'s result, or rejects with a `StoreTimeout` after `ms`; a late settlement
+ * of `fn()` is absorbed (never an unhandled rejection).
+ *
+ * `keepAlive`: whether the timer keeps the process alive. True when a caller awaits the
+ * answer: a script awaiting a call whose store hangs must get its answer after `ms`, not see
+ * the process end under it. False for background work (writes nobody awaits), which must
+ * never hold a process open.
  */
-export function bounded<T>(fn: () => T | PromiseLike<T>, ms: number, clock: Clock): Promise<T> {
+export function bounded<T>(
+  fn: () => T | PromiseLike<T>,
+  ms: number,
+  clock: Clock,
+  keepAlive = true,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
-    const timer = unrefTimeout(
-      clock,
+    const timer = (keepAlive ? clock.setTimeout.bind(clock) : unrefTimeout.bind(null, clock))(
       () => {
         if (done) return;
         done = true;
@@ -86,15 +95,20 @@ export class StoreTier {
     return this.#run('get', caller, () => this.store.get(key));
   }
 
-  /** Writes `value`; `ttlMs` undefined means no expiry. Resolves to false when the write failed or was skipped. */
+  /**
+   * Writes `value`; `ttlMs` undefined means no expiry. Resolves to false when the write failed
+   * or was skipped. `keepAlive`: see {@link bounded} (false for writes nobody awaits).
+   */
   async set(
     key: string,
     value: string,
     ttlMs: number | undefined,
     caller: TierCaller,
+    keepAlive = true,
   ): Promise<boolean> {
     const ttl = ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs));
-    return (await this.#run('set', caller, () => this.store.set(key, value, ttl))) !== FAILED;
+    const fn = (): unknown => this.store.set(key, value, ttl);
+    return (await this.#run('set', caller, fn, keepAlive)) !== FAILED;
   }
 
   /** Deletes `key`; resolves to false when the delete failed or was skipped. */
@@ -102,13 +116,18 @@ export class StoreTier {
     return (await this.#run('delete', caller, () => this.store.delete(key))) !== FAILED;
   }
 
-  async #run(op: string, caller: TierCaller, fn: () => unknown): Promise<unknown> {
+  async #run(
+    op: string,
+    caller: TierCaller,
+    fn: () => unknown,
+    keepAlive = true,
+  ): Promise<unknown> {
     if (!this.breaker.allow()) {
       caller.figures.storeSkipped++;
       return FAILED;
     }
     try {
-      const value = await bounded(fn, caller.timeoutMs, this.#registry.clock);
+      const value = await bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive);
       this.breaker.success();
       return value;
     } catch (error) {
