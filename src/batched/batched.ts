@@ -72,7 +72,8 @@ export type BatchedMethod<T = any> = (
  * }
  * const [user] = await repo.byIds([id]); // one query for every byIds() call of this tick
  */
-export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<BatchedMethod<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<BatchedMethod<T>> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   return createDecorator<BatchedMethod<T>>({
     name: 'batched',
     layer(site): Layer {
