@@ -72,8 +72,8 @@ export type BatchedMethod<T = any> = (
  * }
  * const [user] = await repo.byIds([id]); // one query for every byIds() call of this tick
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- items of any type unless itemKey says
 export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<BatchedMethod<T>> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   return createDecorator<BatchedMethod<T>>({
     name: 'batched',
     layer(site): Layer {
