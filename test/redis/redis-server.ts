@@ -44,6 +44,11 @@ export class PrivateRedis {
     this.url = `redis://127.0.0.1:${port}`;
   }
 
+  /** A server for a free port, not started yet: for "Redis is down at start-up". */
+  static async reserve(): Promise<PrivateRedis> {
+    return new PrivateRedis(await freePort());
+  }
+
   /** Starts a server on a free port and waits until it answers PING. */
   static async start(): Promise<PrivateRedis> {
     const server = new PrivateRedis(await freePort());
