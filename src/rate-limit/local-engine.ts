@@ -232,6 +232,8 @@ export class LocalEngine {
   #timerDue = Number.POSITIVE_INFINITY;
   #stopped: HotpathError | undefined;
   #idleWaiters: (() => void)[] = [];
+  #doneFor: SiteContext | undefined;
+  #done: () => void = () => {};
   /**
    * Told when calls start waiting (`true`: the queue was empty) and when the last one left
    * (`false`), so the registry knows which engines to stop on shutdown without holding idle ones.
@@ -361,8 +363,13 @@ export class LocalEngine {
       throw error;
     }
     if (isThenable(result)) {
-      const done = (): void => this.#release(figures);
-      result.then(done, done);
+      // One completion callback per site context, made when the context changes (a shared
+      // engine serving several methods), not per call.
+      if (this.#doneFor !== ctx) {
+        this.#doneFor = ctx;
+        this.#done = () => this.#release(figures);
+      }
+      result.then(this.#done, this.#done);
     } else {
       this.#release(figures);
     }
