@@ -27,6 +27,13 @@ import type { ResolvedBatchedOptions } from './options.js';
 let resolvedPromise: Promise<void> | undefined;
 
 /**
+ * `process.nextTick` as it was when hotpath loaded. The tick is not a timer: capturing it keeps
+ * tick batches working under Jest's fake timers (which replace `process.nextTick` too and
+ * would otherwise hold every batch until the test advances them, a known DataLoader trap).
+ */
+const nextTick: (fn: () => void) => void = process.nextTick.bind(process);
+
+/**
  * Runs `fn` after the promise jobs queued by the current tick, exactly like DataLoader's
  * `enqueuePostPromiseJob`: a `.then` on a resolved promise queues a promise job, and that
  * job queues `fn` on `process.nextTick`, which Node runs once the promise job queue is empty.
@@ -35,7 +42,7 @@ let resolvedPromise: Promise<void> | undefined;
  * come later and start a new one.
  */
 export function afterPromiseJobs(fn: () => void): void {
-  (resolvedPromise ??= Promise.resolve()).then(() => process.nextTick(fn));
+  (resolvedPromise ??= Promise.resolve()).then(() => nextTick(fn));
 }
 
 // The promise executor stores the resolving functions here, so making a caller's promise

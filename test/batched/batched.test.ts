@@ -218,6 +218,20 @@ describe('@batched write-behind', () => {
   });
 });
 
+describe('@batched tick scheduling under fake timers', () => {
+  it('still dispatches tick batches when Jest fakes timers and process.nextTick', async () => {
+    jest.useFakeTimers();
+    class Repo {
+      @batched()
+      async load(ids: number[]): Promise<number[]> {
+        return ids.map((id) => id + 1);
+      }
+    }
+    const repo = new Repo();
+    expect(await Promise.all([repo.load([1]), repo.load([2])])).toEqual([[2], [3]]);
+  });
+});
+
 describe('@batched maxWait', () => {
   it('collects calls across ticks until maxWait after the batch’s first call', async () => {
     jest.useFakeTimers();
