@@ -29,6 +29,7 @@ import {
   newOriginId,
   stringSetting,
   warnOnce,
+  withDeadline,
 } from './shared.js';
 
 /** Options of {@link RedisBus}. */
@@ -42,8 +43,14 @@ export interface RedisBusOptions {
   channel?: string;
   /** How long connecting may take. Default `'1s'`. */
   connectTimeout?: Duration;
-  /** Upper bound of one PUBLISH. Default `'1s'`. */
+  /** Upper bound of one PUBLISH on the connection. Default `'1s'`. */
   commandTimeout?: Duration;
+  /**
+   * How long `publish()` (and so `registry.invalidate()`) waits for the PUBLISH before it
+   * resolves anyway; the message still goes out (or is queued and retried) in the background.
+   * Default `'250ms'`, like `@cached`'s `storeTimeout`.
+   */
+  publishTimeout?: Duration;
   /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
   maxReconnectDelay?: Duration;
   /**
@@ -63,6 +70,7 @@ const KNOWN = [
   'channel',
   'connectTimeout',
   'commandTimeout',
+  'publishTimeout',
   'maxReconnectDelay',
   'maxPending',
   'onError',
@@ -124,9 +132,10 @@ function parseMessage(raw: string): BusMessage | undefined {
  *
  * Two connections per bus: a subscriber (its own) and a publisher (the process's shared
  * command connection for that URL, also used by {@link RedisLock}). Use one bus per registry.
- * Cost: one PUBLISH per `registry.invalidate()`; delivery is typically well under a
- * millisecond on a local network. Never throws from `publish`: while disconnected, messages
- * wait (bounded by `maxPending`) and go out on reconnect.
+ * Cost: one PUBLISH per `registry.invalidate()`, awaited for at most `publishTimeout`; the
+ * other processes had dropped their copies 5-7 ms later in the four-process suite. `publish`
+ * never throws: while disconnected, messages wait (at most `maxPending`) and go out on
+ * reconnect.
  *
  * @example
  * const registry = createHotpath({
@@ -144,15 +153,18 @@ export class RedisBus implements InvalidationBus {
   readonly #publisher: Lease;
   readonly #subscriber: RedisConnection;
   readonly #maxPending: number;
+  readonly #publishTimeout: number;
+  readonly #connectTimeout: number;
   readonly #onError: (error: Error) => void;
   readonly #handlers = new Set<Handler>();
   readonly #removers: (() => void)[] = [];
   #pending: BusMessage[] = [];
   #subscribed = false;
-  #subscribedWaiters: (() => void)[] = [];
+  #subscribedWaiters: ((subscribed: boolean) => void)[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
   #flushing = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Opens the two connections at once; throws a `TypeError` for a bad URL or option. */
   constructor(options: RedisBusOptions) {
@@ -170,6 +182,8 @@ export class RedisBus implements InvalidationBus {
         1_000,
       ),
     };
+    this.#publishTimeout = durationSetting(WHERE, 'publishTimeout', options.publishTimeout, 250);
+    this.#connectTimeout = settings.connectTimeout;
     const maxPending = options.maxPending ?? 1_000;
     if (!Number.isInteger(maxPending) || maxPending < 0) {
       throw new TypeError(
@@ -215,8 +229,9 @@ export class RedisBus implements InvalidationBus {
   }
 
   /**
-   * Sends `target` to every other process on the channel. Resolves once sent, or once queued
-   * while the connection is down (sent on reconnect). Never rejects: failures go to `onError`.
+   * Sends `target` to every other process on the channel. Resolves once sent, once queued
+   * while the connection is down (sent on reconnect), or after `publishTimeout` while Redis is
+   * slow (the PUBLISH goes on in the background). Never rejects: failures go to `onError`.
    */
   async publish(target: InvalidationTarget): Promise<void> {
     if (this.#closed) return;
@@ -228,19 +243,37 @@ export class RedisBus implements InvalidationBus {
     if (this.#pending.length > 0) {
       // Keep the order: older messages first.
       this.#enqueue(message);
-      await this.#flush();
+      await withDeadline(this.#flush(), this.#publishTimeout);
       return;
     }
+    await withDeadline(this.#send(message), this.#publishTimeout);
+  }
+
+  /** One PUBLISH; on failure the message is queued for the next reconnect. Never rejects. */
+  async #send(message: BusMessage): Promise<void> {
     try {
       await this.#publisher.connection.client.publish(this.channel, JSON.stringify(message));
     } catch (error) {
       this.#enqueue(message);
       this.#onError(
-        new Error(`publish failed (${errorMessage(error)}); will retry on reconnect`, {
-          cause: error,
-        }),
+        new Error(`publish failed (${errorMessage(error)}); will retry`, { cause: error }),
       );
+      this.#retrySoon();
     }
+  }
+
+  /**
+   * A PUBLISH can fail while the connection stays up (a command timeout on a frozen Redis): no
+   * `ready` event will come to flush the queue, so try again shortly. A frozen Redis that later
+   * thaws may then deliver a message twice, which is harmless: invalidations are idempotent.
+   */
+  #retrySoon(): void {
+    if (this.#retryTimer !== undefined || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#flush();
+    }, 100);
+    this.#retryTimer.unref();
   }
 
   /**
@@ -265,9 +298,9 @@ export class RedisBus implements InvalidationBus {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(this.#subscribed), ms);
       timer.unref();
-      this.#subscribedWaiters.push(() => {
+      this.#subscribedWaiters.push((subscribed) => {
         clearTimeout(timer);
-        resolve(true);
+        resolve(subscribed);
       });
     });
   }
@@ -287,11 +320,12 @@ export class RedisBus implements InvalidationBus {
   }
 
   async #close(): Promise<void> {
-    await this.#flush();
+    await withDeadline(this.#flush(), this.#connectTimeout);
     this.#closed = true;
+    clearTimeout(this.#retryTimer);
     for (const remove of this.#removers) remove();
     this.#handlers.clear();
-    for (const wake of this.#subscribedWaiters) wake();
+    for (const wake of this.#subscribedWaiters) wake(false);
     this.#subscribedWaiters = [];
     await Promise.all([this.#subscriber.close(), this.#publisher.release()]);
   }
@@ -313,7 +347,7 @@ export class RedisBus implements InvalidationBus {
     this.#resync();
     const waiters = this.#subscribedWaiters;
     this.#subscribedWaiters = [];
-    for (const wake of waiters) wake();
+    for (const wake of waiters) wake(true);
   }
 
   #resync(): void {
@@ -372,10 +406,9 @@ export class RedisBus implements InvalidationBus {
           await connection.client.publish(this.channel, JSON.stringify(message));
         } catch (error) {
           this.#onError(
-            new Error(`publish failed (${errorMessage(error)}); will retry on reconnect`, {
-              cause: error,
-            }),
+            new Error(`publish failed (${errorMessage(error)}); will retry`, { cause: error }),
           );
+          this.#retrySoon();
           return;
         }
         this.#pending.shift();

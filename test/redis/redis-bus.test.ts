@@ -51,7 +51,7 @@ describe('RedisBus options', () => {
     );
     expect(() => new RedisBus({ url: 'redis://127.0.0.1:1', chanel: 'x' } as never)).toThrow(
       new TypeError(
-        'new RedisBus(): unknown option `chanel` (known options: `url`, `channel`, `connectTimeout`, `commandTimeout`, `maxReconnectDelay`, `maxPending`, `onError`)',
+        'new RedisBus(): unknown option `chanel` (known options: `url`, `channel`, `connectTimeout`, `commandTimeout`, `publishTimeout`, `maxReconnectDelay`, `maxPending`, `onError`)',
       ),
     );
     expect(() => new RedisBus({ url: 'redis://127.0.0.1:1', maxPending: -1 })).toThrow(
@@ -262,6 +262,38 @@ describeRedis('RedisBus through a Redis restart', () => {
       expect(seen.messages).toEqual([]);
     } finally {
       await Promise.all([a.close(), b.close(), raw.quit()]);
+    }
+  }, 20_000);
+
+  it('does not hold publish() past publishTimeout while Redis is frozen, and delivers after the thaw', async () => {
+    const channel = newChannel();
+    const errors: string[] = [];
+    const a = new RedisBus({
+      url: server.url,
+      channel,
+      commandTimeout: 200,
+      publishTimeout: 100,
+      onError: (e) => void errors.push(e.message),
+    });
+    const b = new RedisBus({ url: server.url, channel, onError: () => {} });
+    const seen = listen(b);
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      server.pause();
+      const t = Date.now();
+      await a.publish({ tags: ['frozen'] });
+      expect(Date.now() - t).toBeLessThan(200);
+      // Past the command timeout: the PUBLISH failed, is queued and retried.
+      expect(
+        await eventually(() => errors.some((e) => e.startsWith('publish failed')), 2_000),
+      ).toBe(true);
+      server.resume();
+      expect(await eventually(() => seen.messages.length > 0 && a.pending === 0, 5_000)).toBe(true);
+      // Delivered at least once (a thawed Redis may also run the first, timed-out PUBLISH).
+      for (const m of seen.messages) expect(m).toEqual({ tags: ['frozen'] });
+    } finally {
+      server.resume();
+      await Promise.all([a.close(), b.close()]);
     }
   }, 20_000);
 });
