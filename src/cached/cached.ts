@@ -665,7 +665,7 @@ class CachedLayer {
     try {
       result = inner(call);
     } catch (error) {
-      if (cache.staleForError(stale, key)) return stale!.value;
+      if (cache.staleForError(stale, key)) return stale!.result;
       throw error;
     }
     if (!isThenable(result)) {

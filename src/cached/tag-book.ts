@@ -29,6 +29,14 @@ export function nextSequence(): number {
 /** How long a tag time read from a shared tier is trusted without a bus. */
 const TAG_KNOWLEDGE_MS = 1_000;
 
+/**
+ * Most invalidated tags remembered in-process (and most tag times cached per tier). Beyond it
+ * the older half is forgotten and `floor` rises past them: every tagged L1 entry computed
+ * before the floor then counts as invalidated (a recomputation, never a stale value), so
+ * per-entity tags (`user:<id>`) cannot grow the process without bound.
+ */
+const MAX_TAGS = 50_000;
+
 /** The shared-tier key holding a tag's invalidation time. */
 export function tagKey(tag: string): string {
   return `hotpath:tag:${tag}`;
@@ -43,6 +51,8 @@ interface Known {
 export class TagBook {
   readonly #registry: Hotpath;
   readonly #seq = new Map<string, number>();
+  /** Tagged L1 entries computed at or before this sequence number count as invalidated. */
+  #floor = 0;
   readonly #times = new Map<StoreTier, Map<string, Known>>();
   readonly #caller: TierCaller = {
     method: 'registry.invalidate',
@@ -56,6 +66,7 @@ export class TagBook {
 
   /** Whether an L1 entry computed from sequence `seq` with `tags` was invalidated since. */
   invalidatedSince(tags: readonly string[], seq: number): boolean {
+    if (seq <= this.#floor) return true;
     for (let i = 0; i < tags.length; i++) {
       const s = this.#seq.get(tags[i]!);
       if (s !== undefined && s > seq) return true;
@@ -68,7 +79,12 @@ export class TagBook {
    * the registry (failures are reported by the tiers and do not reject).
    */
   async invalidate(tags: readonly string[], origin: 'local' | 'remote'): Promise<void> {
-    for (const tag of tags) this.#seq.set(tag, nextSequence());
+    for (const tag of tags) {
+      // Re-inserted, so the map stays in invalidation order (oldest first) for pruning.
+      this.#seq.delete(tag);
+      this.#seq.set(tag, nextSequence());
+    }
+    if (this.#seq.size > MAX_TAGS) this.#prune();
     if (origin === 'remote') {
       // The sender wrote the shared tiers: forget what we knew, read again when needed.
       for (const known of this.#times.values()) for (const tag of tags) known.delete(tag);
@@ -113,6 +129,15 @@ export class TagBook {
     return false;
   }
 
+  #prune(): void {
+    let drop = this.#seq.size - MAX_TAGS / 2;
+    for (const [tag, seq] of this.#seq) {
+      if (drop-- <= 0) break;
+      this.#seq.delete(tag);
+      if (seq > this.#floor) this.#floor = seq;
+    }
+  }
+
   /** Forgets every tag time read from shared tiers (after a bus resync). */
   dropLocal(): void {
     this.#times.clear();
@@ -121,6 +146,8 @@ export class TagBook {
   #knownIn(tier: StoreTier): Map<string, Known> {
     let known = this.#times.get(tier);
     if (!known) this.#times.set(tier, (known = new Map()));
+    // A cache of shared-tier reads: forgetting it only costs reads.
+    else if (known.size > MAX_TAGS) known.clear();
     return known;
   }
 }

@@ -504,6 +504,54 @@ describe('@cached in memory', () => {
   });
 });
 
+describe('@cached tag bookkeeping', () => {
+  it('bounds the tags it remembers: beyond 50 000 the oldest are forgotten and older tagged entries recompute', async () => {
+    let runs = 0;
+    class Svc {
+      @cached({ tags: (_r: number, id: number) => [`item:${id}`] })
+      get(id: number): number {
+        runs++;
+        return id;
+      }
+    }
+    const registry = createHotpath();
+    const svc = bindHotpath(new Svc(), registry);
+    svc.get(1);
+    svc.get(1);
+    expect(runs).toBe(1);
+    await registry.invalidate({ tags: Array.from({ length: 60_000 }, (_, i) => `other:${i}`) });
+    // Its own tag was never invalidated, but it is older than the forgotten invalidations:
+    // recomputed rather than risk serving a stale value.
+    svc.get(1);
+    expect(runs).toBe(2);
+    svc.get(1);
+    expect(runs).toBe(2);
+  });
+
+  it('serves the stale value of a sync method that throws within staleIfError', () => {
+    jest.useFakeTimers();
+    try {
+      let fail = false;
+      class Svc {
+        @cached({ ttl: 100, staleIfError: 1_000 })
+        read(): number {
+          if (fail) throw new Error('down');
+          return 5;
+        }
+      }
+      const svc = new Svc();
+      expect(svc.read()).toBe(5);
+      fail = true;
+      jest.advanceTimersByTime(500);
+      expect(svc.read()).toBe(5);
+      jest.advanceTimersByTime(600);
+      expect(() => svc.read()).toThrow('down');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('@cached options', () => {
   const where = LEGACY ? 'Svc.get' : 'get';
 
