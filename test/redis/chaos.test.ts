@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MODE } from '../setup/mode.js';
-import { describeRedis } from '../setup/services.js';
-import { PrivateRedis } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis } from './redis-server.js';
 import { startWorkers, stopWorkers, type Worker } from './workers.js';
 
 const run = `hotpath-test:chaos:${process.pid}:${Date.now()}`;
@@ -39,9 +38,8 @@ if (MODE === 'legacy') {
   chaosSuite();
 }
 
-// Needs only redis-server on the PATH, but runs with the Redis suites (`.ci/run` sets REDIS_URL).
 function chaosSuite(): void {
-  describeRedis(NAME, () => {
+  describePrivateRedis(NAME, () => {
     let server: PrivateRedis;
     let workers: Worker[] = [];
 

@@ -4,7 +4,7 @@ import { createHotpath } from '../../src/index.js';
 import type { InvalidationTarget } from '../../src/index.js';
 import { RedisBus } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
-import { PrivateRedis, freePort } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis, freePort } from './redis-server.js';
 
 const run = `hotpath-test:bus:${process.pid}:${Date.now()}`;
 let channelCount = 0;
@@ -167,7 +167,7 @@ describe('RedisBus without Redis', () => {
   }, 10_000);
 });
 
-describeRedis('RedisBus through a Redis restart', () => {
+describePrivateRedis('RedisBus through a Redis restart', () => {
   let server: PrivateRedis;
   beforeAll(async () => {
     server = await PrivateRedis.start();

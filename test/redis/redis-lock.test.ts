@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createHotpath } from '../../src/index.js';
 import { RedisLock } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
-import { PrivateRedis, freePort } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis, freePort } from './redis-server.js';
 
 const run = `hotpath-test:lock:${process.pid}:${Date.now()}:`;
 
@@ -104,7 +104,7 @@ describe('RedisLock without Redis', () => {
   }, 10_000);
 });
 
-describeRedis('RedisLock against a slow Redis', () => {
+describePrivateRedis('RedisLock against a slow Redis', () => {
   let server: PrivateRedis;
   beforeAll(async () => {
     server = await PrivateRedis.start();

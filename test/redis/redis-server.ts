@@ -3,8 +3,28 @@
  * which other suites (and engineers) use. Runs as a child of the test process on a free port,
  * in memory only (`--save '' --appendonly no`), and is killed by `stop()` / `kill()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { describe, it } from '@jest/globals';
+import { describeRedis } from '../setup/services.js';
+
+/** Whether a `redis-server` binary can be started from this process. */
+const HAS_REDIS_SERVER = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * A suite that starts its own `redis-server` (chaos, restarts, start-up). It runs with the
+ * Redis suites (`REDIS_URL` set, as `.ci/run` does) and needs the binary on the `PATH`;
+ * otherwise it is reported as skipped with the reason, never as passed.
+ */
+export function describePrivateRedis(name: string, body: () => void): void {
+  if (!HAS_REDIS_SERVER) {
+    describe.skip(`[skipped: no redis-server on the PATH] ${name}`, () => {
+      it.skip('needs redis-server', () => {});
+    });
+    return;
+  }
+  describeRedis(name, () => body());
+}
 
 /** A free TCP port on 127.0.0.1, as the OS hands it out. */
 export function freePort(): Promise<number> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { redisStore } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
-import { PrivateRedis, freePort } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis, freePort } from './redis-server.js';
 
 const run = `hotpath-test:store:${process.pid}:${Date.now()}`;
 
@@ -137,7 +137,7 @@ describe('redisStore when Redis is away', () => {
   }, 10_000);
 });
 
-describeRedis('redisStore through a Redis restart', () => {
+describePrivateRedis('redisStore through a Redis restart', () => {
   let server: PrivateRedis;
   beforeAll(async () => {
     server = await PrivateRedis.start();

@@ -6,8 +6,7 @@ import { afterAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { bindHotpath, cached, createHotpath, withBreaker } from '../../src/index.js';
 import { RedisBus, RedisLock, redisStore } from '../../src/redis/index.js';
-import { describeRedis } from '../setup/services.js';
-import { PrivateRedis } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis } from './redis-server.js';
 
 const run = `hotpath-test:startup:${process.pid}:${Date.now()}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -23,8 +22,7 @@ class Rates {
   }
 }
 
-// Needs only redis-server on the PATH, but runs with the Redis suites (`.ci/run` sets REDIS_URL).
-describeRedis('an application started while Redis is down', () => {
+describePrivateRedis('an application started while Redis is down', () => {
   let server: PrivateRedis | undefined;
   afterAll(async () => {
     await server?.kill();
