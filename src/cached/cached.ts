@@ -53,6 +53,8 @@ export class CachedFigures {
   storeErrors = 0;
   storeTimeouts = 0;
   storeSkipped = 0;
+  /** Reads of a tier abandoned because, all operations together, they took over `storeTimeout`. */
+  storeReadsAbandoned = 0;
   readonly #tiers: readonly StoreTier[];
 
   constructor(tiers: readonly StoreTier[]) {
@@ -81,6 +83,7 @@ export class CachedFigures {
         storeErrors: this.storeErrors,
         storeTimeouts: this.storeTimeouts,
         storeSkipped: this.storeSkipped,
+        storeReadsAbandoned: this.storeReadsAbandoned,
         lockWaits: this.lockWaits,
         lockWaitTimeouts: this.lockWaitTimeouts,
         breaker,
@@ -382,40 +385,63 @@ class MethodCache {
       publishEvent('cached', 'store-error', this.site, { store, key, error: err });
   }
 
-  /** Reads down the shared tiers; a hit fills the tiers above it. `raw`: see {@link Entry.raw}. */
+  /**
+   * Reads down the shared tiers; a hit fills the tiers above it. `raw`: see {@link Entry.raw}.
+   * The whole read of one tier (generation, entry, tag times) is bounded by `storeTimeout`,
+   * so a caller waits at most that long per tier even when each operation is just under it.
+   */
   async read(key: string, raw: boolean): Promise<Found | undefined> {
     const seq = nextSequence();
     for (let i = 0; i < this.tiers.length; i++) {
-      const tier = this.tiers[i]!;
-      const gen = await this.generation(i);
-      if (gen === undefined) continue;
-      const text = await tier.get(this.sharedKey(gen, key), this.caller);
-      if (text === FAILED || text === undefined || text === null) continue;
-      let parts: EntryParts;
+      let found: Found | undefined;
       try {
-        parts = decodeEntry(text);
-      } catch (error) {
-        this.reportCodec('decode', key, error, tier.name);
+        found = await bounded(
+          () => this.#readTier(i, key, raw, seq),
+          this.opts.storeTimeoutMs,
+          this.clock,
+        );
+      } catch {
+        // Over budget: a miss for this caller. The operations still running finish (and
+        // report their own failures) in the background.
+        this.figures.storeReadsAbandoned++;
         continue;
       }
-      const now = this.clock.now();
-      if (now >= parts.staleUntil) continue;
-      if (parts.tags && (await this.book.staleIn(tier, parts.tags, parts.created, this.caller)))
-        continue;
-      const entry = new Entry(
-        Promise.resolve(parts.value),
-        parts.value,
-        parts.expires,
-        parts.staleUntil,
-        seq,
-        parts.created,
-        parts.tags,
-        raw,
-      );
-      if (i > 0) this.track(this.writeTiers(key, entry, i, false));
-      return { entry, tier: tier.name, fresh: now < parts.expires };
+      if (found) {
+        if (i > 0) this.track(this.writeTiers(key, found.entry, i, false));
+        return found;
+      }
     }
     return undefined;
+  }
+
+  async #readTier(i: number, key: string, raw: boolean, seq: number): Promise<Found | undefined> {
+    const tier = this.tiers[i]!;
+    const gen = await this.generation(i);
+    if (gen === undefined) return undefined;
+    const text = await tier.get(this.sharedKey(gen, key), this.caller);
+    if (text === FAILED || text === undefined || text === null) return undefined;
+    let parts: EntryParts;
+    try {
+      parts = decodeEntry(text);
+    } catch (error) {
+      this.reportCodec('decode', key, error, tier.name);
+      return undefined;
+    }
+    if (this.clock.now() >= parts.staleUntil) return undefined;
+    if (parts.tags && (await this.book.staleIn(tier, parts.tags, parts.created, this.caller))) {
+      return undefined;
+    }
+    const entry = new Entry(
+      Promise.resolve(parts.value),
+      parts.value,
+      parts.expires,
+      parts.staleUntil,
+      seq,
+      parts.created,
+      parts.tags,
+      raw,
+    );
+    return { entry, tier: tier.name, fresh: this.clock.now() < parts.expires };
   }
 }
 

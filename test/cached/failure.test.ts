@@ -75,9 +75,9 @@ describe('@cached when the shared tier fails', () => {
       "E_STORE remote: @cached on Prices.price: store 'remote' get timed out after 250 ms",
     );
 
-    // Every call fails twice (read, then the write's generation read): the 5th failure opens
-    // the breaker, after which calls no longer touch the store.
-    for (const sku of ['b', 'c']) {
+    // Every call costs one failed operation (its write reuses the read's pending generation
+    // lookup): the 5th failure opens the breaker, after which calls no longer touch the store.
+    for (const sku of ['b', 'c', 'd', 'e']) {
       const p = svc.price(sku);
       await jest.advanceTimersByTimeAsync(500);
       await expect(p).resolves.toBe(`price:${sku}:${runs}`);
@@ -86,20 +86,46 @@ describe('@cached when the shared tier fails', () => {
       "E_STORE remote: @cached on Prices.price: store 'remote' failed 5 times in a row; skipping it for 10000 ms",
     );
     const callsWhenOpen = store.calls;
-    const quick = svc.price('d');
+    const quick = svc.price('f');
     await Promise.resolve();
-    await expect(quick).resolves.toBe('price:d:4');
+    await expect(quick).resolves.toBe('price:f:6');
     expect(store.calls).toBe(callsWhenOpen);
     // Memory hits keep serving all the while.
     await expect(svc.price('a')).resolves.toBe('price:a:1');
     expect(control(svc, 'price').stats().cached).toMatchObject({
       storeTimeouts: 5,
       storeErrors: 0,
+      storeReadsAbandoned: 5,
       breaker: { remote: 'open' },
     });
     expect(
       (control(svc, 'price').stats().cached as { storeSkipped: number }).storeSkipped,
     ).toBeGreaterThan(0);
+  });
+
+  it('bounds the whole read of a tier by storeTimeout, even when each operation is just under it', async () => {
+    jest.useFakeTimers();
+    const slow: CacheStore = {
+      get: () => new Promise((r) => setTimeout(() => r(undefined), 200)),
+      set: () => new Promise((r) => setTimeout(() => r(true), 200)),
+      delete: () => Promise.resolve(true),
+    };
+    const { registry, errors } = registryWith(slow);
+    const svc = bindHotpath(new Prices(), registry);
+    let settled: string | undefined;
+    // Generation lookup (200 ms) + entry lookup (200 ms) would be 400 ms: abandoned at 250.
+    void svc.price('a').then((v) => (settled = v));
+    await jest.advanceTimersByTimeAsync(249);
+    expect(settled).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(settled).toBe('price:a:1');
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(errors).toEqual([]);
+    expect(control(svc, 'price').stats().cached).toMatchObject({
+      storeReadsAbandoned: 1,
+      storeTimeouts: 0,
+      breaker: { remote: 'closed' },
+    });
   });
 
   it('tries again after the cooldown and closes the breaker when the store is back', async () => {
