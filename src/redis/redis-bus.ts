@@ -133,7 +133,7 @@ function parseMessage(raw: string): BusMessage | undefined {
  * Two connections per bus: a subscriber (its own) and a publisher (the process's shared
  * command connection for that URL, also used by {@link RedisLock}). Use one bus per registry.
  * Cost: one PUBLISH per `registry.invalidate()`, awaited for at most `publishTimeout`; the
- * other processes had dropped their copies 5-7 ms later in the four-process suite. `publish`
+ * other processes had dropped their copies 3-13 ms later in the four-process suite. `publish`
  * never throws: while disconnected, messages wait (at most `maxPending`) and go out on
  * reconnect.
  *
@@ -141,7 +141,7 @@ function parseMessage(raw: string): BusMessage | undefined {
  * const registry = createHotpath({
  *   stores: { redis: redisStore(url) },
  *   bus: new RedisBus({ url }),
- *   lock: new RedisLock({ url }),
+ *   lock: new RedisLock({ url, prefix: 'myapp:' }),
  * });
  */
 export class RedisBus implements InvalidationBus {

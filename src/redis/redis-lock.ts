@@ -38,7 +38,9 @@ export interface RedisLockOptions {
   url: string;
   /**
    * Prefix added to every lock key. Default `''`: `@cached` already names its locks
-   * `hotpath:lock:<namespace>...`; set one when using the lock directly.
+   * `hotpath:lock:<Class.method>:<key>`. Give each application sharing a Redis its own
+   * prefix (e.g. `'shop:'`), so equally named methods of two applications never wait for
+   * each other.
    */
   prefix?: string;
   /**
