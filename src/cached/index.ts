@@ -2,7 +2,8 @@
  * `@cached` and `@invalidates` (SPEC §5), the shared-tier codec (reused by `hotpath/redis`)
  * and the per-store circuit breaker setting.
  */
-export { cached, CachedFigures, type AsyncMethod } from './cached.js';
+export { cached, type AsyncMethod } from './cached.js';
+export { CachedFigures } from './figures.js';
 export { invalidates, type InvalidatesOptions } from './invalidates.js';
 export {
   resolveCachedOptions,
