@@ -16,6 +16,15 @@ interface Reply {
   error?: string;
 }
 
+/** What a worker reports once its bus is subscribed and its lock connected. */
+export interface StartReport {
+  pid: number;
+  busReady: boolean;
+  lockReady: boolean;
+  /** The decorator standard the child was compiled with. */
+  mode: 'tc39' | 'legacy';
+}
+
 /** One child process and its request channel. */
 export class Worker {
   readonly index: number;
@@ -52,8 +61,8 @@ export class Worker {
   }
 
   /** Resolves the worker's start-up report (id 0), or rejects after `ms`. */
-  started(ms: number): Promise<unknown> {
-    return this.#await(0, 'start', ms);
+  started(ms: number): Promise<StartReport> {
+    return this.#await(0, 'start', ms) as Promise<StartReport>;
   }
 
   /** Sends `{ op, ...fields }` and resolves its value; rejects on error or after `ms`. */
@@ -103,7 +112,10 @@ export class Worker {
   }
 }
 
-/** Starts `n` workers with `env` and waits until each has its bus subscribed and lock connected. */
+/**
+ * Starts `n` workers with `env` and waits until each has its bus subscribed and its lock
+ * connected, and runs the decorator mode of the Jest project.
+ */
 export async function startWorkers(
   n: number,
   env: Record<string, string>,
@@ -111,7 +123,12 @@ export async function startWorkers(
 ): Promise<Worker[]> {
   const workers = Array.from({ length: n }, (_, i) => new Worker(i, env));
   try {
-    await Promise.all(workers.map((w) => w.started(ms)));
+    const reports = await Promise.all(workers.map((w) => w.started(ms)));
+    for (const r of reports) {
+      if (!r.busReady || !r.lockReady) throw new Error(`worker ${r.pid} could not reach Redis`);
+      if (r.mode !== MODE)
+        throw new Error(`worker ${r.pid} runs ${r.mode} decorators, expected ${MODE}`);
+    }
   } catch (error) {
     await Promise.all(workers.map((w) => w.stop(1_000)));
     throw error;
