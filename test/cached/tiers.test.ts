@@ -221,6 +221,43 @@ describe('@cached with shared tiers', () => {
     expect(computed).toEqual(['1', '1']);
   });
 
+  it('sends control().invalidate/clear of a shared memory-only cache through the bus; instance scope stays local', async () => {
+    const hub = new Set<FakeBus>();
+    const busA = new FakeBus(hub);
+    const a = createHotpath({ bus: busA });
+    const b = createHotpath({ bus: new FakeBus(hub) });
+    let runs = 0;
+    class Rates {
+      @cached({ scope: 'shared' })
+      async rate(cur: string): Promise<string> {
+        runs++;
+        return cur;
+      }
+      @cached()
+      async mine(cur: string): Promise<string> {
+        runs++;
+        return cur;
+      }
+    }
+    const ra = bindHotpath(new Rates(), a);
+    const rb = bindHotpath(new Rates(), b);
+    await Promise.all([ra.rate('eur'), rb.rate('eur'), rb.rate('usd')]);
+    expect(runs).toBe(3);
+    await control(ra, 'rate').invalidate('eur');
+    await Promise.all([rb.rate('eur'), rb.rate('usd')]);
+    expect(runs).toBe(4);
+    await control(ra, 'rate').clear();
+    await rb.rate('usd');
+    expect(runs).toBe(5);
+    expect(busA.sent).toEqual([
+      { namespace: 'Rates.rate', key: "'eur" },
+      { namespace: 'Rates.rate' },
+    ]);
+    await ra.mine('x');
+    await control(ra, 'mine').clear();
+    expect(busA.sent).toHaveLength(2);
+  });
+
   it('clear() starts a new generation: O(1), no scan, every process misses', async () => {
     const { a, b, gets, sets } = twoProcesses({}, true);
     const svcA = bindHotpath(new UserService(), a);
