@@ -27,6 +27,7 @@ import {
   checkUrl,
   durationSetting,
   newOriginId,
+  TIMED_OUT,
   stringSetting,
   warnOnce,
   withDeadline,
@@ -59,6 +60,13 @@ export interface RedisBusOptions {
    */
   maxPending?: number;
   /**
+   * How often the subscriber connection PINGs Redis. A connection that died silently (a
+   * network partition without a reset) would otherwise miss every message for as long as the
+   * operating system's TCP keep-alive takes to notice (hours); a PING unanswered within
+   * `connectTimeout` makes the bus reconnect, and so resync. Default `'5s'`.
+   */
+  heartbeat?: Duration;
+  /**
    * Receives connection losses (once per outage), failed publishes and malformed messages.
    * Default: a process warning, once per kind.
    */
@@ -73,6 +81,7 @@ const KNOWN = [
   'publishTimeout',
   'maxReconnectDelay',
   'maxPending',
+  'heartbeat',
   'onError',
 ] as const;
 const WHERE = 'new RedisBus()';
@@ -165,6 +174,8 @@ export class RedisBus implements InvalidationBus {
   #closing: Promise<void> | undefined;
   #flushing = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #beating = false;
 
   /** Opens the two connections at once; throws a `TypeError` for a bad URL or option. */
   constructor(options: RedisBusOptions) {
@@ -220,6 +231,9 @@ export class RedisBus implements InvalidationBus {
     const sub = this.#subscriber;
     sub.onError(this.#onError);
     sub.onReady(() => void this.#subscribe());
+    const heartbeat = durationSetting(WHERE, 'heartbeat', options.heartbeat, 5_000);
+    this.#heartbeat = setInterval(() => void this.#beat(), heartbeat);
+    this.#heartbeat.unref();
     sub.client.on('close', () => {
       this.#subscribed = false;
     });
@@ -323,11 +337,35 @@ export class RedisBus implements InvalidationBus {
     await withDeadline(this.#flush(), this.#connectTimeout);
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#heartbeat);
     for (const remove of this.#removers) remove();
     this.#handlers.clear();
     for (const wake of this.#subscribedWaiters) wake(false);
     this.#subscribedWaiters = [];
     await Promise.all([this.#subscriber.close(), this.#publisher.release()]);
+  }
+
+  /** One heartbeat: PING on the subscription; no answer in time means a dead connection. */
+  async #beat(): Promise<void> {
+    if (this.#beating || this.#closed || !this.#subscribed) return;
+    this.#beating = true;
+    try {
+      const answer = await withDeadline(this.#subscriber.client.ping(), this.#connectTimeout);
+      if (answer === TIMED_OUT && !this.#closed && this.#subscribed) {
+        this.#subscribed = false;
+        this.#onError(
+          new Error(
+            `the subscription to '${this.channel}' did not answer a PING within ${this.#connectTimeout} ms; reconnecting`,
+          ),
+        );
+        // Reconnects; `ready` then subscribes again and resyncs.
+        this.#subscriber.client.disconnect(true);
+      }
+    } catch {
+      // A failed PING means the connection is already going down: its events handle it.
+    } finally {
+      this.#beating = false;
+    }
   }
 
   async #subscribe(): Promise<void> {

@@ -51,7 +51,7 @@ describe('RedisBus options', () => {
     );
     expect(() => new RedisBus({ url: 'redis://127.0.0.1:1', chanel: 'x' } as never)).toThrow(
       new TypeError(
-        'new RedisBus(): unknown option `chanel` (known options: `url`, `channel`, `connectTimeout`, `commandTimeout`, `publishTimeout`, `maxReconnectDelay`, `maxPending`, `onError`)',
+        'new RedisBus(): unknown option `chanel` (known options: `url`, `channel`, `connectTimeout`, `commandTimeout`, `publishTimeout`, `maxReconnectDelay`, `maxPending`, `heartbeat`, `onError`)',
       ),
     );
     expect(() => new RedisBus({ url: 'redis://127.0.0.1:1', maxPending: -1 })).toThrow(
@@ -294,6 +294,35 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
     } finally {
       server.resume();
       await Promise.all([a.close(), b.close()]);
+    }
+  }, 20_000);
+
+  it('notices a subscription that stopped answering (heartbeat), reconnects and resyncs', async () => {
+    const errors: string[] = [];
+    const b = new RedisBus({
+      url: server.url,
+      channel: newChannel(),
+      heartbeat: 100,
+      connectTimeout: 200,
+      onError: (e) => void errors.push(e.message),
+    });
+    const seen = listen(b);
+    try {
+      await b.ready();
+      expect(seen.resyncs).toBe(1);
+      server.pause();
+      expect(
+        await eventually(
+          () => errors.some((e) => e.includes('did not answer a PING within 200 ms; reconnecting')),
+          3_000,
+        ),
+      ).toBe(true);
+      server.resume();
+      expect(await eventually(() => seen.resyncs === 2, 5_000)).toBe(true);
+      expect(await b.ready(1_000)).toBe(true);
+    } finally {
+      server.resume();
+      await b.close();
     }
   }, 20_000);
 });
