@@ -41,6 +41,9 @@ export class RedisConnection {
       // ioredis arms this (ref'd) timer on disconnect() and never clears it when the socket was
       // already gone (a refused reconnect): the default 2 s kept closed processes alive.
       disconnectTimeout: 200,
+      // TCP keep-alive probes after 5 s idle (node-redis's default, which the store uses), so a
+      // connection that died silently is noticed in minutes rather than hours.
+      keepAlive: 5_000,
       // A subscriber connection only waits for messages: a command timeout would not apply.
       commandTimeout: subscriber ? undefined : settings.commandTimeout,
       enableOfflineQueue: false,
