@@ -350,8 +350,12 @@ export class BottleneckEngine {
   #translate(error: unknown, ctx: SiteContext): unknown {
     if (error instanceof HotpathError && error.code === 'E_STORE')
       return this.#storeError(ctx, error);
-    const name = (error as { name?: unknown } | null)?.name;
-    if (name === 'BottleneckError') {
+    // Bottleneck's errors do not set `name`; a user's own copy of bottleneck has its own class.
+    if (
+      error instanceof Bottleneck.BottleneckError ||
+      (error as { constructor?: { name?: unknown } } | null)?.constructor?.name ===
+        'BottleneckError'
+    ) {
       return new RateLimitError(
         `${ctx.site.name}: the Bottleneck limiter${this.#where()} dropped the call (${(error as Error).message}); retry in 0 ms`,
         0,
@@ -390,7 +394,7 @@ export function deriveBottleneckSettings(s: {
   );
   return {
     maxConcurrent: s.maxConcurrent === Number.POSITIVE_INFINITY ? null : s.maxConcurrent,
-    minTime: spacing > 0 ? Math.ceil(spacing * 1.1) + 2 : 0,
+    minTime: spacing > 0 ? Math.ceil((spacing * 11) / 10) + 2 : 0,
   };
 }
 

@@ -311,6 +311,61 @@ describe('@rateLimit, local engine', () => {
     await expect(api.call(499)).resolves.toBe(499);
   });
 
+  it('keys budgets by structured keys, and rejects the call when key throws', async () => {
+    class Api {
+      @rateLimit({
+        limit: 1,
+        interval: 1_000,
+        onLimit: 'reject',
+        key: (target: { host: string; port: number }) => {
+          if (target.port < 0) throw new Error('bad port');
+          return { host: target.host, port: target.port };
+        },
+      })
+      async call(_target: { host: string; port: number }): Promise<string> {
+        return 'ok';
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    await expect(api.call({ host: 'a', port: 1 })).resolves.toBe('ok');
+    await expect(api.call({ port: 1, host: 'a' } as never)).rejects.toBeInstanceOf(RateLimitError);
+    await expect(api.call({ host: 'a', port: 2 })).resolves.toBe('ok');
+    await expect(api.call({ host: 'a', port: -1 })).rejects.toThrow('bad port');
+  });
+
+  it('shares per-key budgets of a named limiter between methods', async () => {
+    const shared = createHotpath({ limiters: { tenant: { limit: 1, interval: 1_000 } } });
+    class Api {
+      @rateLimit({ limiter: 'tenant', key: (t: string) => t, onLimit: 'reject' })
+      async read(_t: string): Promise<string> {
+        return 'read';
+      }
+
+      @rateLimit({ limiter: 'tenant', key: (t: string) => t, onLimit: 'reject' })
+      async write(_t: string): Promise<string> {
+        return 'write';
+      }
+    }
+    const api = bindHotpath(new Api(), shared);
+    await expect(api.read('acme')).resolves.toBe('read');
+    await expect(api.write('acme')).rejects.toBeInstanceOf(RateLimitError);
+    await expect(api.write('globex')).resolves.toBe('write');
+  });
+
+  it('keys the budget of a static method by its class', async () => {
+    class Base {
+      @rateLimit({ limit: 1, interval: 1_000, onLimit: 'reject' })
+      static async call(): Promise<string> {
+        return 'ok';
+      }
+    }
+    bindHotpath(Base, registry);
+    await expect(Base.call()).resolves.toBe('ok');
+    await expect(Base.call()).rejects.toMatchObject({
+      message: 'Base.call: rate limit reached (1 call per 1000 ms); retry in 1000 ms',
+    });
+  });
+
   it('gives two instances independent budgets', async () => {
     class Api {
       @rateLimit({ limit: 1, interval: 1_000, onLimit: 'reject' })

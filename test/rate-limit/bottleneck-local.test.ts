@@ -1,0 +1,164 @@
+/**
+ * The Bottleneck engine with Bottleneck's local datastore (no Redis): what hotpath adds around
+ * a given Bottleneck instance. Real timers (Bottleneck keeps its own), short waits.
+ */
+import { describe, expect, it } from '@jest/globals';
+import Bottleneck from 'bottleneck';
+import { RateLimitError, bindHotpath, control, createHotpath, rateLimit } from '../../src/index.js';
+import { deriveBottleneckSettings } from '../../src/rate-limit/bottleneck-engine.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('@rateLimit with a local Bottleneck instance', () => {
+  it('runs calls through the instance, in priority order, and reports running and waits', async () => {
+    const limiter = new Bottleneck({ maxConcurrent: 1 });
+    const registry = createHotpath({ limiters: { api: limiter } });
+    const ran: string[] = [];
+    class Api {
+      @rateLimit({ limiter: 'api', priority: (_name: string, p: number) => p })
+      async call(name: string, _p: number): Promise<string> {
+        ran.push(name);
+        await sleep(20);
+        return name;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const first = api.call('first', 5);
+    while (ran.length === 0) await sleep(1);
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({ started: 1, running: 1 });
+    const rest = [api.call('low', 9), api.call('high', 0), api.call('normal', 5)];
+    expect(await Promise.all([first, ...rest])).toEqual(['first', 'low', 'high', 'normal']);
+    expect(ran).toEqual(['first', 'high', 'normal', 'low']);
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({
+      started: 4,
+      running: 0,
+      queued: 0,
+      waits: 4,
+    });
+    await registry.shutdown();
+  });
+
+  it('turns a job Bottleneck drops into a RateLimitError', async () => {
+    const limiter = new Bottleneck({
+      maxConcurrent: 1,
+      highWater: 0,
+      strategy: Bottleneck.strategy.OVERFLOW,
+    });
+    const registry = createHotpath({ limiters: { api: limiter } });
+    class Api {
+      @rateLimit({ limiter: 'api' })
+      async call(): Promise<string> {
+        await sleep(30);
+        return 'ok';
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const first = api.call();
+    await sleep(10);
+    const error = await api.call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as Error).message).toBe(
+      "Api.call: the Bottleneck limiter (limiter 'api') dropped the call (This job has been dropped by Bottleneck); retry in 0 ms",
+    );
+    expect(await first).toBe('ok');
+    await registry.shutdown();
+  });
+
+  it('bounds the calls waiting in this process with maxQueue', async () => {
+    const registry = createHotpath();
+    class Api {
+      @rateLimit({ maxConcurrent: 1, maxQueue: 2, engine: 'bottleneck' })
+      async call(i: number): Promise<number> {
+        await sleep(10);
+        return i;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const accepted = [api.call(1), api.call(2)];
+    await expect(api.call(3)).rejects.toMatchObject({
+      code: 'E_RATE_LIMITED',
+      message: 'Api.call: rate limit queue is full (maxQueue 2); retry in 0 ms',
+    });
+    expect(await Promise.all(accepted)).toEqual([1, 2]);
+    await registry.shutdown();
+  });
+
+  it('derives Bottleneck settings: limit/interval as spacing plus 10 % + 2 ms slack', () => {
+    const inf = Number.POSITIVE_INFINITY;
+    expect(
+      deriveBottleneckSettings({ limit: 4, interval: 200, maxConcurrent: inf, minTime: 0 }),
+    ).toEqual({
+      maxConcurrent: null,
+      minTime: 57,
+    });
+    expect(
+      deriveBottleneckSettings({ limit: inf, interval: 1000, maxConcurrent: 3, minTime: 100 }),
+    ).toEqual({
+      maxConcurrent: 3,
+      minTime: 112,
+    });
+    expect(
+      deriveBottleneckSettings({ limit: inf, interval: 1000, maxConcurrent: 3, minTime: 0 }),
+    ).toEqual({
+      maxConcurrent: 3,
+      minTime: 0,
+    });
+  });
+
+  it('keeps a built limiter within limit per interval', async () => {
+    const registry = createHotpath();
+    const starts: number[] = [];
+    class Api {
+      @rateLimit({ limit: 4, interval: 200, engine: 'bottleneck' })
+      async call(): Promise<void> {
+        starts.push(Date.now());
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    await Promise.all(Array.from({ length: 6 }, () => api.call()));
+    // 6 starts 57 ms apart: no 200 ms window holds more than 4 of them.
+    expect(starts[5]! - starts[0]!).toBeGreaterThanOrEqual(200);
+    const sorted = [...starts].sort((a, b) => a - b);
+    for (let i = 4; i < sorted.length; i++)
+      expect(sorted[i]! - sorted[i - 4]!).toBeGreaterThanOrEqual(200);
+    await registry.shutdown();
+  });
+
+  it('rejects waiting calls with E_SHUTDOWN and lets the call in flight finish', async () => {
+    const limiter = new Bottleneck({ maxConcurrent: 1 });
+    const registry = createHotpath({ name: 'bn', limiters: { api: limiter } });
+    let started = 0;
+    class Api {
+      @rateLimit({ limiter: 'api' })
+      async call(): Promise<string> {
+        started++;
+        await sleep(30);
+        return 'done';
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const first = api.call();
+    while (started === 0) await sleep(1);
+    const waiting = api.call().catch((e: unknown) => e);
+    await registry.shutdown();
+    expect(await first).toBe('done');
+    expect(await waiting).toMatchObject({
+      code: 'E_SHUTDOWN',
+      message: "Api.call: the hotpath registry 'bn' has been shut down and accepts no new calls",
+    });
+  });
+
+  it('rejects with E_CONFIG when a key is used with a Bottleneck limiter', async () => {
+    const registry = createHotpath({ limiters: { api: new Bottleneck() } });
+    class Api {
+      @rateLimit({ limiter: 'api', key: (k: string) => k })
+      async call(_k: string): Promise<void> {}
+    }
+    await expect(bindHotpath(new Api(), registry).call('a')).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message:
+        "Api.call: `key` is not available with the Bottleneck limiter 'api' (use one named limiter per key)",
+    });
+    await registry.shutdown();
+  });
+});
