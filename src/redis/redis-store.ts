@@ -2,9 +2,9 @@
  * `redisStore(url)`: a keyv instance over `@keyv/redis` that behaves when Redis does not.
  *
  * Measured on keyv 5.6 + @keyv/redis 5.1.6 (PLATFORM.md): with Redis unreachable a plain
- * `createKeyv(url)` hangs `get`/`set` for 20 s and more, leaks an `error` listener and an
- * uncleared timer per call while it is down, and `set()` resolves `true` though nothing was
- * written. This store instead:
+ * `createKeyv(url)` hangs `get`/`set` for 20 s and more; with `connectionTimeout` each call
+ * pays it, and adds an `error` listener and an uncleared (process-holding) timer while Redis is
+ * down; and `set()` resolves `true` though nothing was written. This store instead:
  *
  * - owns its node-redis client: connect timeout, a per-command timeout, no offline queue (a
  *   command issued while the connection is down fails at once instead of piling up), and a
@@ -228,9 +228,9 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
   let released = false;
   const getClient = async (): Promise<Client> => {
     const { client } = shared;
-    if (client.isReady) return client;
     if (released || !client.isOpen)
       throw new Error(`redisStore: the store for ${shared.host} was disconnected`);
+    if (client.isReady) return client;
     if (!shared.firstAttemptOver) {
       await withDeadline(shared.firstAttempt, connectTimeout);
       if (client.isReady) return client;

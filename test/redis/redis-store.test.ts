@@ -92,6 +92,10 @@ describeRedis('redisStore against the shared Redis', (url) => {
     expect(await storeConnections(raw)).toBe(1);
     await a.disconnect();
     expect(await b.get('k')).toBe('from b');
+    // A disconnected store refuses calls even though its connection lives on for the other.
+    await expect(a.get('k')).rejects.toThrow(
+      'redisStore: the store for 127.0.0.1:6379 was disconnected',
+    );
     await b.disconnect();
     expect(await eventually(async () => (await storeConnections(raw)) === 0, 2_000)).toBe(true);
   }, 10_000);
