@@ -94,7 +94,7 @@ describeRedis('redisStore against the shared Redis', (url) => {
     expect(await b.get('k')).toBe('from b');
     // A disconnected store refuses calls even though its connection lives on for the other.
     await expect(a.get('k')).rejects.toThrow(
-      'redisStore: the store for 127.0.0.1:6379 was disconnected',
+      `redisStore: the store for ${new URL(url).hostname}:${new URL(url).port || '6379'} was disconnected`,
     );
     await b.disconnect();
     expect(await eventually(async () => (await storeConnections(raw)) === 0, 2_000)).toBe(true);
