@@ -296,12 +296,19 @@ export class BottleneckEngine {
     this.#stopping ??= (async () => {
       for (const entry of [...this.#pending]) this.#settle(entry, error(entry.ctx.site));
       if (this.#running > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      // Both talk to Redis when clustered: bounded, so a dead Redis cannot hold up shutdown.
+      const bound = this.#options.redisTimeout;
       try {
-        await this.limiter.stop?.({ dropWaitingJobs: true });
+        await withTimeout(this.limiter.stop?.({ dropWaitingJobs: true }), bound);
       } catch {
         // Already stopped by its owner: nothing left to stop.
       }
-      if (this.#options.owned) await this.limiter.disconnect?.(true);
+      if (this.#options.owned) {
+        const flushed = await withTimeout(this.limiter.disconnect?.(true), bound).catch(
+          () => false,
+        );
+        if (flushed === false) await this.limiter.disconnect?.(false).catch(() => undefined);
+      }
     })();
     return this.#stopping;
   }
@@ -363,6 +370,24 @@ export class BottleneckEngine {
       );
     }
     return this.#storeError(ctx, error);
+  }
+}
+
+/** `promise`'s value, or `false` when it has not settled within `ms` (a timer that keeps nobody alive). */
+async function withTimeout<T>(
+  promise: Promise<T> | undefined,
+  ms: number,
+): Promise<T | false | undefined> {
+  if (promise === undefined) return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -305,7 +305,7 @@ export function rateLimit(
     name: 'rateLimit',
     layer(decoration) {
       const resolved = resolveRateLimitOptions(decoration, options);
-      const contexts = new Map<Hotpath, SiteContext>();
+      const contexts = new WeakMap<Hotpath, SiteContext>();
       const contextFor = (registry: Hotpath, site: Site, describe: string): SiteContext => {
         let ctx = contexts.get(registry);
         if (!ctx) {
