@@ -2,6 +2,10 @@
  * SPEC §12: `@batched`, 100 000 single-item calls in one tick, throughput >= DataLoader's
  * `load()` on the same work (an identity batch function, every caller awaited through
  * `Promise.all`). Figures are per 100 000-call round; the table also shows ns per call.
+ *
+ * On a shared machine, wall-clock medians move with other people's load; the second figure,
+ * CPU time per call over interleaved rounds (`process.cpuUsage`, GC threads included), is
+ * steadier and printed beside it. The target is checked on the harness's wall-clock medians.
  */
 import DataLoader from 'dataloader';
 import { batched, control } from '../src/index.js';
@@ -16,6 +20,14 @@ class Repo {
   }
 }
 
+class RepoEager {
+  // A size limit makes dedupe run as items arrive (a Map lookup per item) instead of at dispatch.
+  @batched({ maxBatchSize: 1_000_000 })
+  async load(ids: number[]): Promise<number[]> {
+    return ids;
+  }
+}
+
 class RepoNoDedupe {
   @batched({ dedupe: false })
   async load(ids: number[]): Promise<number[]> {
@@ -25,6 +37,7 @@ class RepoNoDedupe {
 
 const repo = new Repo();
 const repoNoDedupe = new RepoNoDedupe();
+const repoEager = new RepoEager();
 const identity = (keys: readonly number[]): Promise<readonly number[]> => Promise.resolve(keys);
 
 function dataLoaderRound(): Promise<unknown> {
@@ -62,8 +75,9 @@ const r = await compare(
     { name: 'DataLoader load(), cache: false', fn: dataLoaderNoCacheRound },
     { name: '@batched', fn: () => batchedRound(repo) },
     { name: '@batched, dedupe: false', fn: () => batchedRound(repoNoDedupe) },
+    { name: '@batched, maxBatchSize set (dedupe on arrival)', fn: () => batchedRound(repoEager) },
   ],
-  { minTimeMs: 2_000, rounds: 3 },
+  { minTimeMs: 1_000, rounds: 5 },
 );
 for (const row of r.rows) {
   console.log(`${row.name}: ${(row.medianNs / N).toFixed(0)} ns per call`);
@@ -77,4 +91,29 @@ check(
   '>=',
   1,
   'x',
+);
+
+// CPU time per call, cases interleaved, median of 9 rounds of 5 calls each.
+const cpuCases: [string, () => Promise<unknown>][] = [
+  ['DataLoader load()', dataLoaderRound],
+  ['@batched', () => batchedRound(repo)],
+  ['@batched, maxBatchSize set', () => batchedRound(repoEager)],
+];
+const cpu = new Map<string, number[]>();
+for (let round = 0; round < 9; round++) {
+  for (const [name, fn] of cpuCases) {
+    const start = process.cpuUsage();
+    for (let k = 0; k < 5; k++) await fn();
+    const used = process.cpuUsage(start);
+    cpu.set(name, [...(cpu.get(name) ?? []), ((used.user + used.system) * 1000) / 5 / N]);
+  }
+}
+console.log('\n## CPU time per call (median of 9 interleaved rounds)');
+for (const [name, values] of cpu) {
+  const median = [...values].sort((a, b) => a - b)[4]!;
+  cpu.set(name, [median]);
+  console.log(`${name.padEnd(28)} ${median.toFixed(0)} ns`);
+}
+console.log(
+  `CPU-time throughput @batched / DataLoader: ${(cpu.get('DataLoader load()')![0]! / cpu.get('@batched')![0]!).toFixed(2)}x`,
 );

@@ -63,13 +63,16 @@ function noop(): void {}
 const SHARED_PICKERS = 65_536;
 const pickers: ((result: unknown) => unknown)[] = [];
 
+/** Marks a written item of a write-behind batch whose other items could not all be keyed. */
+const WRITTEN = Symbol('written');
+
 function makePicker(index: number): (result: unknown) => unknown {
   return (result) => {
     // `undefined`: a write-behind batch; the contract was checked before the gate opened.
     if (result === undefined) return undefined;
     const value = (result as unknown[])[index];
     if (value instanceof Error) throw value;
-    return [value];
+    return value === WRITTEN ? undefined : [value];
   };
 }
 
@@ -114,9 +117,12 @@ export type DispatchReason = 'tick' | 'wait' | 'full' | 'flush';
 /** A batch: collecting (`QUEUED`), in its body (`RUNNING`), or finished/cancelled (`DONE`). */
 class Batch {
   state = QUEUED;
-  /** Distinct items (or every item without dedupe): the body's input. */
+  /**
+   * Queued items: distinct ones when deduping as they arrive, every requested one otherwise
+   * (no dedupe, or dedupe deferred to dispatch).
+   */
   readonly items: unknown[] = [];
-  /** Item key → index in `items`, for primitive keys (used as they are). */
+  /** Item key → index in `items`, for primitive keys (used as they are); eager dedupe only. */
   readonly keys: Map<unknown, number> | undefined;
   /** Stable key → index, for object keys (kept apart so a string item never equals an object's key). */
   objectKeys: Map<string, number> | undefined = undefined;
@@ -130,6 +136,14 @@ class Batch {
   closeGate: (error: unknown) => void = noop;
   /** Callers with several items: triples (Request, position in its output, index in `items`). */
   slots: unknown[] | undefined = undefined;
+  /** What the body received (set at dispatch). */
+  input: unknown[] = this.items;
+  /** Deferred dedupe: some queued item is an object (the `Set` shortcut does not apply). */
+  hasObjects = false;
+  /** Deferred dedupe with duplicates: `items` position → index in the body's input (-1: unkeyable). */
+  remap: number[] | undefined = undefined;
+  /** Deferred dedupe: why the item at a position could not be keyed. */
+  keyErrors: Map<number, unknown> | undefined = undefined;
   timer: unknown = undefined;
   waiters: (() => void)[] | undefined = undefined;
 
@@ -138,9 +152,9 @@ class Batch {
     readonly groupKey: string | undefined,
     readonly instance: unknown,
     readonly rest: readonly unknown[],
-    dedupe: boolean,
+    eagerDedupe: boolean,
   ) {
-    this.keys = dedupe ? new Map() : undefined;
+    this.keys = eagerDedupe ? new Map() : undefined;
   }
 
   /** Resolves when the batch has finished (at once if it has). */
@@ -240,6 +254,12 @@ export class BatchEngine {
   readonly #maxBatchSize: number;
   readonly #maxWait: number;
   readonly #dedupe: boolean;
+  /**
+   * Dedupe as items arrive (a `Map` lookup per item): needed when `maxBatchSize` counts
+   * distinct items. Without a size limit, dedupe waits for dispatch, where a `Set` built in one
+   * go over primitive items answers "no duplicates" for about half the per-item cost.
+   */
+  readonly #eager: boolean;
   readonly #itemKey: ((item: unknown) => unknown) | undefined;
 
   constructor(inner: Invoke, site: Site, options: ResolvedBatchedOptions) {
@@ -248,6 +268,7 @@ export class BatchEngine {
     this.#maxBatchSize = options.maxBatchSize;
     this.#maxWait = options.maxWait;
     this.#dedupe = options.dedupe;
+    this.#eager = options.dedupe && options.maxBatchSize !== Infinity;
     this.#itemKey = options.itemKey;
   }
 
@@ -340,13 +361,9 @@ export class BatchEngine {
     batch: Batch | undefined,
     item: unknown,
   ): Batch {
+    const eager = this.#eager;
     let key: unknown;
-    let objectKey: string | undefined;
-    const dedupe = this.#dedupe;
-    if (dedupe) {
-      key = this.#itemKey === undefined ? item : this.#itemKey(item);
-      if (typeof key === 'object' && key !== null) objectKey = valueKey(key, this.#site.name);
-    }
+    if (eager) key = this.#key(item);
     if (batch === undefined || batch.state !== QUEUED) {
       batch = groupKey === undefined ? queue.main : queue.groups?.get(groupKey);
       if (batch === undefined || batch.state !== QUEUED)
@@ -354,19 +371,78 @@ export class BatchEngine {
     }
     batch.requested++;
     let index: number | undefined;
-    if (!dedupe) {
+    if (!eager) {
+      if (typeof item === 'object' && item !== null) batch.hasObjects = true;
       index = batch.items.push(item) - 1;
-    } else if (objectKey === undefined) {
-      const keys = batch.keys!;
+    } else {
+      const keys = this.#objectKey ? (batch.objectKeys ??= new Map()) : batch.keys!;
       index = keys.get(key);
       if (index === undefined) keys.set(key, (index = batch.items.push(item) - 1));
-    } else {
-      const keys = (batch.objectKeys ??= new Map());
-      index = keys.get(objectKey);
-      if (index === undefined) keys.set(objectKey, (index = batch.items.push(item) - 1));
     }
     this.#index = index;
     return batch;
+  }
+
+  /** Whether the key {@link BatchEngine.key} returned last is an object's stable key. */
+  #objectKey = false;
+
+  /**
+   * The dedupe key of `item`: `itemKey(item)` or the item; a primitive as it is, an object as
+   * its stable key (then `#objectKey` is set, and the key goes to a map of its own so a string
+   * item never equals an object's key). Throws `E_UNKEYABLE` for what has no stable key.
+   */
+  #key(item: unknown): unknown {
+    const key = this.#itemKey === undefined ? item : this.#itemKey(item);
+    if (typeof key === 'object' && key !== null) {
+      this.#objectKey = true;
+      return valueKey(key, this.#site.name);
+    }
+    this.#objectKey = false;
+    return key;
+  }
+
+  /**
+   * Deferred dedupe, at dispatch: the body's input. Without duplicates it is `items` itself;
+   * with them, the distinct items, and `remap` tells each position where its answer is.
+   */
+  #distinct(batch: Batch): unknown[] {
+    const items = batch.items;
+    if (!batch.hasObjects && this.#itemKey === undefined && new Set(items).size === items.length) {
+      return items;
+    }
+    const keys = new Map<unknown, number>();
+    let objectKeys: Map<unknown, number> | undefined;
+    const distinct: unknown[] = [];
+    const remap = new Array<number>(items.length);
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k];
+      let key: unknown;
+      try {
+        key = this.#key(item);
+      } catch (error) {
+        remap[k] = -1;
+        (batch.keyErrors ??= new Map()).set(k, error);
+        continue;
+      }
+      const map = this.#objectKey ? (objectKeys ??= new Map()) : keys;
+      let index = map.get(key);
+      if (index === undefined) map.set(key, (index = distinct.push(item) - 1));
+      remap[k] = index;
+    }
+    if (distinct.length === items.length) return items;
+    batch.remap = remap;
+    return distinct;
+  }
+
+  /** Deferred dedupe with duplicates: the body's result spread back over the queued positions. */
+  #expand(batch: Batch, result: unknown[]): unknown[] {
+    const remap = batch.remap!;
+    const out = new Array<unknown>(remap.length);
+    for (let k = 0; k < remap.length; k++) {
+      const index = remap[k]!;
+      out[k] = index >= 0 ? result[index] : batch.keyErrors!.get(k);
+    }
+    return out;
   }
 
   /** Opens (and schedules) a new collecting batch for `groupKey`. */
@@ -376,7 +452,7 @@ export class BatchEngine {
     call: Call,
     rest: readonly unknown[],
   ): Batch {
-    const batch = new Batch(queue, groupKey, call.instance, rest, this.#dedupe);
+    const batch = new Batch(queue, groupKey, call.instance, rest, this.#eager);
     if (groupKey === undefined) queue.main = batch;
     else (queue.groups ??= new Map()).set(groupKey, batch);
     queue.queued++;
@@ -429,7 +505,14 @@ export class BatchEngine {
     const queue = batch.queue;
     this.#detach(batch);
     queue.running.add(batch);
-    const size = batch.items.length;
+    const input = this.#dedupe && !this.#eager ? this.#distinct(batch) : batch.items;
+    batch.input = input;
+    if (input.length === 0) {
+      // Deferred dedupe found no item it could key: nothing to send, every caller has its error.
+      this.#settle(batch, input);
+      return;
+    }
+    const size = input.length;
     const figures = this.#figures(queue);
     figures.batches++;
     figures.items += size;
@@ -443,7 +526,7 @@ export class BatchEngine {
     }));
     let result: unknown;
     try {
-      const args = batch.rest.length === 0 ? [batch.items] : [batch.items, ...batch.rest];
+      const args = batch.rest.length === 0 ? [input] : [input, ...batch.rest];
       result = this.#inner(new Call(this.#site, batch.instance, queue.owner, args));
     } catch (error) {
       this.#fail(batch, error);
@@ -480,15 +563,25 @@ export class BatchEngine {
 
   /** The body answered: check the contract and hand every caller its results. */
   #settle(batch: Batch, result: unknown): void {
-    const n = batch.items.length;
+    const n = batch.input.length;
     const slots = batch.slots;
     if (result === undefined) {
-      // Write-behind: the body resolved to nothing; its callers resolve once it is written.
-      batch.openGate(undefined);
+      // Write-behind: the body resolved to nothing; its callers resolve once it is written
+      // (except those whose item could not be keyed, with deferred dedupe).
+      const spread =
+        batch.keyErrors === undefined
+          ? undefined
+          : this.#expand(batch, new Array<unknown>(n).fill(WRITTEN));
+      batch.openGate(spread);
       if (slots !== undefined) {
         for (let k = 0; k < slots.length; k += 3) {
           const r = slots[k] as Request;
           if (r.remaining <= 0) continue;
+          const value = spread?.[slots[k + 2] as number];
+          if (value instanceof Error) {
+            r.fail(value);
+            continue;
+          }
           r.writeBehind = true;
           if (--r.remaining === 0) r.resolve(undefined);
         }
@@ -514,12 +607,14 @@ export class BatchEngine {
     let itemErrors = 0;
     for (let i = 0; i < n; i++) if (result[i] instanceof Error) itemErrors++;
     if (itemErrors > 0) this.#figures(batch.queue).itemErrors += itemErrors;
-    batch.openGate(result);
+    // Slots index `items`; with deferred dedupe and duplicates, spread the answers back over it.
+    const answers = batch.remap === undefined ? result : this.#expand(batch, result);
+    batch.openGate(answers);
     if (slots !== undefined) {
       for (let k = 0; k < slots.length; k += 3) {
         const r = slots[k] as Request;
         if (r.remaining <= 0) continue;
-        const value: unknown = result[slots[k + 2] as number];
+        const value: unknown = answers[slots[k + 2] as number];
         if (value instanceof Error) {
           r.fail(value);
           continue;

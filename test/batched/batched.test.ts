@@ -134,6 +134,50 @@ describe('@batched slices and groups', () => {
     expect(calls).toEqual([[1]]);
   });
 
+  it('rejects a caller whose item cannot be keyed when dedupe runs as items arrive (maxBatchSize set)', async () => {
+    const seen: unknown[][] = [];
+    class Repo {
+      @batched({ maxBatchSize: 10 })
+      async load(items: unknown[]): Promise<unknown[]> {
+        seen.push(items);
+        return items;
+      }
+    }
+    const repo = new Repo();
+    const bad = repo.load([{ fn: () => 1 }]);
+    const good = repo.load([1, 1]);
+    await expect(bad).rejects.toMatchObject({ code: 'E_UNKEYABLE' });
+    expect(await good).toEqual([1, 1]);
+    expect(seen).toEqual([[1]]);
+  });
+
+  it('does not call the body when no queued item can be keyed', async () => {
+    const seen: unknown[][] = [];
+    class Repo {
+      @batched()
+      async load(items: unknown[]): Promise<unknown[]> {
+        seen.push(items);
+        return items;
+      }
+    }
+    const repo = new Repo();
+    const results = await Promise.allSettled([
+      repo.load([Symbol.iterator]),
+      repo.load([{ s: Symbol('x') }]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(seen).toEqual([[Symbol.iterator]]);
+    const onlyBad = await Promise.allSettled([
+      repo.load([{ f: () => 0 }]),
+      repo.load([{ g: () => 0 }, 2]),
+    ]);
+    expect(onlyBad.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(seen).toEqual([[Symbol.iterator], [2]]);
+    const none = await repo.load([{ h: () => 0 }]).catch((e: unknown) => e);
+    expect(none).toMatchObject({ code: 'E_UNKEYABLE' });
+    expect(seen).toHaveLength(2);
+  });
+
   it('keeps state per instance: two instances never share a batch', async () => {
     const calls: string[] = [];
     class Repo {
@@ -203,6 +247,27 @@ describe('@batched write-behind', () => {
     expect(await b).toBeUndefined();
     expect(settled).toBe(2);
     expect(control(log, 'write').pending()).toBe(false);
+  });
+
+  it('rejects only the write-behind callers whose item cannot be keyed', async () => {
+    const rows: unknown[][] = [];
+    class Sink {
+      @batched()
+      async write(items: unknown[]): Promise<void> {
+        rows.push(items);
+      }
+    }
+    const sink = new Sink();
+    const results = await Promise.allSettled([
+      sink.write(['a']),
+      sink.write([{ bad: () => 0 }]),
+      sink.write(['b', 'a']),
+      sink.write(['c', { bad: () => 0 }]),
+    ]);
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as HotpathError).code)),
+    ).toEqual([undefined, 'E_UNKEYABLE', undefined, 'E_UNKEYABLE']);
+    expect(rows).toEqual([['a', 'b', 'c']]);
   });
 
   it('treats null from a write-behind body as a broken contract', async () => {
