@@ -21,6 +21,7 @@ import { describeValue } from '../core/options.js';
 import type { Invoke, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { BatchError, HotpathError } from '../errors.js';
+import { registryOf } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { ResolvedBatchedOptions } from './options.js';
 
@@ -82,10 +83,62 @@ function picker(index: number): (result: unknown) => unknown {
   return (pickers[index] ??= makePicker(index));
 }
 
-/** A caller with several items: its promise's settle functions and the slice being filled. */
+/**
+ * A caller's promise that records whether anyone asked for its outcome: `await`,
+ * `Promise.all`, `.then`, `.catch` and `.finally` all call `then()` on a promise whose
+ * constructor is not `Promise`. Used for callers of methods that may be write-behind, whose
+ * callers often fire and forget: a failure nobody observes goes to `registry.on('error')`
+ * instead of becoming an unhandled rejection.
+ */
+class ObservedPromise<T = unknown> extends Promise<T> {
+  /** Derived promises are plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  observed = false;
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+const nativeThen = Promise.prototype.then;
+/** Microtask turns a caller has to attach a handler after a rejection (Node's own window). */
+const GRACE_TURNS = 4;
+
+/**
+ * Keeps a rejection of `promise` from going unhandled, and calls `onUnhandled(error)` if no
+ * caller attached a handler within a few microtask turns.
+ */
+function guardRejection(
+  promise: ObservedPromise,
+  error: unknown,
+  onUnhandled: (error: unknown) => void,
+): void {
+  nativeThen.call(promise, undefined, () => {
+    let turn: Promise<void> = Promise.resolve();
+    for (let i = 1; i < GRACE_TURNS; i++) turn = turn.then(noop);
+    void turn.then(() => {
+      if (!promise.observed) onUnhandled(error);
+    });
+  });
+}
+
+/**
+ * A caller with several items (or any caller while the method may be write-behind): its
+ * promise's settle functions and the slice being filled.
+ */
 class Request {
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+  /** Set for observed callers: their promise and where an unobserved failure goes. */
+  promise: ObservedPromise | undefined = undefined;
+  onUnhandled: ((error: unknown) => void) | undefined = undefined;
   /** Results at the caller's own positions. */
   readonly out: unknown[];
   /** Items still unanswered; 0 once resolved, -1 once rejected (later answers are ignored). */
@@ -104,6 +157,7 @@ class Request {
     if (this.remaining <= 0) return;
     this.remaining = -1;
     this.reject(error);
+    if (this.promise !== undefined) guardRejection(this.promise, error, this.onUnhandled!);
   }
 }
 
@@ -177,6 +231,8 @@ class OwnerQueue {
   figures: BatchedFigures | undefined = undefined;
   /** Listed in its registry's set of owners with pending work (for `shutdown()`). */
   active = false;
+  /** Reports a failure no caller observed to the registry (made on first need). */
+  onUnhandled: ((error: unknown) => void) | undefined = undefined;
 
   constructor(readonly owner: object) {}
 
@@ -260,6 +316,16 @@ export class BatchEngine {
    * go over primitive items answers "no duplicates" for about half the per-item cost.
    */
   readonly #eager: boolean;
+  /**
+   * Until a body has resolved to an array, the method may be write-behind, whose callers often
+   * fire and forget: every caller then gets an {@link ObservedPromise}, so that a failed write
+   * nobody awaits reaches `registry.on('error')` instead of crashing the process with an
+   * unhandled rejection. Once a body returned an array (a read method, whose callers await),
+   * single-item callers take the cheap shared-gate path.
+   */
+  #observeCallers = true;
+  /** Errors already reported as unobserved (one report per error, not per caller). */
+  readonly #reported = new WeakSet<object>();
   readonly #itemKey: ((item: unknown) => unknown) | undefined;
 
   constructor(inner: Invoke, site: Site, options: ResolvedBatchedOptions) {
@@ -305,7 +371,7 @@ export class BatchEngine {
       last !== undefined && last.owner === call.owner ? last : this.#states.get(call.owner);
     const max = this.#maxBatchSize;
     let batch: Batch | undefined;
-    if (n === 1) {
+    if (n === 1 && !this.#observeCallers) {
       try {
         batch = this.#place(queue, groupKey, call, rest, undefined, items[0]);
       } catch (error) {
@@ -316,8 +382,18 @@ export class BatchEngine {
       if (batch.items.length >= max) this.dispatch(batch, 'full');
       return promise;
     }
-    const promise = new Promise(capture);
-    const req = new Request(n, capturedResolve, capturedReject);
+    let promise: Promise<unknown>;
+    let req: Request;
+    if (this.#observeCallers) {
+      const observed = new ObservedPromise(capture);
+      req = new Request(n, capturedResolve, capturedReject);
+      req.promise = observed;
+      req.onUnhandled = queue.onUnhandled ??= (error) => this.#unobserved(queue, error);
+      promise = observed;
+    } else {
+      promise = new Promise(capture);
+      req = new Request(n, capturedResolve, capturedReject);
+    }
     try {
       for (let i = 0; i < n; i++) {
         batch = this.#place(queue, groupKey, call, rest, batch, items[i]);
@@ -336,6 +412,19 @@ export class BatchEngine {
       req.fail(error);
     }
     return promise;
+  }
+
+  /** A failure no caller observed: to the registry's `error` event, once per error; cancellations stay silent. */
+  #unobserved(queue: OwnerQueue, error: unknown): void {
+    if (error instanceof HotpathError && error.code === 'E_CANCELLED') return;
+    if (typeof error === 'object' && error !== null) {
+      if (this.#reported.has(error)) return;
+      this.#reported.add(error);
+    }
+    (queue.registry ?? registryOf(queue.owner)).emitError(error, {
+      decorator: 'batched',
+      method: this.#site.name,
+    });
   }
 
   /** Index in `items` of the item {@link BatchEngine.place} placed last (a field, to return two values without allocating). */
@@ -604,6 +693,7 @@ export class BatchEngine {
       );
       return;
     }
+    this.#observeCallers = false;
     let itemErrors = 0;
     for (let i = 0; i < n; i++) if (result[i] instanceof Error) itemErrors++;
     if (itemErrors > 0) this.#figures(batch.queue).itemErrors += itemErrors;

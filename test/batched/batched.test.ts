@@ -270,6 +270,44 @@ describe('@batched write-behind', () => {
     expect(rows).toEqual([['a', 'b', 'c']]);
   });
 
+  it('reports a failed write nobody awaits to registry.on(error), once, never as an unhandled rejection', async () => {
+    const registry = createHotpath({ name: 'batched-fire-and-forget' });
+    const seen: [Error, unknown][] = [];
+    registry.on('error', (error, info) => seen.push([error, info]));
+    const down = new Error('audit table is locked');
+    class AuditLog {
+      @batched()
+      async write(_entries: string[]): Promise<void> {
+        throw down;
+      }
+    }
+    const log = bindHotpath(new AuditLog(), registry);
+    void log.write(['a']);
+    void log.write(['b', 'c']);
+    const awaited = log.write(['d']).catch((error: unknown) => error);
+    expect(await awaited).toBe(down);
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([[down, { decorator: 'batched', method: 'AuditLog.write' }]]);
+  });
+
+  it('does not report failures its callers handle', async () => {
+    const registry = createHotpath({ name: 'batched-handled' });
+    const seen: Error[] = [];
+    registry.on('error', (error) => seen.push(error));
+    class AuditLog {
+      @batched()
+      async write(entries: string[]): Promise<void> {
+        if (entries.includes('bad')) throw new Error('rejected row');
+      }
+    }
+    const log = bindHotpath(new AuditLog(), registry);
+    const results = await Promise.allSettled([log.write(['bad']), log.write(['ok'])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await log.write(['ok']);
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+  });
+
   it('treats null from a write-behind body as a broken contract', async () => {
     class AuditLog {
       @batched()
