@@ -11,7 +11,8 @@
  * - `coalesced` `{ key }`: a call joined a computation in flight;
  * - `stale` `{ key, reason: 'revalidate' | 'error' }`: a stale value was served;
  * - `refresh` `{ key }`: a background refresh started; `refresh-error` `{ key, error }` it failed;
- * - `store-error` `{ store, key, error }`: a shared value could not be decoded or encoded;
+ * - `store-error` `{ store, error, key? }`: a shared-tier operation failed or timed out, the
+ *   store's breaker opened, or a value could not be decoded or encoded;
  * - `lock-wait` `{ key }`: another process holds the distributed lock, this one polls.
  *
  * Hit path (memory tier, no `ttl`/`tags`): the key, one per-owner state lookup, one LRU `get`,

@@ -103,7 +103,12 @@ export class MethodCache {
     this.#prefix = `hotpath:${this.namespace}${opts.version === '' ? '' : `@${opts.version}`}`;
     this.#gens = tiers.map(() => undefined);
     this.figures = registry.metric(site.name, 'cached', () => new CachedFigures(tiers));
-    this.caller = { method: site.name, timeoutMs: opts.storeTimeoutMs, figures: this.figures };
+    this.caller = {
+      method: site.name,
+      timeoutMs: opts.storeTimeoutMs,
+      figures: this.figures,
+      site,
+    };
     this.book = tagBook(registry);
     this.sharedMemo = opts.scope === 'shared' ? new OwnerMemo(this) : undefined;
     registry.addInvalidator({

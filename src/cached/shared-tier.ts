@@ -6,7 +6,9 @@
  *
  * One tier per store per registry, shared by every `@cached` method of that registry.
  */
+import { eventChannel, publishEvent } from '../core/channels.js';
 import { unrefTimeout, type Clock } from '../core/clock.js';
+import type { Site } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { CacheStore } from '../registry/types.js';
@@ -26,6 +28,8 @@ export interface TierCaller {
   /** Milliseconds an operation may take before it counts as failed. */
   readonly timeoutMs: number;
   readonly figures: StoreFigures;
+  /** The decorated method, when there is one: failures are also published as `store-error` events. */
+  readonly site?: Site;
 }
 
 /** What a failed or skipped operation answers. */
@@ -172,6 +176,9 @@ export class StoreTier {
       method: caller.method,
       store: this.name,
     });
+    if (caller.site && eventChannel.hasSubscribers) {
+      publishEvent('cached', 'store-error', caller.site, { store: this.name, error });
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import {
@@ -213,6 +214,31 @@ describe('@cached when the shared tier fails', () => {
       expect(control(svc, 'get').stats().cached).toMatchObject({ breaker: { down: 'open' } });
     } finally {
       await registry.shutdown();
+    }
+  });
+
+  it('publishes store failures as store-error events', async () => {
+    const events: Record<string, unknown>[] = [];
+    const listener = (e: unknown): void => void events.push(e as Record<string, unknown>);
+    subscribe('hotpath:event', listener);
+    try {
+      const store = new ControlledStore();
+      store.mode = 'fail';
+      const { registry } = registryWith(store);
+      await bindHotpath(new Prices(), registry).price('z');
+      const mine = events.filter((e) => e.event === 'store-error');
+      // The read's generation lookup, then the write's (a failed lookup is not remembered).
+      const failure = [
+        'Prices.price',
+        'remote',
+        "@cached on Prices.price: store 'remote' get failed: ECONNREFUSED",
+      ];
+      expect(mine.map((e) => [e.method, e.store, (e.error as Error).message])).toEqual([
+        failure,
+        failure,
+      ]);
+    } finally {
+      unsubscribe('hotpath:event', listener);
     }
   });
 
