@@ -207,6 +207,28 @@ describe('@cached with shared tiers', () => {
     expect(computed).toEqual(['now', 'now']);
   });
 
+  it('jitters ttl by 10% by default with a store', async () => {
+    jest.useFakeTimers();
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    try {
+      let n = 0;
+      class Jittered {
+        @cached({ store: 'shared', ttl: 1_000 })
+        async get(): Promise<number> {
+          return ++n;
+        }
+      }
+      const j = bindHotpath(new Jittered(), twoProcesses().a);
+      expect(await j.get()).toBe(1);
+      await jest.advanceTimersByTimeAsync(900);
+      expect(await j.get()).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await j.get()).toBe(2);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it('invalidate(...args) removes the entry from every tier; with a bus other processes drop their copy', async () => {
     const { a, b, hub } = twoProcesses({}, true);
     const svcA = bindHotpath(new UserService(), a);
