@@ -188,7 +188,7 @@ describe('@cached when the shared tier fails', () => {
     const errors: string[] = [];
     registry.on('error', (e) => errors.push(e.message));
     class Svc {
-      @cached({ store: 'down', storeTimeout: 100 })
+      @cached({ store: 'down', storeTimeout: 200 })
       async get(id: number): Promise<number> {
         runs++;
         return id * 10;
@@ -199,8 +199,8 @@ describe('@cached when the shared tier fails', () => {
       for (let id = 1; id <= 4; id++) {
         const started = Date.now();
         expect(await svc.get(id)).toBe(id * 10);
-        // One bounded read per call at most (the breaker then answers at once).
-        expect(Date.now() - started).toBeLessThan(400);
+        // One read bounded by storeTimeout (200 ms), plus slack for a loaded machine.
+        expect(Date.now() - started).toBeLessThan(600);
       }
       expect(runs).toBe(4);
       expect(
@@ -210,7 +210,7 @@ describe('@cached when the shared tier fails', () => {
       ).toBe(true);
       const started = Date.now();
       expect(await svc.get(5)).toBe(50);
-      expect(Date.now() - started).toBeLessThan(50);
+      expect(Date.now() - started).toBeLessThan(100);
       expect(control(svc, 'get').stats().cached).toMatchObject({ breaker: { down: 'open' } });
     } finally {
       await registry.shutdown();
