@@ -236,7 +236,13 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
     port = await freePort();
     startRedis(port);
     await waitForRedis(port, true);
-    admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
+    admin = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      disconnectTimeout: 100,
+    });
     admin.on('error', () => {});
     await admin.connect();
   });
@@ -260,7 +266,8 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
           bottleneck: {
             id: uniqueId('private'),
             datastore: 'ioredis',
-            clientOptions: { host: '127.0.0.1', port },
+            // ioredis keeps a ref'd 2 s timer (disconnectTimeout) for a socket to a dead server.
+            clientOptions: { host: '127.0.0.1', port, disconnectTimeout: 100 },
           },
         },
       },
@@ -343,4 +350,20 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.map((e) => (e as HotpathError).code)).toEqual(errors.map(() => 'E_STORE'));
   }, 40_000);
+
+  it('shuts down within a bounded time while Redis is down; the waiting call rejects', async () => {
+    const { registry } = clustered();
+    const api = bindHotpath(new Api(), registry);
+    expect(await api.call(1)).toBe(1);
+    stopRedis(port);
+    await waitForRedis(port, false);
+    const waiting = api.call(2).catch((e: unknown) => e);
+    const began = Date.now();
+    await registry.shutdown();
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(['E_SHUTDOWN', 'E_STORE']).toContain(((await waiting) as HotpathError).code);
+    expect(api.starts).toHaveLength(1);
+    startRedis(port);
+    await waitForRedis(port, true);
+  }, 30_000);
 });
