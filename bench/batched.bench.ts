@@ -35,7 +35,18 @@ class RepoNoDedupe {
   }
 }
 
+class StringRepo {
+  @batched()
+  async load(ids: string[]): Promise<string[]> {
+    return ids;
+  }
+}
+
 const repo = new Repo();
+const stringRepo = new StringRepo();
+const stringIds = Array.from({ length: N }, (_, i) => `user-${i}`);
+const identityStrings = (keys: readonly string[]): Promise<readonly string[]> =>
+  Promise.resolve(keys);
 const repoNoDedupe = new RepoNoDedupe();
 const repoEager = new RepoEager();
 const identity = (keys: readonly number[]): Promise<readonly number[]> => Promise.resolve(keys);
@@ -52,6 +63,19 @@ function dataLoaderNoCacheRound(): Promise<unknown> {
   const loader = new DataLoader<number, number>(identity, { cache: false });
   const out = new Array<Promise<number>>(N);
   for (let i = 0; i < N; i++) out[i] = loader.load(i);
+  return Promise.all(out);
+}
+
+function dataLoaderStringRound(): Promise<unknown> {
+  const loader = new DataLoader<string, string>(identityStrings);
+  const out = new Array<Promise<string>>(N);
+  for (let i = 0; i < N; i++) out[i] = loader.load(stringIds[i]!);
+  return Promise.all(out);
+}
+
+function batchedStringRound(): Promise<unknown> {
+  const out = new Array<Promise<string[]>>(N);
+  for (let i = 0; i < N; i++) out[i] = stringRepo.load([stringIds[i]!]);
   return Promise.all(out);
 }
 
@@ -76,6 +100,8 @@ const r = await compare(
     { name: '@batched', fn: () => batchedRound(repo) },
     { name: '@batched, dedupe: false', fn: () => batchedRound(repoNoDedupe) },
     { name: '@batched, maxBatchSize set (dedupe on arrival)', fn: () => batchedRound(repoEager) },
+    { name: 'DataLoader load(), string ids', fn: dataLoaderStringRound },
+    { name: '@batched, string ids', fn: batchedStringRound },
   ],
   { minTimeMs: 1_000, rounds: 5 },
 );
@@ -85,6 +111,9 @@ for (const row of r.rows) {
 const dl = r.get('DataLoader load()').medianNs;
 const ours = r.get('@batched').medianNs;
 console.log(`throughput @batched / DataLoader: ${(dl / ours).toFixed(2)}x`);
+console.log(
+  `throughput with string ids: ${(r.get('DataLoader load(), string ids').medianNs / r.get('@batched, string ids').medianNs).toFixed(2)}x`,
+);
 check(
   '@batched throughput vs DataLoader load() (100 000 calls, one tick)',
   dl / ours,
@@ -98,6 +127,8 @@ const cpuCases: [string, () => Promise<unknown>][] = [
   ['DataLoader load()', dataLoaderRound],
   ['@batched', () => batchedRound(repo)],
   ['@batched, maxBatchSize set', () => batchedRound(repoEager)],
+  ['DataLoader load(), string ids', dataLoaderStringRound],
+  ['@batched, string ids', batchedStringRound],
 ];
 const cpu = new Map<string, number[]>();
 for (let round = 0; round < 9; round++) {
@@ -112,7 +143,7 @@ console.log('\n## CPU time per call (median of 9 interleaved rounds)');
 for (const [name, values] of cpu) {
   const median = [...values].sort((a, b) => a - b)[4]!;
   cpu.set(name, [median]);
-  console.log(`${name.padEnd(28)} ${median.toFixed(0)} ns`);
+  console.log(`${name.padEnd(30)} ${median.toFixed(0)} ns`);
 }
 console.log(
   `CPU-time throughput @batched / DataLoader: ${(cpu.get('DataLoader load()')![0]! / cpu.get('@batched')![0]!).toFixed(2)}x`,

@@ -31,22 +31,31 @@ export type BatchedMethod<T = any> = (
  * each caller receives the results at its own positions, in order.
  *
  * - Scheduling: `maxWait: 0` (default) is DataLoader's: after the current tick's promise jobs,
- *   so calls inside resolved promise chains join; `maxWait > 0` collects for that long after a
- *   batch's first call. A batch that reaches `maxBatchSize` is dispatched at once (its body
- *   starts inside the call that filled it); a caller with more items than that spans batches.
+ *   so calls inside resolved promise chains join (on the `process.nextTick` captured when
+ *   hotpath loaded, so Jest's fake timers do not hold tick batches); `maxWait > 0` collects for
+ *   that long after a batch's first call, on the registry's clock, and that timer keeps the
+ *   process alive until the batch is written. A batch that reaches `maxBatchSize` is
+ *   dispatched at once (its body starts inside the call that filled it); a caller with more
+ *   items than that spans batches and still gets one array.
  * - State per owner (instance, constructor for statics, the wrapper for the functional form);
  *   calls whose `rest` arguments differ by the stable key (SPEC §2) batch separately, and the
  *   body receives that group's `rest`. Trailing `undefined` arguments count as left out.
  * - Dedupe (default on): an item asked for by several callers of one batch reaches the body
- *   once; every caller gets the result.
+ *   once; every caller gets the result. Items are the same when `itemKey` says so, else
+ *   primitives by value and objects by structure (SPEC §2). An item that cannot be keyed
+ *   rejects its caller with `E_UNKEYABLE`. With `maxBatchSize` set, dedupe happens as items
+ *   arrive (the limit counts distinct items); without, it happens once at dispatch (cheaper).
+ *   Dedupe is per batch: DataLoader's cache across batches is `@cached`'s job.
  * - Results: the body must resolve to an array of its input's length, else every caller of
  *   the batch rejects with `BatchError` (`E_BATCH_CONTRACT`, naming the method and both
  *   lengths). An `Error` element rejects only the callers asking for that item. A body that
  *   throws or rejects rejects every caller with that same error.
  * - Write-behind: a body that resolves to `undefined` (a `Promise<void>` method) resolves each
  *   caller with `undefined` once the batch holding its items is written. `undefined` is the
- *   one non-array the contract accepts; `null`, numbers, objects are contract errors. A
- *   caller who does not await a write must attach a `.catch`, as with any promise.
+ *   one non-array the contract accepts; `null`, numbers, objects are contract errors. Until a
+ *   method's body has returned an array, its callers' promises notice whether anyone awaits
+ *   them: a failed write nobody awaits goes to `registry.on('error')` (once per error), never
+ *   to an unhandled rejection.
  * - A call with no items resolves to `[]` without reaching the body; a first argument that is
  *   not an array rejects with a `TypeError`.
  * - `control(obj, 'm')`: `flush()` dispatches the owner's collecting batches now and resolves
@@ -56,11 +65,14 @@ export type BatchedMethod<T = any> = (
  *   batch of its instances and waits.
  * - Figures (`registry.stats()`): `batches`, `items` (sent to the body), `requested` (asked by
  *   callers), `dedupeSaved`, `meanBatchSize`, `maxBatchSize`, `errors` (whole batches),
- *   `itemErrors` (callers rejected by an `Error` element), `cancelled`.
+ *   `itemErrors` (`Error` elements in results), `cancelled` (callers).
  *
- * Cost per call: a `WeakMap` lookup for the owner's queue, one `Map` lookup per item with
- * dedupe, one promise and one small record per caller; no closure. Per batch: one scheduling
- * job (or timer) and the body call.
+ * Cost per single-item call: a `WeakMap` lookup for the owner's queue (skipped while one owner
+ * keeps calling), an array push, and one derived promise of a shared per-batch promise; no
+ * closure, no resolving functions, no record. A caller with several items costs one small
+ * record and its own promise; dedupe costs a `Map` lookup per item with `maxBatchSize`, else
+ * one check per batch at dispatch (a byte map for dense integer ids, else a `Set`). Per
+ * batch: one scheduling job (or timer) and the body call.
  *
  * @example
  * class UserRepo {

@@ -285,6 +285,35 @@ export class BatchedFigures {
 }
 
 const NO_REST: readonly unknown[] = Object.freeze([]);
+
+/**
+ * Whether primitive `items` hold no duplicates (by SameValueZero, as `Map` keys). Integer ids,
+ * the usual batch, are checked with a byte map when they are dense enough (a few ns per item);
+ * anything else with one `Set` built in a single native call.
+ */
+function allDistinct(items: readonly unknown[]): boolean {
+  const n = items.length;
+  let max = 0;
+  let ints = true;
+  for (let k = 0; k < n; k++) {
+    const x = items[k];
+    if (typeof x !== 'number' || !(x >= 0) || x > 0x3fffffff || (x | 0) !== x) {
+      ints = false;
+      break;
+    }
+    if (x > max) max = x;
+  }
+  if (ints && max < 8 * n + 65_536) {
+    const seen = new Uint8Array(max + 1);
+    for (let k = 0; k < n; k++) {
+      const x = items[k] as number;
+      if (seen[x] === 1) return false;
+      seen[x] = 1;
+    }
+    return true;
+  }
+  return new Set(items).size === n;
+}
 const MAX_DRAIN_ROUNDS = 100;
 
 function plural(n: number, word: string): string {
@@ -312,8 +341,8 @@ export class BatchEngine {
   readonly #dedupe: boolean;
   /**
    * Dedupe as items arrive (a `Map` lookup per item): needed when `maxBatchSize` counts
-   * distinct items. Without a size limit, dedupe waits for dispatch, where a `Set` built in one
-   * go over primitive items answers "no duplicates" for about half the per-item cost.
+   * distinct items. Without a size limit, dedupe waits for dispatch, where one pass over
+   * primitive items ({@link allDistinct}) answers "no duplicates" for a fraction of the cost.
    */
   readonly #eager: boolean;
   /**
@@ -496,9 +525,7 @@ export class BatchEngine {
    */
   #distinct(batch: Batch): unknown[] {
     const items = batch.items;
-    if (!batch.hasObjects && this.#itemKey === undefined && new Set(items).size === items.length) {
-      return items;
-    }
+    if (!batch.hasObjects && this.#itemKey === undefined && allDistinct(items)) return items;
     const keys = new Map<unknown, number>();
     let objectKeys: Map<unknown, number> | undefined;
     const distinct: unknown[] = [];

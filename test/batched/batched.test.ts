@@ -39,6 +39,39 @@ describe('@batched slices and groups', () => {
     expect(calls).toEqual([[3, 1, 2]]);
   });
 
+  it('dedupes primitives as Map keys do: 0 and -0, NaN and NaN, but never 1 and "1"', async () => {
+    const calls: unknown[][] = [];
+    class Repo {
+      @batched()
+      async load(items: unknown[]): Promise<string[]> {
+        calls.push([...items]);
+        return items.map((i) => `${typeof i}:${String(i)}`);
+      }
+    }
+    const repo = new Repo();
+    const big = 2 ** 40;
+    const results = await Promise.all(
+      [0, -0, NaN, NaN, 1, '1', big, big, 7, 7n, 7n].map((item) => repo.load([item])),
+    );
+    expect(results.flat()).toEqual([
+      'number:0',
+      'number:0',
+      'number:NaN',
+      'number:NaN',
+      'number:1',
+      'string:1',
+      `number:${big}`,
+      `number:${big}`,
+      'number:7',
+      'bigint:7',
+      'bigint:7',
+    ]);
+    expect(calls).toEqual([[0, NaN, 1, '1', big, 7, 7n]]);
+    const ints = await Promise.all([5, 3, 5, 100_000].map((n) => repo.load([n])));
+    expect(ints.flat()).toEqual(['number:5', 'number:3', 'number:5', 'number:100000']);
+    expect(calls[1]).toEqual([5, 3, 100_000]);
+  });
+
   it('batches calls with different rest arguments separately, and hands the body its group’s rest', async () => {
     const calls: unknown[][] = [];
     class Translations {
