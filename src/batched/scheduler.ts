@@ -57,9 +57,9 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
 function noop(): void {}
 
 /**
- * Positions whose pickers are made once and shared by every `@batched` method (about 64 bytes
- * each, made on first use, so memory follows the largest batch seen, up to about 4 MB).
- * Beyond it a caller gets a picker of its own.
+ * Positions whose pickers are made once and shared by every `@batched` method (about 100 bytes
+ * each, made on first use, so memory follows the largest batch seen: 100 KB for batches of
+ * 1 000, at most about 6.5 MB). Beyond it a caller gets a picker of its own.
  */
 const SHARED_PICKERS = 65_536;
 const pickers: ((result: unknown) => unknown)[] = [];
