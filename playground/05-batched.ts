@@ -110,7 +110,5 @@ console.log(
   `${at()}  after shutdown: ${db.auditRows.length} audit rows written, ${failures.length} failures`,
 );
 
-const stats = registry.stats().methods;
-console.log('\n-- figures');
-console.log('UserRepository.byIds', stats['UserRepository.byIds']?.batched);
-console.log('AuditLog.record     ', stats['AuditLog.record']?.batched);
+console.log('\n-- registry.report()');
+console.log(registry.report());
