@@ -17,7 +17,7 @@ import { BatchEngine } from './scheduler.js';
  * The methods `@batched` accepts: the first parameter is the array of items, the result a
  * promise of one result per item (in order), or a promise of nothing (write-behind).
  */
-/* eslint-disable @typescript-eslint/no-explicit-any -- `any` lets any item and rest types through */
+/* eslint-disable @typescript-eslint/no-explicit-any -- any item and rest types */
 export type BatchedMethod<T = any> = (
   items: T[],
   ...rest: any[]
@@ -84,7 +84,7 @@ export type BatchedMethod<T = any> = (
  * }
  * const [user] = await repo.byIds([id]); // one query for every byIds() call of this tick
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- items of any type unless itemKey says
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any item type unless itemKey says
 export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<BatchedMethod<T>> {
   return createDecorator<BatchedMethod<T>>({
     name: 'batched',

@@ -143,7 +143,7 @@ class Request {
   readonly out: unknown[];
   /** Items still unanswered; 0 once resolved, -1 once rejected (later answers are ignored). */
   remaining: number;
-  /** Some batch holding its items was write-behind (resolved to nothing): resolve to `undefined`. */
+  /** Some batch holding its items was write-behind (resolved to nothing): resolve to nothing. */
   writeBehind = false;
 
   constructor(n: number, resolve: (value: unknown) => void, reject: (reason: unknown) => void) {
@@ -178,7 +178,10 @@ class Batch {
   readonly items: unknown[] = [];
   /** Item key → index in `items`, for primitive keys (used as they are); eager dedupe only. */
   readonly keys: Map<unknown, number> | undefined;
-  /** Stable key → index, for object keys (kept apart so a string item never equals an object's key). */
+  /**
+   * Stable key → index, for object keys (kept apart so that a string item never equals an
+   * object's key).
+   */
   objectKeys: Map<string, number> | undefined = undefined;
   /** Items callers asked for (before dedupe). */
   requested = 0;
@@ -194,7 +197,7 @@ class Batch {
   input: unknown[] = this.items;
   /** Deferred dedupe: some queued item is an object (the `Set` shortcut does not apply). */
   hasObjects = false;
-  /** Deferred dedupe with duplicates: `items` position → index in the body's input (-1: unkeyable). */
+  /** Deferred dedupe with duplicates: `items` position → body input index (-1: unkeyable). */
   remap: number[] | undefined = undefined;
   /** Deferred dedupe: why the item at a position could not be keyed. */
   keyErrors: Map<number, unknown> | undefined = undefined;
@@ -443,7 +446,10 @@ export class BatchEngine {
     return promise;
   }
 
-  /** A failure no caller observed: to the registry's `error` event, once per error; cancellations stay silent. */
+  /**
+   * A failure no caller observed goes to the registry's `error` event, once per error;
+   * cancellations stay silent.
+   */
   #unobserved(queue: OwnerQueue, error: unknown): void {
     if (error instanceof HotpathError && error.code === 'E_CANCELLED') return;
     if (typeof error === 'object' && error !== null) {
@@ -456,7 +462,10 @@ export class BatchEngine {
     });
   }
 
-  /** Index in `items` of the item {@link BatchEngine.place} placed last (a field, to return two values without allocating). */
+  /**
+   * Index in `items` of the item `#place` placed last (a field: two results returned without
+   * allocating).
+   */
   #index = 0;
 
   #makeGate(batch: Batch): Promise<unknown> {
@@ -501,7 +510,7 @@ export class BatchEngine {
     return batch;
   }
 
-  /** Whether the key {@link BatchEngine.key} returned last is an object's stable key. */
+  /** Whether the key `#key` returned last is an object's stable key. */
   #objectKey = false;
 
   /**
@@ -584,7 +593,10 @@ export class BatchEngine {
     return batch;
   }
 
-  /** Lists `queue` among its registry's owners with pending work; the first one registers the shutdown hook. */
+  /**
+   * Lists `queue` among its registry's owners with pending work; the first one registers the
+   * registry's shutdown hook.
+   */
   #activate(queue: OwnerQueue, registry: Hotpath): void {
     queue.registry ??= registry;
     queue.active = true;
@@ -802,7 +814,10 @@ export class BatchEngine {
     return Promise.all([...queue.running].map((b) => b.whenDone())).then(noop);
   }
 
-  /** Drops `owner`'s collecting batches: their callers reject with `E_CANCELLED`. Batches in their body run on. */
+  /**
+   * Drops `owner`'s collecting batches: their callers reject with `E_CANCELLED`. Batches
+   * already in their body run on.
+   */
   cancel(owner: object): void {
     const queue = this.#states.peek(owner);
     if (queue === undefined) return;
@@ -832,7 +847,10 @@ export class BatchEngine {
     };
   }
 
-  /** `shutdown()`'s flush hook: flushes every owner with pending work in `registry` until none is left. */
+  /**
+   * `shutdown()`'s flush hook: flushes every owner with pending work in `registry` until none
+   * is left.
+   */
   async #drain(registry: Hotpath): Promise<void> {
     const set = this.#active.get(registry);
     // A flushed body may queue more work on this method (shutdown lets its own work through):
