@@ -18,6 +18,7 @@ import { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { argumentKey, valueKey } from '../core/key.js';
 import { describeValue } from '../core/options.js';
+import { ObservedPromise, guardRejection } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { BatchError, HotpathError } from '../errors.js';
@@ -84,52 +85,6 @@ function picker(index: number): (result: unknown) => unknown {
 }
 
 /**
- * A caller's promise that records whether anyone asked for its outcome: `await`,
- * `Promise.all`, `.then`, `.catch` and `.finally` all call `then()` on a promise whose
- * constructor is not `Promise`. Used for callers of methods that may be write-behind, whose
- * callers often fire and forget: a failure nobody observes goes to `registry.on('error')`
- * instead of becoming an unhandled rejection.
- */
-class ObservedPromise<T = unknown> extends Promise<T> {
-  /** Derived promises are plain promises. */
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
-
-  observed = false;
-
-  override then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this.observed = true;
-    return super.then(onFulfilled, onRejected);
-  }
-}
-
-const nativeThen = Promise.prototype.then;
-/** Microtask turns a caller has to attach a handler after a rejection (Node's own window). */
-const GRACE_TURNS = 4;
-
-/**
- * Keeps a rejection of `promise` from going unhandled, and calls `onUnhandled(error)` if no
- * caller attached a handler within a few microtask turns.
- */
-function guardRejection(
-  promise: ObservedPromise,
-  error: unknown,
-  onUnhandled: (error: unknown) => void,
-): void {
-  nativeThen.call(promise, undefined, () => {
-    let turn: Promise<void> = Promise.resolve();
-    for (let i = 1; i < GRACE_TURNS; i++) turn = turn.then(noop);
-    void turn.then(() => {
-      if (!promise.observed) onUnhandled(error);
-    });
-  });
-}
-
-/**
  * A caller with several items (or any caller while the method may be write-behind): its
  * promise's settle functions and the slice being filled.
  */
@@ -157,7 +112,7 @@ class Request {
     if (this.remaining <= 0) return;
     this.remaining = -1;
     this.reject(error);
-    if (this.promise !== undefined) guardRejection(this.promise, error, this.onUnhandled!);
+    if (this.promise !== undefined) guardRejection(this.promise, this.onUnhandled!);
   }
 }
 

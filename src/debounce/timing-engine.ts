@@ -35,7 +35,8 @@ import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
-import { SharedResult, guardRejection, silenceRejection, whenSettled } from './shared-result.js';
+import { guardRejection, silenceRejection, whenSettled } from '../core/observed-promise.js';
+import { SharedResult } from './shared-result.js';
 
 /** The resolved timing options of one decorated method. */
 export interface TimingSettings {
