@@ -2,6 +2,8 @@
  * Per-owner state: what makes every decorator's timers, memo tables and queues belong to one
  * instance (or one constructor, or one wrapped function) instead of to the prototype.
  */
+import type { Hotpath } from '../registry/hotpath.js';
+import type { Site } from './site.js';
 
 /**
  * A lazily filled `WeakMap` from state owner (`call.owner`) to state. Owners that are garbage
@@ -32,4 +34,25 @@ export class PerOwner<S> {
   delete(owner: object): void {
     this.#states.delete(owner);
   }
+}
+
+/**
+ * Returns `figuresOf(registry, site)`: the figures object of `decorator` on `site` in that
+ * registry (`registry.metric(site.name, decorator, create)`), remembering the registry seen
+ * last — nearly every call in a process uses one registry — so the hot path skips the
+ * registry's map lookups. Make one per decorated method.
+ */
+export function figuresCache<T extends object>(
+  decorator: string,
+  create: () => T,
+): (registry: Hotpath, site: Site) => T {
+  let lastRegistry: Hotpath | undefined;
+  let lastFigures: T | undefined;
+  return (registry, site) => {
+    if (registry !== lastRegistry) {
+      lastFigures = registry.metric(site.name, decorator, create);
+      lastRegistry = registry;
+    }
+    return lastFigures!;
+  };
 }

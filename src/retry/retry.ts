@@ -31,6 +31,7 @@ import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
 import type { Invoke, Layer, Site } from '../core/site.js';
+import { figuresCache } from '../core/state.js';
 import { isHotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import {
@@ -80,16 +81,8 @@ function refusal(error: unknown, registry: Hotpath): string | undefined {
 
 function retryLayer(o: ResolvedRetryOptions): Layer {
   let site!: Site;
-  // One registry serves nearly every call: remember its figures instead of looking them up.
-  let lastRegistry: Hotpath | undefined;
-  let lastFigures = newFigures();
-  const figuresOf = (registry: Hotpath): RetryFigures => {
-    if (registry !== lastRegistry) {
-      lastFigures = registry.metric(site.name, 'retry', newFigures);
-      lastRegistry = registry;
-    }
-    return lastFigures;
-  };
+  const figuresOfRegistry = figuresCache('retry', newFigures);
+  const figuresOf = (registry: Hotpath): RetryFigures => figuresOfRegistry(registry, site);
 
   // Pending waits per registry, woken by its shutdown (one hook per registry and method).
   const waits = new WeakMap<Hotpath, Set<() => void>>();

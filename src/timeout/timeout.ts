@@ -29,6 +29,7 @@ import {
   type OptionSite,
 } from '../core/options.js';
 import type { Invoke, Layer, Site } from '../core/site.js';
+import { figuresCache } from '../core/state.js';
 import { TimeoutError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { PromiseMethod } from '../retry/retry.js';
@@ -74,15 +75,8 @@ export function resolveTimeoutMs(site: OptionSite, value: unknown): number {
 
 function timeoutLayer(ms: number): Layer {
   let site!: Site;
-  let lastRegistry: Hotpath | undefined;
-  let lastFigures = newFigures();
-  const figuresOf = (registry: Hotpath): TimeoutFigures => {
-    if (registry !== lastRegistry) {
-      lastFigures = registry.metric(site.name, 'timeout', newFigures);
-      lastRegistry = registry;
-    }
-    return lastFigures;
-  };
+  const figuresOfRegistry = figuresCache('timeout', newFigures);
+  const figuresOf = (registry: Hotpath): TimeoutFigures => figuresOfRegistry(registry, site);
 
   return {
     decorator: 'timeout',
