@@ -4,20 +4,12 @@
  * promise of the invocation its call was folded into. See `timing-engine.ts` for the
  * semantics, the events and the promise handling.
  */
-import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
+import type { HotpathDecorator } from '../core/intercept.js';
 import type { Duration } from '../core/options.js';
-import { TimingEngine } from './timing-engine.js';
-import { resolveTimingOptions, type TimingOptionsBase } from './timing-options.js';
+import { timingDecorator, type DeferrableMethod } from './timing-decorator.js';
+import type { TimingOptionsBase } from './timing-options.js';
 
-/**
- * The methods `@debounce` and `@throttle` accept: those returning `void` or a promise. The
- * caller always gets a promise at run time; declare the method `async`/`Promise<T>` to see it
- * in the types (a decorator cannot change a method's declared type). A method returning a
- * plain value (`number`, `string`, ...) is a compile error: its callers would read a value
- * where a promise arrives.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type DeferrableMethod = (this: any, ...args: any[]) => void | Promise<unknown>;
+export type { DeferrableMethod } from './timing-decorator.js';
 
 /** Options of {@link debounce}. */
 export interface DebounceOptions extends TimingOptionsBase {
@@ -51,25 +43,5 @@ export interface DebounceOptions extends TimingOptionsBase {
  * class Search { @debounce(250) async suggest(q: string): Promise<string[]> { ... } }
  */
 export function debounce(wait: Duration | DebounceOptions): HotpathDecorator<DeferrableMethod> {
-  return createDecorator<DeferrableMethod>({
-    name: 'debounce',
-    layer(site) {
-      const settings = resolveTimingOptions(site, wait, 'debounce');
-      let engine: TimingEngine | undefined;
-      return {
-        decorator: 'debounce',
-        async: true,
-        wrap(inner, s) {
-          engine = new TimingEngine('debounce', settings, inner, s);
-          return engine.invoke;
-        },
-        control: {
-          cancel: (ctx) => engine?.control.cancel!(ctx),
-          flush: (ctx) => engine?.control.flush!(ctx),
-          pending: (ctx) => engine?.control.pending!(ctx) ?? false,
-          stats: (ctx) => engine?.control.stats!(ctx) ?? {},
-        },
-      };
-    },
-  });
+  return timingDecorator('debounce', wait);
 }

@@ -2,11 +2,10 @@
  * `@throttle(wait | options)`: runs the method at most once per `wait`, with lodash's
  * `throttle` timing: the debounce engine with `maxWait = wait` and `leading: true` by default.
  */
-import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
+import type { HotpathDecorator } from '../core/intercept.js';
 import type { Duration } from '../core/options.js';
-import type { DeferrableMethod } from '../debounce/debounce.js';
-import { TimingEngine } from '../debounce/timing-engine.js';
-import { resolveTimingOptions, type TimingOptionsBase } from '../debounce/timing-options.js';
+import { timingDecorator, type DeferrableMethod } from '../debounce/timing-decorator.js';
+import type { TimingOptionsBase } from '../debounce/timing-options.js';
 
 /**
  * Options of {@link throttle}: `wait`, `leading` (default **true**), `trailing` (default true),
@@ -34,25 +33,5 @@ export type ThrottleOptions = TimingOptionsBase;
  * class Telemetry { @throttle('1s') async report(sample: Sample): Promise<void> { ... } }
  */
 export function throttle(wait: Duration | ThrottleOptions): HotpathDecorator<DeferrableMethod> {
-  return createDecorator<DeferrableMethod>({
-    name: 'throttle',
-    layer(site) {
-      const settings = resolveTimingOptions(site, wait, 'throttle');
-      let engine: TimingEngine | undefined;
-      return {
-        decorator: 'throttle',
-        async: true,
-        wrap(inner, s) {
-          engine = new TimingEngine('throttle', settings, inner, s);
-          return engine.invoke;
-        },
-        control: {
-          cancel: (ctx) => engine?.control.cancel!(ctx),
-          flush: (ctx) => engine?.control.flush!(ctx),
-          pending: (ctx) => engine?.control.pending!(ctx) ?? false,
-          stats: (ctx) => engine?.control.stats!(ctx) ?? {},
-        },
-      };
-    },
-  });
+  return timingDecorator('throttle', wait);
 }
