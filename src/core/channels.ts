@@ -146,3 +146,40 @@ function settled(context: CallContext): void {
   callChannel.asyncStart.publish(context);
   callChannel.asyncEnd.publish(context);
 }
+
+/**
+ * Default histogram boundaries for call durations, in seconds (100 µs to 10 s): decorated
+ * methods are mostly sub-millisecond to seconds. Used by `hotpath/otel` and `hotpath/prometheus`.
+ */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+function ignore(): void {}
+
+/**
+ * Subscriber handlers for {@link callChannel} that call `onFinish` exactly once per call, when
+ * it is over: at `end` for a sync call, at `asyncEnd` (settled) for a call that returned a
+ * promise. `onStart` runs at `start`. Pass the result to `callChannel.subscribe` and
+ * `callChannel.unsubscribe`.
+ */
+export function callHandlers(
+  onFinish: (context: CallContext) => void,
+  onStart: (context: CallContext) => void = ignore,
+): {
+  start: (context: CallContext) => void;
+  end: (context: CallContext) => void;
+  asyncStart: () => void;
+  asyncEnd: (context: CallContext) => void;
+  error: () => void;
+} {
+  return {
+    start: onStart,
+    end: (c) => {
+      if (!c.async) onFinish(c);
+    },
+    asyncStart: ignore,
+    asyncEnd: onFinish,
+    error: ignore,
+  };
+}

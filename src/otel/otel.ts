@@ -19,7 +19,9 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import {
+  DURATION_BUCKETS_SECONDS,
   callChannel,
+  callHandlers,
   eventChannel,
   type CallContext,
   type HotpathEvent,
@@ -46,9 +48,7 @@ export interface OtelOptions {
 }
 
 /** Default histogram boundaries in seconds: method calls are mostly sub-millisecond to seconds. */
-export const DEFAULT_DURATION_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+export const DEFAULT_DURATION_BUCKETS = DURATION_BUCKETS_SECONDS;
 
 /** A running instrumentation; `stop()` unsubscribes it. */
 export interface HotpathInstrumentation {
@@ -107,7 +107,9 @@ export function instrumentOtel(options: OtelOptions = {}): HotpathInstrumentatio
     duration = meter.createHistogram('hotpath.call.duration', {
       description: 'Duration of calls of hotpath-decorated methods, until their promise settles',
       unit: 's',
-      advice: { explicitBucketBoundaries: options.durationBuckets ?? DEFAULT_DURATION_BUCKETS },
+      advice: {
+        explicitBucketBoundaries: options.durationBuckets ?? [...DEFAULT_DURATION_BUCKETS],
+      },
     });
     events = meter.createCounter('hotpath.decorator.events', {
       description:
@@ -154,15 +156,7 @@ export function instrumentOtel(options: OtelOptions = {}): HotpathInstrumentatio
     }
   };
 
-  const handlers = {
-    start: () => undefined,
-    end: (c: CallContext) => {
-      if (!c.async) finish(c);
-    },
-    asyncStart: () => undefined,
-    asyncEnd: finish,
-    error: () => undefined,
-  };
+  const handlers = callHandlers(finish);
   const onEvent = (message: unknown): void => {
     const e = message as HotpathEvent;
     events?.add(1, {

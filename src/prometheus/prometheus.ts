@@ -7,6 +7,8 @@
 import { Counter, Histogram, register as defaultRegister, type Registry } from 'prom-client';
 import {
   callChannel,
+  DURATION_BUCKETS_SECONDS,
+  callHandlers,
   eventChannel,
   type CallContext,
   type HotpathEvent,
@@ -23,9 +25,7 @@ export interface PrometheusOptions {
 }
 
 /** Default buckets in seconds: method calls are mostly sub-millisecond to seconds. */
-export const DEFAULT_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+export const DEFAULT_BUCKETS = DURATION_BUCKETS_SECONDS;
 
 /** A running instrumentation; `stop()` unsubscribes it and removes its metrics from the registry. */
 export interface PrometheusInstrumentation {
@@ -62,7 +62,7 @@ export function instrumentPrometheus(options: PrometheusOptions = {}): Prometheu
     name: durationName,
     help: 'Duration of calls of hotpath-decorated methods, until their promise settles',
     labelNames: ['method', 'outcome'] as const,
-    buckets: options.buckets ?? DEFAULT_BUCKETS,
+    buckets: options.buckets ?? [...DEFAULT_BUCKETS],
     registers: [registry],
   });
   const events = new Counter({
@@ -79,17 +79,9 @@ export function instrumentPrometheus(options: PrometheusOptions = {}): Prometheu
     const outcome = c.error === undefined ? 'ok' : 'error';
     duration.observe({ method: c.method, outcome }, (performance.now() - start) / 1000);
   };
-  const handlers = {
-    start: (c: CallContext) => {
-      c[started] = performance.now();
-    },
-    end: (c: CallContext) => {
-      if (!c.async) finish(c);
-    },
-    asyncStart: () => undefined,
-    asyncEnd: finish,
-    error: () => undefined,
-  };
+  const handlers = callHandlers(finish, (c) => {
+    c[started] = performance.now();
+  });
   const onEvent = (message: unknown): void => {
     const e = message as HotpathEvent;
     events.inc({ decorator: e.decorator, event: e.event, method: e.method });
