@@ -159,7 +159,7 @@ function detached(site: Site): never {
 /** After a shutdown, a call to a closed registry is refused: a rejection for promise-returning methods, a throw otherwise. */
 function refused(site: Site, owner: object): { value: unknown } | undefined {
   const registry = registryOf(owner);
-  if (!registry.refuses()) return undefined;
+  if (!registry.refuses() || !site.refusesAfterShutdown) return undefined;
   const error = shutdownError(registry, site.name);
   if (site.returnsPromise) return { value: Promise.reject(error) };
   throw error;

@@ -50,6 +50,12 @@ export interface Layer {
   readonly control?: LayerControl;
   /** True when the layer always hands callers a promise (then refusals are rejections, not throws). */
   readonly async?: boolean;
+  /**
+   * True when calls may still pass after the registry's `shutdown()`: the layer starts no work
+   * that shutdown would have to wait for (`@lazy` answering a remembered value). A method is
+   * refused after shutdown unless every one of its layers says so.
+   */
+  readonly servesAfterShutdown?: boolean;
 }
 
 /** What a decorator was applied to. */
@@ -129,6 +135,11 @@ export class Site {
       this.original.constructor.name === 'AsyncFunction' ||
       this.original.constructor.name === 'AsyncGeneratorFunction'
     );
+  }
+
+  /** Whether calls are refused with `E_SHUTDOWN` once the registry shut down (see {@link Layer.servesAfterShutdown}). */
+  get refusesAfterShutdown(): boolean {
+    return !this.layers.every((l) => l.servesAfterShutdown);
   }
 
   /** Adds a layer outside the existing ones (decorators apply innermost first). */

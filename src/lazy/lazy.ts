@@ -96,6 +96,8 @@ function lazyLayer(): Layer {
 
   return {
     decorator: 'lazy',
+    // A getter starts no work shutdown would wait for: remembered values stay readable.
+    servesAfterShutdown: true,
     wrap(inner: Invoke, s: Site): Invoke {
       site = s;
       return (call) => {

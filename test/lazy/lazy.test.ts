@@ -1,9 +1,43 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from '@jest/globals';
-import { bindHotpath, control, createHotpath, lazy, type HotpathEvent } from '../../src/index.js';
+import {
+  bindHotpath,
+  control,
+  createHotpath,
+  lazy,
+  use,
+  type HotpathEvent,
+} from '../../src/index.js';
 import { LEGACY } from '../setup/mode.js';
 
 describe('@lazy', () => {
+  it('keeps answering after its registry shut down, while a stacked decorator still refuses', async () => {
+    const registry = createHotpath({ name: 'lazy-after-shutdown' });
+    let built = 0;
+    class Config {
+      @lazy()
+      get settings(): { region: string } {
+        built++;
+        return { region: 'eu' };
+      }
+      @lazy()
+      get unread(): number {
+        return 7;
+      }
+      @use((_call, next) => next())
+      load(): number {
+        return 1;
+      }
+    }
+    const config = bindHotpath(new Config(), registry);
+    const first = config.settings;
+    await registry.shutdown();
+    expect(config.settings).toBe(first);
+    expect(config.unread).toBe(7);
+    expect(built).toBe(1);
+    expect(() => config.load()).toThrow(expect.objectContaining({ code: 'E_SHUTDOWN' }));
+  });
+
   it('computes a getter on first access and returns the same value afterwards', () => {
     let runs = 0;
     class Settings {
