@@ -13,7 +13,9 @@
  * - `refresh` `{ key }`: a background refresh started; `refresh-error` `{ key, error }` it failed;
  * - `store-error` `{ store, error, key? }`: a shared-tier operation failed or timed out, the
  *   store's breaker opened, or a value could not be decoded or encoded;
- * - `lock-wait` `{ key }`: another process holds the distributed lock, this one polls.
+ * - `lock-wait` `{ key }`: another process holds the distributed lock, this one polls;
+ * - `lock-wait-abandoned` `{ key }`: a poll could not read the shared tier (failure, timeout,
+ *   open breaker), so this process stopped waiting and computes.
  *
  * Hit path (memory tier, no `ttl`/`tags`): the key, one per-owner state lookup, one LRU `get`,
  * one counter increment, and the value or the settled promise stored with the entry.
@@ -30,7 +32,7 @@ import type { Hotpath } from '../registry/hotpath.js';
 import type { Entry } from './memory-tier.js';
 import { describeError, isThenable, MethodCache, type OwnerMemo } from './method-cache.js';
 import { resolveCachedOptions, type CachedOptions, type ResolvedCachedOptions } from './options.js';
-import { bounded } from './shared-tier.js';
+import { bounded, FAILED } from './shared-tier.js';
 import { nextSequence } from './tag-book.js';
 
 /** A method returning a promise (what `@cached` with `store` accepts). */
@@ -299,7 +301,10 @@ class CachedLayer {
     const cache = memo.cache;
     const site = cache.site;
     const found = await cache.read(key, l1 !== key);
-    if (found) {
+    // An unreadable tier is a miss; it also makes the distributed lock pointless (the value of
+    // another holder could not be read back either), so a failed read computes at once.
+    const unreadable = found === FAILED;
+    if (found !== undefined && found !== FAILED) {
       if (found.fresh) {
         memo.figures.storeHits[found.tier]!++;
         if (eventChannel.hasSubscribers)
@@ -320,7 +325,8 @@ class CachedLayer {
     memo.figures.misses++;
     if (eventChannel.hasSubscribers) publishEvent('cached', 'miss', site, { key });
     try {
-      if (this.opts.lock) return await this.#lockedCompute(memo, key, l1, call, inner, current);
+      if (this.opts.lock && !unreadable)
+        return await this.#lockedCompute(memo, key, l1, call, inner, current);
       return await this.#computeShared(memo, key, l1, call, inner, current, false);
     } catch (error) {
       if (cache.staleForError(stale, key)) return stale!.value;
@@ -353,7 +359,13 @@ class CachedLayer {
     return value;
   }
 
-  /** Distributed single flight: one process computes; the others poll the shared tiers for its value. */
+  /**
+   * Distributed single flight: one process computes; the others poll the shared tiers for its
+   * value, for up to `wait`. A poll that cannot read the shared tiers (failed, timed out,
+   * skipped by the breaker) ends the wait at once: a dead store must not hold a caller longer
+   * than `storeTimeout` plus the method (SPEC §5.5), and the holder's value could not be read
+   * back anyway.
+   */
   async #lockedCompute(
     memo: OwnerMemo,
     key: string,
@@ -397,6 +409,12 @@ class CachedLayer {
         const pause = Math.min(lockOpts.pollMs, deadline - clock.now());
         await new Promise<void>((resolve) => clock.setTimeout(resolve, pause));
         const found = await cache.read(key, l1 !== key);
+        if (found === FAILED) {
+          memo.figures.lockWaitsAbandoned++;
+          if (eventChannel.hasSubscribers)
+            publishEvent('cached', 'lock-wait-abandoned', cache.site, { key });
+          return this.#computeShared(memo, key, l1, call, inner, current, false);
+        }
         if (found?.fresh) {
           memo.figures.storeHits[found.tier]!++;
           if (eventChannel.hasSubscribers)

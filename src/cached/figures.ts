@@ -17,6 +17,8 @@ export class CachedFigures {
   coalesced = 0;
   lockWaits = 0;
   lockWaitTimeouts = 0;
+  /** Lock waits ended early because a poll could not read the shared tiers. */
+  lockWaitsAbandoned = 0;
   storeErrors = 0;
   storeTimeouts = 0;
   storeSkipped = 0;
@@ -53,6 +55,7 @@ export class CachedFigures {
         storeReadsAbandoned: this.storeReadsAbandoned,
         lockWaits: this.lockWaits,
         lockWaitTimeouts: this.lockWaitTimeouts,
+        lockWaitsAbandoned: this.lockWaitsAbandoned,
         breaker,
       });
     }

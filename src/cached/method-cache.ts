@@ -14,7 +14,7 @@ import { CachedFigures } from './figures.js';
 import { Entry, Memo } from './memory-tier.js';
 import type { ResolvedCachedOptions } from './options.js';
 import { bounded, FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
-import { nextSequence, tagBook, type TagBook } from './tag-book.js';
+import { nextSequence, TAGGED_ENTRY_MAX_AGE_MS, tagBook, type TagBook } from './tag-book.js';
 
 /** How long a generation number read from a shared tier is trusted without a bus. */
 const GENERATION_KNOWLEDGE_MS = 1_000;
@@ -294,7 +294,13 @@ export class MethodCache {
       this.reportCodec('encode', key, error);
       return;
     }
-    const ttl = Number.isFinite(entry.staleUntil) ? entry.staleUntil - this.clock.now() : undefined;
+    const now = this.clock.now();
+    let ttl = Number.isFinite(entry.staleUntil) ? entry.staleUntil - now : undefined;
+    if (entry.tags !== undefined) {
+      // Tag keys expire: a tagged entry must not outlive them (see tag-book.ts).
+      const left = entry.created + TAGGED_ENTRY_MAX_AGE_MS - now;
+      if (ttl === undefined || left < ttl) ttl = left;
+    }
     if (ttl !== undefined && ttl <= 0) return;
     await Promise.all(
       this.tiers.slice(0, upTo).map(async (tier, i) => {
@@ -332,11 +338,17 @@ export class MethodCache {
    * Reads down the shared tiers; a hit fills the tiers above it. `raw`: see {@link Entry.raw}.
    * The whole read of one tier (generation, entry, tag times) is bounded by `storeTimeout`,
    * so a caller waits at most that long per tier even when each operation is just under it.
+   *
+   * Resolves the entry found, `undefined` on a miss in every tier, or {@link FAILED} when no
+   * tier had it and at least one could not answer (an operation failed or timed out, the
+   * breaker skipped the tier, or the read went over budget): "I could not tell", which a
+   * caller that would wait for a value to appear must not mistake for "not there yet".
    */
-  async read(key: string, raw: boolean): Promise<Found | undefined> {
+  async read(key: string, raw: boolean): Promise<Found | typeof FAILED | undefined> {
     const seq = nextSequence();
+    let failed = false;
     for (let i = 0; i < this.tiers.length; i++) {
-      let found: Found | undefined;
+      let found: Found | typeof FAILED | undefined;
       try {
         found = await bounded(
           () => this.#readTier(i, key, raw, seq),
@@ -347,22 +359,30 @@ export class MethodCache {
         // Over budget: a miss for this caller. The operations still running finish (and
         // report their own failures) in the background.
         this.figures.storeReadsAbandoned++;
+        failed = true;
         continue;
       }
-      if (found) {
+      if (found === FAILED) failed = true;
+      else if (found) {
         if (i > 0) this.track(this.writeTiers(key, found.entry, i, false));
         return found;
       }
     }
-    return undefined;
+    return failed ? FAILED : undefined;
   }
 
-  async #readTier(i: number, key: string, raw: boolean, seq: number): Promise<Found | undefined> {
+  async #readTier(
+    i: number,
+    key: string,
+    raw: boolean,
+    seq: number,
+  ): Promise<Found | typeof FAILED | undefined> {
     const tier = this.tiers[i]!;
     const gen = await this.generation(i);
-    if (gen === undefined) return undefined;
+    if (gen === undefined) return FAILED;
     const text = await tier.get(this.sharedKey(gen, key), this.caller);
-    if (text === FAILED || text === undefined || text === null) return undefined;
+    if (text === FAILED) return FAILED;
+    if (text === undefined || text === null) return undefined;
     let parts: EntryParts;
     try {
       parts = decodeEntry(text);
@@ -370,9 +390,14 @@ export class MethodCache {
       this.reportCodec('decode', key, error, tier.name);
       return undefined;
     }
-    if (this.clock.now() >= parts.staleUntil) return undefined;
-    if (parts.tags && (await this.book.staleIn(tier, parts.tags, parts.created, this.caller))) {
-      return undefined;
+    const now = this.clock.now();
+    if (now >= parts.staleUntil) return undefined;
+    // Older than a tag key lives: its tags' invalidations may be forgotten (see tag-book.ts).
+    if (parts.tags && now - parts.created >= TAGGED_ENTRY_MAX_AGE_MS) return undefined;
+    if (parts.tags) {
+      const stale = await this.book.staleIn(tier, parts.tags, parts.created, this.caller);
+      if (stale === FAILED) return FAILED;
+      if (stale) return undefined;
     }
     const entry = new Entry(
       Promise.resolve(parts.value),

@@ -71,8 +71,10 @@ export interface CachedOptions {
   /**
    * Distributed single flight (needs `store` and a registry `lock`, e.g. from `hotpath/redis`):
    * on a shared-tier miss, one process computes while the others poll the shared tier every
-   * `poll` (default 25 ms) for up to `wait` (default 5 s), then compute themselves. `ttl` is the
-   * lock's lifetime (default 10 s). Default false.
+   * `poll` (default 25 ms) for up to `wait` (default 5 s), then compute themselves. A poll that
+   * cannot read the shared tier (error, `storeTimeout`, open breaker) ends the wait at once, and
+   * a miss whose shared read failed computes without the lock. `ttl` is the lock's lifetime
+   * (default 10 s). Default false.
    */
   distributedLock?: boolean | { ttl?: Duration; wait?: Duration; poll?: Duration };
 }

@@ -6,10 +6,16 @@
  *   whose tag was invalidated after the entry's computation started is stale. The check costs a
  *   `Map` lookup per tag, and only for entries that have tags.
  * - Across processes (L2): invalidating a tag writes its invalidation time to every shared tier
- *   of the registry (`hotpath:tag:<tag>`, one small key, no expiry). An entry read from a
- *   shared tier is stale when one of its tags was invalidated after the entry was created. Tag
- *   times are cached in-process: with a bus, until a bus message or a resync says otherwise;
- *   without a bus, for at most 1 s (so another process's invalidation is seen within a second).
+ *   of the registry (`hotpath:tag:<tag>`, one small key). An entry read from a shared tier is
+ *   stale when one of its tags was invalidated after the entry was created. Tag times are
+ *   cached in-process: with a bus, until a bus message or a resync says otherwise; without a
+ *   bus, for at most 1 s (so another process's invalidation is seen within a second).
+ * - Tag keys expire ({@link TAG_KEY_TTL_MS}, 31 days), so one key per tag ever invalidated
+ *   does not pile up in the store. That is safe because a tagged entry is never trusted in a
+ *   shared tier longer than {@link TAGGED_ENTRY_MAX_AGE_MS} (30 days) after its creation (it
+ *   is written with at most that expiry, and a read of an older one, e.g. one written without
+ *   expiry by an earlier version, is a miss): when a tag key expires, every entry it could
+ *   concern is already unusable. The extra day covers clock skew between processes.
  *
  * Clock skew between processes shifts the cut-off by the skew. Invalidations are stamped one
  * millisecond ahead, erring on the side of recomputing: an entry written in the millisecond of
@@ -36,6 +42,15 @@ const TAG_KNOWLEDGE_MS = 1_000;
  * per-entity tags (`user:<id>`) cannot grow the process without bound.
  */
 const MAX_TAGS = 50_000;
+
+/**
+ * Longest a tagged entry is used from a shared tier, counted from its creation: 30 days. A
+ * tagged entry without `ttl` (or with a longer one) is recomputed after that.
+ */
+export const TAGGED_ENTRY_MAX_AGE_MS = 30 * 24 * 3_600_000;
+
+/** Expiry of a tag key: every entry it could concern is unusable by then (one day for clock skew). */
+export const TAG_KEY_TTL_MS = TAGGED_ENTRY_MAX_AGE_MS + 24 * 3_600_000;
 
 /** The shared-tier key holding a tag's invalidation time. */
 export function tagKey(tag: string): string {
@@ -98,29 +113,30 @@ export class TagBook {
       const known = this.#knownIn(tier);
       for (const tag of tags) {
         known.set(tag, { time, at: now });
-        writes.push(tier.set(tagKey(tag), String(time), undefined, this.#caller));
+        writes.push(tier.set(tagKey(tag), String(time), TAG_KEY_TTL_MS, this.#caller));
       }
     }
     await Promise.all(writes);
   }
 
   /**
-   * Whether an entry read from `tier`, created at `created` with `tags`, was invalidated since.
-   * An unreadable tag time counts as invalidated (recompute rather than serve a maybe-stale value).
+   * Whether an entry read from `tier`, created at `created` with `tags`, was invalidated since;
+   * {@link FAILED} when a tag time could not be read (the caller recomputes rather than serve a
+   * maybe-stale value, and knows the tier did not answer).
    */
   async staleIn(
     tier: StoreTier,
     tags: readonly string[],
     created: number,
     caller: TierCaller,
-  ): Promise<boolean> {
+  ): Promise<boolean | typeof FAILED> {
     const known = this.#knownIn(tier);
     const now = this.#registry.clock.now();
     for (const tag of tags) {
       let k = known.get(tag);
       if (k === undefined || (this.#registry.bus === undefined && now - k.at >= TAG_KNOWLEDGE_MS)) {
         const raw = await tier.get(tagKey(tag), caller);
-        if (raw === FAILED) return true;
+        if (raw === FAILED) return FAILED;
         const time = raw === undefined || raw === null ? 0 : Number(raw);
         known.set(tag, (k = { time: Number.isFinite(time) ? time : 0, at: now }));
       }

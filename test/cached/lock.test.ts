@@ -5,6 +5,8 @@ import {
   cached,
   control,
   createHotpath,
+  withBreaker,
+  type CacheStore,
   type SingleFlightLock,
 } from '../../src/index.js';
 
@@ -22,6 +24,28 @@ class FakeLock implements SingleFlightLock {
     return Promise.resolve(async () => {
       this.held.delete(key);
     });
+  }
+}
+
+/** A shared tier that works until told to fail (reject) or hang. */
+class FlakyStore implements CacheStore {
+  mode: 'ok' | 'fail' | 'hang' = 'ok';
+  calls = 0;
+  readonly data = new Map<string, unknown>();
+  #answer<T>(value: () => T): Promise<T> {
+    this.calls++;
+    if (this.mode === 'hang') return new Promise<T>(() => {});
+    if (this.mode === 'fail') return Promise.reject(new Error('ECONNRESET'));
+    return Promise.resolve(value());
+  }
+  get(key: string): Promise<unknown> {
+    return this.#answer(() => this.data.get(key));
+  }
+  set(key: string, value: unknown): Promise<unknown> {
+    return this.#answer(() => this.data.set(key, value) && true);
+  }
+  delete(key: string): Promise<unknown> {
+    return this.#answer(() => this.data.delete(key));
   }
 }
 
@@ -84,6 +108,118 @@ describe('@cached with distributedLock', () => {
     expect(control(svc, 'build').stats().cached).toMatchObject({
       lockWaits: 1,
       lockWaitTimeouts: 1,
+    });
+  });
+
+  it('stops waiting and computes as soon as a poll of the shared tier fails', async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
+    const store = new FlakyStore();
+    const registry = createHotpath({ stores: { shared: store }, lock });
+    const errors: string[] = [];
+    registry.on('error', (e) => errors.push(e.message));
+    const svc = bindHotpath(new Reports(), registry);
+    let value: string | undefined;
+    void svc.build('q').then((v) => (value = v));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(control(svc, 'build').stats().cached).toMatchObject({ lockWaits: 1 });
+    expect(runs).toBe(0);
+
+    store.mode = 'fail';
+    // The next poll (20 ms) fails: the method starts at once instead of polling until `wait` (1 s).
+    await jest.advanceTimersByTimeAsync(20);
+    expect(runs).toBe(1);
+    await jest.advanceTimersByTimeAsync(99);
+    expect(value).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(value).toBe('report-q');
+    expect(control(svc, 'build').stats().cached).toMatchObject({
+      lockWaits: 1,
+      lockWaitsAbandoned: 1,
+      lockWaitTimeouts: 0,
+      storeErrors: 2,
+    });
+    expect(errors).toEqual([
+      "@cached on Reports.build: store 'shared' get failed: ECONNRESET",
+      "@cached on Reports.build: store 'shared' set failed: ECONNRESET",
+    ]);
+  });
+
+  it('stops waiting once a poll times out (storeTimeout) while the shared tier hangs', async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
+    const store = new FlakyStore();
+    const registry = createHotpath({ stores: { shared: store }, lock });
+    registry.on('error', () => {});
+    const svc = bindHotpath(new Reports(), registry);
+    let value: string | undefined;
+    void svc.build('q').then((v) => (value = v));
+    await jest.advanceTimersByTimeAsync(100);
+    store.mode = 'hang';
+    // Next poll at 120 ms; it times out at 120 + 250 ms; the method takes 100 ms.
+    await jest.advanceTimersByTimeAsync(20 + 249);
+    expect(runs).toBe(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(runs).toBe(1);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(value).toBe('report-q');
+    expect(control(svc, 'build').stats().cached).toMatchObject({
+      lockWaitsAbandoned: 1,
+      lockWaitTimeouts: 0,
+    });
+  });
+
+  it('stops waiting when the breaker starts skipping the shared tier', async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
+    const store = withBreaker(new FlakyStore(), { failures: 1, cooldown: '1m' });
+    const registry = createHotpath({ stores: { shared: store }, lock });
+    registry.on('error', () => {});
+    const svc = bindHotpath(new Reports(), registry);
+    let value: string | undefined;
+    void svc.build('q').then((v) => (value = v));
+    await jest.advanceTimersByTimeAsync(100);
+    // Another call's failed read opens the breaker; the store itself answers again.
+    store.mode = 'fail';
+    const other = svc.build('other');
+    await jest.advanceTimersByTimeAsync(0);
+    store.mode = 'ok';
+    const calls = store.calls;
+    await jest.advanceTimersByTimeAsync(20);
+    // The skipped poll did not touch the store, and ended the wait.
+    expect(runs).toBe(2);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(value).toBe('report-q');
+    await expect(other).resolves.toBe('report-other');
+    expect(store.calls).toBe(calls);
+    expect(control(svc, 'build').stats().cached).toMatchObject({
+      lockWaits: 1,
+      lockWaitsAbandoned: 1,
+      breaker: { shared: 'open' },
+    });
+  });
+
+  it('computes at once, without the lock, when the first read of the shared tier fails', async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
+    const store = new FlakyStore();
+    store.mode = 'fail';
+    const registry = createHotpath({ stores: { shared: store }, lock });
+    registry.on('error', () => {});
+    const svc = bindHotpath(new Reports(), registry);
+    let value: string | undefined;
+    void svc.build('q').then((v) => (value = v));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(value).toBe('report-q');
+    expect(runs).toBe(1);
+    expect(lock.acquired).toEqual([]);
+    expect(control(svc, 'build').stats().cached).toMatchObject({
+      lockWaits: 0,
+      lockWaitsAbandoned: 0,
     });
   });
 

@@ -113,5 +113,9 @@ describeRedis('@cached through real Redis (@keyv/redis)', (url) => {
     await c.get(2n);
     expect(computed).toBe(4);
     expect(await raw.get(`${namespace}::hotpath:tag:profile:1`)).toMatch(/"value":"\d+"/);
+    // Tag keys expire after 31 days (tagged entries are never used past 30), so they cannot pile up.
+    const tagTtl = await raw.pttl(`${namespace}::hotpath:tag:profile:1`);
+    expect(tagTtl).toBeGreaterThan(31 * 24 * 3_600_000 - 60_000);
+    expect(tagTtl).toBeLessThanOrEqual(31 * 24 * 3_600_000);
   });
 });

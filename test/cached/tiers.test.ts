@@ -5,6 +5,7 @@ import {
   cached,
   control,
   createHotpath,
+  type CacheStore,
   type Hotpath,
   type HotpathConfig,
   type InvalidationBus,
@@ -450,5 +451,63 @@ describe('@cached with shared tiers', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(n).toBe(2);
     expect(await other.price()).toBe(2);
+  });
+
+  describe('tag keys expire (no pile-up), and tagged entries never outlive them', () => {
+    const DAY = 24 * 3_600_000;
+
+    /** A store that records each write's ttl and, like an entry from an older version, never expires anything. */
+    function ttlStore() {
+      const map = new Map<string, unknown>();
+      const ttls = new Map<string, number | undefined>();
+      const store: CacheStore = {
+        get: (key) => Promise.resolve(map.get(key)),
+        set: (key, value, ttl) => {
+          map.set(key, value);
+          ttls.set(key, ttl);
+          return Promise.resolve(true);
+        },
+        delete: (key) => Promise.resolve(map.delete(key)),
+      };
+      return { store, map, ttls };
+    }
+
+    class Documents {
+      // Tagged, without `ttl`: the entry itself would never expire.
+      @cached({ store: 'shared', tags: (d: { id: string }) => [`doc:${d.id}`] })
+      async get(id: string): Promise<{ id: string }> {
+        computed.push(id);
+        return { id };
+      }
+    }
+
+    it('writes tag keys with a 31-day expiry and tagged entries with at most 30 days', async () => {
+      jest.useFakeTimers();
+      const { store, ttls } = ttlStore();
+      const registry = createHotpath({ stores: { shared: store } });
+      await bindHotpath(new Documents(), registry).get('1');
+      await settle();
+      expect(ttls.get("hotpath:Documents.get#0:'1")).toBe(30 * DAY);
+      await registry.invalidate({ tags: ['doc:1'] });
+      expect(ttls.get('hotpath:tag:doc:1')).toBe(31 * DAY);
+      // Untagged keys keep their own expiry (none for the generation).
+      expect(ttls.get('hotpath:Documents.get:gen')).toBeUndefined();
+    });
+
+    it('treats a tagged shared entry older than 30 days as a miss, whatever its store expiry', async () => {
+      jest.useFakeTimers();
+      const { store } = ttlStore();
+      const process = (): Documents =>
+        bindHotpath(new Documents(), createHotpath({ stores: { shared: store } }));
+      await process().get('1');
+      await settle();
+      await jest.advanceTimersByTimeAsync(30 * DAY - 1);
+      await process().get('1');
+      expect(computed).toEqual(['1']);
+      await jest.advanceTimersByTimeAsync(1);
+      // Its tags' invalidation times may have expired by now: recompute rather than trust it.
+      await process().get('1');
+      expect(computed).toEqual(['1', '1']);
+    });
   });
 });

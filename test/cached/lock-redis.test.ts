@@ -1,0 +1,106 @@
+/**
+ * `distributedLock` through a real Redis that dies while another process holds the lock: the
+ * waiting caller must stop polling and compute at once (SPEC §5.5: never wait longer than
+ * `storeTimeout` plus the method's own time because of a dead store). A private redis-server
+ * (never the shared one) is started for it and killed mid-call.
+ */
+import { afterAll, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { RedisLock, redisStore } from '../../src/redis/index.js';
+import { bindHotpath, cached, control, createHotpath, type Hotpath } from '../../src/index.js';
+import { PrivateRedis, describePrivateRedis } from '../redis/redis-server.js';
+
+const STORE_TIMEOUT = 250;
+const METHOD_MS = 20;
+/** Room for a loaded machine (2 cores shared by many test runs). */
+const MARGIN = 200;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describePrivateRedis('@cached distributedLock when Redis dies during the wait', () => {
+  const run = `hotpath-test:lock-wait:${process.pid}:${Date.now()}`;
+  // One server per test (its own URL, so its own pooled clients: a restarted server would be
+  // met by clients still backing off from the previous test's outage).
+  const servers: PrivateRedis[] = [];
+  const registries: Hotpath[] = [];
+
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.kill()));
+    await Promise.all(registries.map((r) => r.shutdown()));
+  }, 10_000);
+
+  /**
+   * Starts a call of a `distributedLock` method while another "process" holds its lock, lets it
+   * wait 100 ms, breaks Redis with `breakRedis`, and measures how long the call took after that.
+   */
+  async function waitThrough(
+    name: string,
+    breakRedis: (server: PrivateRedis) => Promise<void> | void,
+  ) {
+    const server = await PrivateRedis.start();
+    servers.push(server);
+    const namespace = `${run}:${name}`;
+    let runs = 0;
+    class Reports {
+      @cached({ store: 'redis', namespace, storeTimeout: STORE_TIMEOUT, distributedLock: true })
+      async build(id: string): Promise<string> {
+        runs++;
+        await sleep(METHOD_MS);
+        return `fresh-${id}`;
+      }
+    }
+    const lock = new RedisLock({ url: server.url, onError: () => {} });
+    const store = redisStore(server.url, { namespace });
+    store.on('error', () => {});
+    const registry = createHotpath({ stores: { redis: store }, lock });
+    registries.push(registry);
+    const errors: string[] = [];
+    registry.on('error', (e) => errors.push(e.message));
+
+    // Another process holds the lock for this key and has not written the value yet.
+    const raw = new Redis(server.url);
+    await raw.set(`hotpath:lock:${namespace}:'q1`, 'other', 'PX', 30_000);
+    await raw.quit();
+
+    const svc = bindHotpath(new Reports(), registry);
+    const call = svc.build('q1');
+    await sleep(100);
+    expect(control(svc, 'build').stats().cached).toMatchObject({ lockWaits: 1, misses: 1 });
+    expect(runs).toBe(0);
+
+    const broken = Date.now();
+    await breakRedis(server);
+    const value = await call;
+    const waited = Date.now() - broken;
+    console.log(`lock wait after Redis ${name}: ${waited} ms`);
+    return { value, waited, runs, stats: control(svc, 'build').stats().cached, errors };
+  }
+
+  it('stops waiting for the lock holder and computes within storeTimeout + the method once Redis is killed', async () => {
+    const { value, waited, runs, stats, errors } = await waitThrough('killed', (server) =>
+      server.kill(),
+    );
+    expect(value).toBe('fresh-q1');
+    expect(runs).toBe(1);
+    expect(waited).toBeLessThan(STORE_TIMEOUT + METHOD_MS + MARGIN);
+    expect(stats).toMatchObject({ lockWaits: 1, lockWaitsAbandoned: 1, lockWaitTimeouts: 0 });
+    expect(errors.some((m) => m.startsWith("@cached on Reports.build: store 'redis' get"))).toBe(
+      true,
+    );
+  }, 15_000);
+
+  it('stops waiting once a poll times out while Redis hangs', async () => {
+    const { value, waited, runs, stats, errors } = await waitThrough('hangs', (server) =>
+      server.pause(),
+    );
+    expect(value).toBe('fresh-q1');
+    expect(runs).toBe(1);
+    // The poll that finds Redis frozen costs storeTimeout, then the method runs.
+    expect(waited).toBeGreaterThanOrEqual(STORE_TIMEOUT);
+    expect(waited).toBeLessThan(STORE_TIMEOUT + METHOD_MS + MARGIN);
+    expect(stats).toMatchObject({ lockWaits: 1, lockWaitsAbandoned: 1, lockWaitTimeouts: 0 });
+    expect(errors).toContain(
+      `@cached on Reports.build: store 'redis' get timed out after ${STORE_TIMEOUT} ms`,
+    );
+  }, 15_000);
+});
