@@ -89,7 +89,11 @@ export class BatchError extends HotpathError {
     message: string,
     options?: { cause?: unknown; method?: string; expected?: number; received?: number },
   ) {
-    super('E_BATCH_CONTRACT', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      'E_BATCH_CONTRACT',
+      message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.method = options?.method;
     this.expected = options?.expected;
     this.received = options?.received;
