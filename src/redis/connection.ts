@@ -28,6 +28,7 @@ export class RedisConnection {
   #endFirstAttempt!: () => void;
   readonly #firstAttempt = new Promise<void>((resolve) => (this.#endFirstAttempt = resolve));
   #outageReported = false;
+  #closed = false;
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #readyListeners = new Set<(first: boolean) => void>();
 
@@ -50,8 +51,12 @@ export class RedisConnection {
       maxRetriesPerRequest: 1,
       // Subscriptions are restored by their owner on `ready`, who also knows to resync then.
       autoResubscribe: false,
+      // `null` once closed: a `disconnect()` that raced a pending reconnect (the socket closing
+      // while `close()` waited on QUIT) must not leave a reconnect loop keeping the process alive.
       retryStrategy: (times: number) =>
-        Math.min(50 * 2 ** times, settings.maxReconnectDelay) + Math.floor(Math.random() * 50),
+        this.#closed
+          ? null
+          : Math.min(50 * 2 ** times, settings.maxReconnectDelay) + Math.floor(Math.random() * 50),
     });
     // ioredis prints "Unhandled error event" for each failed attempt without a listener.
     this.client.on('error', (error: unknown) => this.#lost(error));
@@ -117,6 +122,7 @@ export class RedisConnection {
 
   /** QUITs (bounded by the connect timeout), then cuts the connection; never rejects. */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#errorListeners.clear();
     this.#readyListeners.clear();
     if (this.client.status === 'end') return;
