@@ -379,7 +379,6 @@ class CachedLayer {
     const lock = cache.registry.lock!;
     const lockKey = cache.lockKey(key);
     const clock = memo.clock;
-    const method = cache.site.name;
     let release: (() => Promise<void>) | null | undefined;
     try {
       release = await bounded(
@@ -389,16 +388,7 @@ class CachedLayer {
       );
     } catch (error) {
       // Fail open: without the lock, compute here.
-      cache.registry.emitError(
-        new HotpathError(
-          'E_STORE',
-          `@cached on ${method}: distributed lock acquire failed: ${describeError(error)}`,
-          {
-            cause: error,
-          },
-        ),
-        { decorator: 'cached', method },
-      );
+      lockFailed(cache, 'acquire', error);
       release = undefined;
     }
     if (release === null) {
@@ -435,16 +425,7 @@ class CachedLayer {
       try {
         await bounded(() => r(), this.opts.storeTimeoutMs, clock);
       } catch (error) {
-        cache.registry.emitError(
-          new HotpathError(
-            'E_STORE',
-            `@cached on ${method}: distributed lock release failed: ${describeError(error)}`,
-            {
-              cause: error,
-            },
-          ),
-          { decorator: 'cached', method },
-        );
+        lockFailed(cache, 'release', error);
       }
     }
   }
@@ -516,4 +497,17 @@ class CachedLayer {
     const memo = this.opts.scope === 'instance' ? this.#owners.peek(ctx.owner) : cache.sharedMemo;
     return { ...cache.figures.toJSON(), entries: memo?.lru.size ?? 0 };
   }
+}
+
+/** Reports a failed lock operation (`E_STORE` on the registry's `error` event); the call goes on without the lock. */
+function lockFailed(cache: MethodCache, op: 'acquire' | 'release', error: unknown): void {
+  const method = cache.site.name;
+  cache.registry.emitError(
+    new HotpathError(
+      'E_STORE',
+      `@cached on ${method}: distributed lock ${op} failed: ${describeError(error)}`,
+      { cause: error },
+    ),
+    { decorator: 'cached', method },
+  );
 }
