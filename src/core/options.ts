@@ -8,10 +8,13 @@
  */
 import { inspect } from 'node:util';
 
-/** Where an option is being validated: the decorator and the method it is applied to. */
+/**
+ * Where an option is being validated: the decorator and the method it is applied to, or (for
+ * options outside decorators, such as `redisStore(url, options)`) only `where`.
+ */
 export interface OptionSite {
-  /** Decorator name without `@`, e.g. `cached`. */
-  readonly decorator: string;
+  /** Decorator name without `@`, e.g. `cached`; absent outside decorators. */
+  readonly decorator?: string;
   /**
    * `ClassName.method` when the class is known (legacy decorators, static TC39 members after
    * definition), the bare method name for TC39 instance members (the standard does not tell a
@@ -30,9 +33,9 @@ export function describeValue(value: unknown): string {
   });
 }
 
-/** The `@decorator on Where:` prefix of every message. */
+/** The `@decorator on Where:` prefix of every message (`Where:` outside decorators). */
 export function messagePrefix(site: OptionSite): string {
-  return `@${site.decorator} on ${site.where}:`;
+  return site.decorator === undefined ? `${site.where}:` : `@${site.decorator} on ${site.where}:`;
 }
 
 /** Builds the TypeError for option `option` that should be `expected` but is `got`. */

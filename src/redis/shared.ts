@@ -5,24 +5,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DURATION_EXPECTED, describeValue, toMilliseconds } from '../core/options.js';
+import {
+  checkOptionsObject,
+  describeValue,
+  durationOption,
+  stringOption,
+} from '../core/options.js';
 
 /**
  * Throws a `TypeError` if `options` is not a plain object (or undefined) or has a key outside
- * `known`. `where` starts the message, e.g. `redisStore` or `new RedisBus()`.
+ * `known` (naming the closest known one). `where` starts the message, e.g. `redisStore` or
+ * `new RedisBus()`. The core's option checks, without a decorator in the prefix.
  */
 export function checkRedisOptions(where: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(
-        `${where}: unknown option \`${key}\` (known options: ${known.map((k) => `\`${k}\``).join(', ')})`,
-      );
-    }
-  }
+  checkOptionsObject({ where }, options, known);
 }
 
 /** Validates a positive {@link Duration} option; `undefined` gives `fallback`. */
@@ -32,14 +28,7 @@ export function durationSetting(
   value: unknown,
   fallback: number,
 ): number {
-  if (value === undefined) return fallback;
-  const ms = toMilliseconds(value);
-  if (ms === undefined || ms === 0) {
-    throw new TypeError(
-      `${where}: \`${option}\` must be a positive ${DURATION_EXPECTED.slice(2)}, got ${describeValue(value)}`,
-    );
-  }
-  return ms;
+  return durationOption({ where }, option, value, fallback, { positive: true });
 }
 
 /** Validates a non-empty string option; `undefined` gives `fallback`. */
@@ -49,13 +38,7 @@ export function stringSetting(
   value: unknown,
   fallback: string,
 ): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value === '') {
-    throw new TypeError(
-      `${where}: \`${option}\` must be a non-empty string, got ${describeValue(value)}`,
-    );
-  }
-  return value;
+  return stringOption({ where }, option, value) ?? fallback;
 }
 
 /** Validates the Redis URL every integration takes first. */

@@ -50,9 +50,7 @@ describe('RedisBus options', () => {
       ),
     );
     expect(() => new RedisBus({ url: 'redis://127.0.0.1:1', chanel: 'x' } as never)).toThrow(
-      new TypeError(
-        'new RedisBus(): unknown option `chanel` (known options: `url`, `channel`, `connectTimeout`, `commandTimeout`, `publishTimeout`, `maxReconnectDelay`, `maxPending`, `heartbeat`, `onError`)',
-      ),
+      new TypeError('new RedisBus(): unknown option `chanel` (did you mean `channel`?)'),
     );
     expect(() => new RedisBus({ url: 'redis://127.0.0.1:1', maxPending: -1 })).toThrow(
       new TypeError('new RedisBus(): `maxPending` must be a non-negative integer, got -1'),
