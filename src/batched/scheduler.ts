@@ -575,7 +575,7 @@ export class BatchEngine {
 
   #figures(queue: OwnerQueue): BatchedFigures {
     return (queue.figures ??= queue.registry!.metric(
-      this.#site.name,
+      this.#site,
       'batched',
       () => new BatchedFigures(),
     ));
@@ -793,7 +793,7 @@ export class BatchEngine {
 
   /** Figures of this method in `registry`, plus `owner`'s queue state. */
   stats(owner: object, registry: Hotpath): Record<string, unknown> {
-    const figures = registry.metric(this.#site.name, 'batched', () => new BatchedFigures());
+    const figures = registry.metric(this.#site, 'batched', () => new BatchedFigures());
     const queue = this.#states.peek(owner);
     return {
       ...figures.toJSON(),

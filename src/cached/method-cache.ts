@@ -102,7 +102,7 @@ export class MethodCache {
     this.namespace = opts.namespace ?? site.name;
     this.#prefix = `hotpath:${this.namespace}${opts.version === '' ? '' : `@${opts.version}`}`;
     this.#gens = tiers.map(() => undefined);
-    this.figures = registry.metric(site.name, 'cached', () => new CachedFigures(tiers));
+    this.figures = registry.metric(site, 'cached', () => new CachedFigures(tiers));
     this.caller = {
       method: site.name,
       timeoutMs: opts.storeTimeoutMs,

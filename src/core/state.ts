@@ -38,7 +38,7 @@ export class PerOwner<S> {
 
 /**
  * Returns `figuresOf(registry, site)`: the figures object of `decorator` on `site` in that
- * registry (`registry.metric(site.name, decorator, create)`), remembering the registry seen
+ * registry (`registry.metric(site, decorator, create)`), remembering the registry seen
  * last — nearly every call in a process uses one registry — so the hot path skips the
  * registry's map lookups. Make one per decorated method.
  */
@@ -50,7 +50,7 @@ export function figuresCache<T extends object>(
   let lastFigures: T | undefined;
   return (registry, site) => {
     if (registry !== lastRegistry) {
-      lastFigures = registry.metric(site.name, decorator, create);
+      lastFigures = registry.metric(site, decorator, create);
       lastRegistry = registry;
     }
     return lastFigures!;

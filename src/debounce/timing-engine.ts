@@ -100,7 +100,7 @@ class RegistryScope {
     this.registry = registry;
     this.clock = registry.clock;
     this.figures = registry.metric(
-      engine.site.name,
+      engine.site,
       engine.decorator,
       () => new TimingFigures(engine.keyed),
     );

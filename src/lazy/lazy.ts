@@ -79,7 +79,7 @@ function lazyLayer(): Layer {
   const states = new PerOwner<LazyState>((owner) => ({
     has: false,
     value: undefined,
-    figures: registryOf(owner).metric(site.name, 'lazy', newFigures),
+    figures: registryOf(owner).metric(site, 'lazy', newFigures),
   }));
 
   const forgetOnRejection = (state: LazyState, promise: PromiseLike<unknown>): void => {
@@ -128,7 +128,7 @@ function lazyLayer(): Layer {
       },
       stats(ctx) {
         const state = states.peek(ctx.owner);
-        const figures = state?.figures ?? ctx.registry.metric(ctx.site.name, 'lazy', newFigures);
+        const figures = state?.figures ?? ctx.registry.metric(ctx.site, 'lazy', newFigures);
         return { ...figures, remembered: state?.has ?? false };
       },
     },

@@ -10,7 +10,7 @@ import {
   stringOption,
   type Duration,
 } from '../core/options.js';
-import type { Invoke } from '../core/site.js';
+import type { Invoke, Site } from '../core/site.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import { DurationHistogram } from './histogram.js';
 
@@ -100,13 +100,17 @@ const newFigures = (): ProfileFigures => new ProfileFigures();
  */
 class Recorder {
   readonly figures: ProfileFigures;
+  /** The name in `slow` events: the `name` option, else `ClassName.method`. */
+  readonly name: string;
 
+  /** `key`: the `name` option (methods sharing it aggregate), else the method's own site. */
   constructor(
     readonly registry: Hotpath,
-    readonly name: string,
+    key: string | Site,
     readonly slowMs: number,
   ) {
-    this.figures = registry.metric(name, 'profile', newFigures);
+    this.name = typeof key === 'string' ? key : key.name;
+    this.figures = registry.metric(key, 'profile', newFigures);
   }
 
   /** Records a call that started at `start` (a `performance.now()` reading). */
@@ -162,8 +166,8 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
       const slowMs =
         durationOption(site, 'slowThreshold', options?.slowThreshold) ?? Number.POSITIVE_INFINITY;
       const sampleRate = numberOption(site, 'sampleRate', options?.sampleRate, 1, 0, 1);
-      const recorderOf = (registry: Hotpath, siteName: string): Recorder =>
-        new Recorder(registry, name ?? siteName, slowMs);
+      const recorderOf = (registry: Hotpath, s: Site): Recorder =>
+        new Recorder(registry, name ?? s, slowMs);
 
       return {
         decorator: 'profile',
@@ -173,7 +177,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
           const recorders = new WeakMap<Hotpath, Recorder>();
           const recorderFor = (registry: Hotpath): Recorder => {
             let r = recorders.get(registry);
-            if (!r) recorders.set(registry, (r = recorderOf(registry, s.name)));
+            if (!r) recorders.set(registry, (r = recorderOf(registry, s)));
             return r;
           };
           return function profiled(call) {
@@ -207,7 +211,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
         },
         control: {
           stats(ctx) {
-            return recorderOf(ctx.registry, ctx.site.name).figures.toJSON() as unknown as Record<
+            return recorderOf(ctx.registry, ctx.site).figures.toJSON() as unknown as Record<
               string,
               unknown
             >;

@@ -309,7 +309,7 @@ export function rateLimit(
       const contextFor = (registry: Hotpath, site: Site, describe: string): SiteContext => {
         let ctx = contexts.get(registry);
         if (!ctx) {
-          const figures = registry.metric(site.name, 'rateLimit', () => new RateLimitFigures());
+          const figures = registry.metric(site, 'rateLimit', () => new RateLimitFigures());
           ctx = {
             site,
             figures,
@@ -433,5 +433,5 @@ function keyedFor(registry: Hotpath, name: string, template: LocalEngine): Keyed
 }
 
 function registryFigures(registry: Hotpath, site: Site): Record<string, unknown> {
-  return registry.metric(site.name, 'rateLimit', () => new RateLimitFigures()).toJSON();
+  return registry.metric(site, 'rateLimit', () => new RateLimitFigures()).toJSON();
 }

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { systemClock, type Clock } from '../core/clock.js';
 import { HotpathError } from '../errors.js';
+import type { Site } from '../core/site.js';
 import { formatReport } from './report.js';
 import type {
   CacheStore,
@@ -60,7 +61,7 @@ export class Hotpath {
     slow: new Set(),
   };
   readonly #warned = new Set<string>();
-  readonly #metrics = new Map<string, Map<string, object>>();
+  readonly #metrics = new Map<string | Site, Map<string, object>>();
   readonly #sections = new Map<string, () => unknown>();
   readonly #invalidators = new Set<Invalidator>();
   readonly #unsubscribeBus: (() => void) | undefined;
@@ -175,11 +176,15 @@ export class Hotpath {
   // ---- stats ----------------------------------------------------------------------------
 
   /**
-   * The figures object of decorator `decorator` on method `method`, created by `create` on
-   * first use and the same object afterwards: decorators keep a reference and update it in
-   * place. `stats()` serializes it (through `toJSON()` if it has one).
+   * The figures object of decorator `decorator` on `method`, created by `create` on first use
+   * and the same object afterwards: decorators keep a reference and update it in place.
+   * `stats()` serializes it (through `toJSON()` if it has one) under the method's name.
+   *
+   * `method` is the decorated method's {@link Site} (two classes that happen to share a name
+   * keep separate figures: the second shows as `Name.method (2)`), or a plain name to
+   * aggregate several methods on purpose (`@profile({ name })`).
    */
-  metric<T extends object>(method: string, decorator: string, create: () => T): T {
+  metric<T extends object>(method: string | Site, decorator: string, create: () => T): T {
     let perMethod = this.#metrics.get(method);
     if (!perMethod) this.#metrics.set(method, (perMethod = new Map()));
     let m = perMethod.get(decorator) as T | undefined;
@@ -197,7 +202,14 @@ export class Hotpath {
   stats(): HotpathStats {
     const methods: Record<string, Record<string, object>> = {};
     for (const [method, perMethod] of this.#metrics) {
-      methods[method] = Object.fromEntries(perMethod);
+      const base = typeof method === 'string' ? method : method.name;
+      // Rows merge by name (a method's @cached and its @profile figures); a second method of
+      // the same name with the same decorator is another class: give it its own row.
+      let name = base;
+      for (let n = 2; [...perMethod.keys()].some((d) => methods[name]?.[d] !== undefined); n++) {
+        name = `${base} (${n})`;
+      }
+      Object.assign((methods[name] ??= {}), Object.fromEntries(perMethod));
     }
     const raw: Record<string, unknown> = { registry: this.name, methods };
     for (const [name, read] of this.#sections) raw[name] = read();

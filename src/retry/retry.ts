@@ -180,7 +180,7 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
       };
     },
     control: {
-      stats: (ctx) => ({ ...ctx.registry.metric(ctx.site.name, 'retry', newFigures) }),
+      stats: (ctx) => ({ ...ctx.registry.metric(ctx.site, 'retry', newFigures) }),
     },
   };
 }

@@ -125,7 +125,7 @@ function timeoutLayer(ms: number): Layer {
       };
     },
     control: {
-      stats: (ctx) => ({ ms, ...ctx.registry.metric(ctx.site.name, 'timeout', newFigures) }),
+      stats: (ctx) => ({ ms, ...ctx.registry.metric(ctx.site, 'timeout', newFigures) }),
     },
   };
 }

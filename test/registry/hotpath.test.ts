@@ -5,7 +5,16 @@ import {
   hotpath,
   type InvalidationBus,
   type InvalidationTarget,
+  bindHotpath,
+  control,
+  use,
 } from '../../src/index.js';
+import { siteOf, type Site } from '../../src/core/site.js';
+
+/** The Site of `obj.find` (the wrapper on its prototype). */
+function siteOfMethod(obj: object): Site {
+  return siteOf((obj as { find: unknown }).find)!;
+}
 
 afterEach(() => {
   jest.restoreAllMocks();
@@ -97,6 +106,44 @@ describe('the registry', () => {
         'memory  trend stable',
       ].join('\n'),
     );
+  });
+
+  it("keeps the figures of two same-named classes apart, and merges a method's decorators into one row", () => {
+    const registry = createHotpath({ name: 'same-names' });
+    // Two classes named Repo (declarations: legacy decorators do not apply to class expressions).
+    const A = (() => {
+      class Repo {
+        @use((_c, next) => next())
+        find(): number {
+          return 1;
+        }
+      }
+      return Repo;
+    })();
+    const B = (() => {
+      class Repo {
+        @use((_c, next) => next())
+        find(): number {
+          return 2;
+        }
+      }
+      return Repo;
+    })();
+    const a = bindHotpath(new A(), registry);
+    const b = bindHotpath(new B(), registry);
+    a.find();
+    b.find();
+    expect(control(a, 'find').stats()).toEqual({});
+    // Figures keyed by site: reach the two sites through a decorator-free path.
+    const figuresA = registry.metric(siteOfMethod(a), 'count', () => ({ calls: 0 }));
+    const figuresB = registry.metric(siteOfMethod(b), 'count', () => ({ calls: 0 }));
+    figuresA.calls += 1;
+    figuresB.calls += 2;
+    registry.metric('Repo.find', 'profile', () => ({ count: 3 }));
+    expect(registry.stats().methods).toEqual({
+      'Repo.find': { count: { calls: 1 }, profile: { count: 3 } },
+      'Repo.find (2)': { count: { calls: 2 } },
+    });
   });
 
   it('runs shutdown hooks once: flush first, then stop, then closes bus and stores', async () => {
