@@ -11,28 +11,7 @@ import {
   type CacheStore,
   type Hotpath,
 } from '../../src/index.js';
-
-/** A store whose every call can be made to hang, fail or work. */
-class ControlledStore implements CacheStore {
-  mode: 'hang' | 'fail' | 'ok' = 'ok';
-  calls = 0;
-  readonly data = new Map<string, unknown>();
-  #answer<T>(value: () => T): Promise<T> {
-    this.calls++;
-    if (this.mode === 'hang') return new Promise<T>(() => {});
-    if (this.mode === 'fail') return Promise.reject(new Error('ECONNREFUSED'));
-    return Promise.resolve(value());
-  }
-  get(key: string): Promise<unknown> {
-    return this.#answer(() => this.data.get(key));
-  }
-  set(key: string, value: unknown): Promise<unknown> {
-    return this.#answer(() => this.data.set(key, value) && true);
-  }
-  delete(key: string): Promise<unknown> {
-    return this.#answer(() => this.data.delete(key));
-  }
-}
+import { ControlledStore } from './controlled-store.js';
 
 let runs = 0;
 

@@ -6,9 +6,9 @@ import {
   control,
   createHotpath,
   withBreaker,
-  type CacheStore,
   type SingleFlightLock,
 } from '../../src/index.js';
+import { ControlledStore } from './controlled-store.js';
 
 /** An in-process SingleFlightLock: tests @cached's side of distributed single flight, not Redis. */
 class FakeLock implements SingleFlightLock {
@@ -24,28 +24,6 @@ class FakeLock implements SingleFlightLock {
     return Promise.resolve(async () => {
       this.held.delete(key);
     });
-  }
-}
-
-/** A shared tier that works until told to fail (reject) or hang. */
-class FlakyStore implements CacheStore {
-  mode: 'ok' | 'fail' | 'hang' = 'ok';
-  calls = 0;
-  readonly data = new Map<string, unknown>();
-  #answer<T>(value: () => T): Promise<T> {
-    this.calls++;
-    if (this.mode === 'hang') return new Promise<T>(() => {});
-    if (this.mode === 'fail') return Promise.reject(new Error('ECONNRESET'));
-    return Promise.resolve(value());
-  }
-  get(key: string): Promise<unknown> {
-    return this.#answer(() => this.data.get(key));
-  }
-  set(key: string, value: unknown): Promise<unknown> {
-    return this.#answer(() => this.data.set(key, value) && true);
-  }
-  delete(key: string): Promise<unknown> {
-    return this.#answer(() => this.data.delete(key));
   }
 }
 
@@ -115,7 +93,7 @@ describe('@cached with distributedLock', () => {
     jest.useFakeTimers();
     const lock = new FakeLock();
     lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
-    const store = new FlakyStore();
+    const store = new ControlledStore('ECONNRESET');
     const registry = createHotpath({ stores: { shared: store }, lock });
     const errors: string[] = [];
     registry.on('error', (e) => errors.push(e.message));
@@ -150,7 +128,7 @@ describe('@cached with distributedLock', () => {
     jest.useFakeTimers();
     const lock = new FakeLock();
     lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
-    const store = new FlakyStore();
+    const store = new ControlledStore('ECONNRESET');
     const registry = createHotpath({ stores: { shared: store }, lock });
     registry.on('error', () => {});
     const svc = bindHotpath(new Reports(), registry);
@@ -175,7 +153,7 @@ describe('@cached with distributedLock', () => {
     jest.useFakeTimers();
     const lock = new FakeLock();
     lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
-    const store = withBreaker(new FlakyStore(), { failures: 1, cooldown: '1m' });
+    const store = withBreaker(new ControlledStore('ECONNRESET'), { failures: 1, cooldown: '1m' });
     const registry = createHotpath({ stores: { shared: store }, lock });
     registry.on('error', () => {});
     const svc = bindHotpath(new Reports(), registry);
@@ -206,7 +184,7 @@ describe('@cached with distributedLock', () => {
     jest.useFakeTimers();
     const lock = new FakeLock();
     lock.held.set("hotpath:lock:Reports.build:'q", Number.POSITIVE_INFINITY);
-    const store = new FlakyStore();
+    const store = new ControlledStore('ECONNRESET');
     store.mode = 'fail';
     const registry = createHotpath({ stores: { shared: store }, lock });
     registry.on('error', () => {});
