@@ -19,23 +19,12 @@ import {
   type Hotpath,
 } from '../../src/index.js';
 import { describeRedis } from '../setup/services.js';
+import { busiestWindow } from './busiest-window.js';
 
 const REPO = path.resolve(__dirname, '../..');
 const runId = `hotpath-rl-${process.pid}-${Date.now().toString(36)}`;
 let idCounter = 0;
 const uniqueId = (what: string): string => `${runId}-${what}-${++idCounter}`;
-
-/** The largest number of starts in any half-open window `[t, t + interval)`. */
-function busiestWindow(starts: number[], interval: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let most = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= interval) lo++;
-    most = Math.max(most, hi - lo + 1);
-  }
-  return most;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

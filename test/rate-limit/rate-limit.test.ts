@@ -11,6 +11,7 @@ import {
   type HotpathEvent,
 } from '../../src/index.js';
 import { LEGACY } from '../setup/mode.js';
+import { busiestWindow } from './busiest-window.js';
 
 /** A small seeded PRNG (mulberry32), so the random schedules are the same on every run. */
 function prng(seed: number): () => number {
@@ -22,18 +23,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** The largest number of starts in any half-open window `[t, t + interval)`. */
-function busiestWindow(starts: number[], interval: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let most = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= interval) lo++;
-    most = Math.max(most, hi - lo + 1);
-  }
-  return most;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
