@@ -3,8 +3,7 @@
  * limiter that keeps working after FLUSHALL and after a Redis restart. FLUSHALL and the restart
  * run on a private redis-server started on a free port (never on the shared one).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import Bottleneck from 'bottleneck';
@@ -18,6 +17,7 @@ import {
   rateLimit,
   type Hotpath,
 } from '../../src/index.js';
+import { describePrivateRedis, PrivateRedis } from '../redis/redis-server.js';
 import { describeRedis } from '../setup/services.js';
 import { busiestWindow } from './busiest-window.js';
 
@@ -27,47 +27,6 @@ let idCounter = 0;
 const uniqueId = (what: string): string => `${runId}-${what}-${++idCounter}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function startRedis(port: number): void {
-  const r = spawnSync('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'yes',
-  ]);
-  if (r.status !== 0) throw new Error(`redis-server did not start: ${String(r.stderr)}`);
-}
-
-function stopRedis(port: number): void {
-  spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
-}
-
-async function waitForRedis(port: number, up: boolean): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const r = spawnSync('redis-cli', ['-p', String(port), 'ping']);
-    if ((String(r.stdout).trim() === 'PONG') === up) return;
-    await sleep(50);
-  }
-  throw new Error(`redis on port ${port} did not come ${up ? 'up' : 'down'}`);
-}
 
 /** Deletes the keys of Bottleneck limiters this run created on the shared Redis. */
 async function cleanShared(url: string): Promise<void> {
@@ -216,15 +175,15 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
   }, 30_000);
 });
 
-describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)', () => {
+describePrivateRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)', () => {
+  let server: PrivateRedis;
   let port = 0;
   let admin: Redis;
   const registries: Hotpath[] = [];
 
   beforeAll(async () => {
-    port = await freePort();
-    startRedis(port);
-    await waitForRedis(port, true);
+    server = await PrivateRedis.start();
+    port = server.port;
     admin = new Redis({
       host: '127.0.0.1',
       port,
@@ -239,7 +198,7 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
   afterAll(async () => {
     await Promise.all(registries.map((r) => r.shutdown()));
     admin?.disconnect();
-    stopRedis(port);
+    await server?.kill();
   });
 
   /** A clustered limiter of 2 calls per 400 ms on the private Redis. */
@@ -309,8 +268,7 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
     const api = bindHotpath(new Api(), registry);
     expect(await api.call(1)).toBe(1);
 
-    stopRedis(port);
-    await waitForRedis(port, false);
+    await server.kill();
     const began = Date.now();
     const failed = await api.call(2).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(HotpathError);
@@ -321,8 +279,7 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
     expect(Date.now() - began).toBeLessThan(8_000);
     expect(api.starts).toHaveLength(1);
 
-    startRedis(port);
-    await waitForRedis(port, true);
+    await server.start();
     let recovered = false;
     for (let attempt = 0; attempt < 40 && !recovered; attempt++) {
       recovered = await api.call(3).then(
@@ -344,15 +301,13 @@ describeRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, restart)
     const { registry } = clustered();
     const api = bindHotpath(new Api(), registry);
     expect(await api.call(1)).toBe(1);
-    stopRedis(port);
-    await waitForRedis(port, false);
+    await server.kill();
     const waiting = api.call(2).catch((e: unknown) => e);
     const began = Date.now();
     await registry.shutdown();
     expect(Date.now() - began).toBeLessThan(5_000);
     expect(['E_SHUTDOWN', 'E_STORE']).toContain(((await waiting) as HotpathError).code);
     expect(api.starts).toHaveLength(1);
-    startRedis(port);
-    await waitForRedis(port, true);
+    await server.start();
   }, 30_000);
 });
