@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createHotpath } from '../../src/index.js';
 import type { InvalidationTarget } from '../../src/index.js';
 import { RedisBus } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
-import { PrivateRedis, describePrivateRedis, freePort } from './redis-server.js';
+import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
 
 const run = `hotpath-test:bus:${process.pid}:${Date.now()}`;
 let channelCount = 0;
@@ -166,34 +166,28 @@ describe('RedisBus without Redis', () => {
 });
 
 describePrivateRedis('RedisBus through a Redis restart', () => {
-  let server: PrivateRedis;
-  beforeAll(async () => {
-    server = await PrivateRedis.start();
-  }, 10_000);
-  afterAll(async () => {
-    await server.kill();
-  });
+  const privateRedis = usePrivateRedis();
 
   it('resyncs every subscriber after Redis restarts', async () => {
     const errors: string[] = [];
     const onError = (e: Error): void => void errors.push(e.message);
     const channel = newChannel();
-    const a = new RedisBus({ url: server.url, channel, onError });
-    const b = new RedisBus({ url: server.url, channel, onError });
+    const a = new RedisBus({ url: privateRedis().url, channel, onError });
+    const b = new RedisBus({ url: privateRedis().url, channel, onError });
     const seenA = listen(a);
     const seenB = listen(b);
     try {
       await Promise.all([a.ready(), b.ready()]);
       expect([seenA.resyncs, seenB.resyncs]).toEqual([1, 1]);
 
-      await server.kill();
+      await privateRedis().kill();
       expect(
         await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000),
       ).toBe(true);
       await a.publish({ tags: ['while-down'] });
       expect(a.pending).toBe(1);
 
-      await server.start();
+      await privateRedis().start();
       // Whether b's subscription is back before a's backlog goes out is a race; b dropping
       // its whole L1 tier covers the message either way.
       expect(
@@ -211,13 +205,13 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
     const errors: string[] = [];
     const channel = newChannel();
     const a = new RedisBus({
-      url: server.url,
+      url: privateRedis().url,
       channel,
       onError: (e) => void errors.push(e.message),
     });
-    const b = new RedisBus({ url: server.url, channel, onError: () => {} });
+    const b = new RedisBus({ url: privateRedis().url, channel, onError: () => {} });
     const seen = listen(b);
-    const raw = new Redis(server.url);
+    const raw = new Redis(privateRedis().url);
     try {
       await Promise.all([a.ready(), b.ready()]);
       await killPublisher(raw);
@@ -239,14 +233,14 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
     const errors: string[] = [];
     const channel = newChannel();
     const a = new RedisBus({
-      url: server.url,
+      url: privateRedis().url,
       channel,
       maxPending: 2,
       onError: (e) => void errors.push(e.message),
     });
-    const b = new RedisBus({ url: server.url, channel, onError: () => {} });
+    const b = new RedisBus({ url: privateRedis().url, channel, onError: () => {} });
     const seen = listen(b);
-    const raw = new Redis(server.url);
+    const raw = new Redis(privateRedis().url);
     try {
       await Promise.all([a.ready(), b.ready()]);
       await killPublisher(raw);
@@ -267,17 +261,17 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
     const channel = newChannel();
     const errors: string[] = [];
     const a = new RedisBus({
-      url: server.url,
+      url: privateRedis().url,
       channel,
       commandTimeout: 200,
       publishTimeout: 100,
       onError: (e) => void errors.push(e.message),
     });
-    const b = new RedisBus({ url: server.url, channel, onError: () => {} });
+    const b = new RedisBus({ url: privateRedis().url, channel, onError: () => {} });
     const seen = listen(b);
     try {
       await Promise.all([a.ready(), b.ready()]);
-      server.pause();
+      privateRedis().pause();
       const t = Date.now();
       await a.publish({ tags: ['frozen'] });
       expect(Date.now() - t).toBeLessThan(200);
@@ -285,12 +279,12 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
       expect(
         await eventually(() => errors.some((e) => e.startsWith('publish failed')), 2_000),
       ).toBe(true);
-      server.resume();
+      privateRedis().resume();
       expect(await eventually(() => seen.messages.length > 0 && a.pending === 0, 5_000)).toBe(true);
       // Delivered at least once (a thawed Redis may also run the first, timed-out PUBLISH).
       for (const m of seen.messages) expect(m).toEqual({ tags: ['frozen'] });
     } finally {
-      server.resume();
+      privateRedis().resume();
       await Promise.all([a.close(), b.close()]);
     }
   }, 20_000);
@@ -298,7 +292,7 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
   it('notices a subscription that stopped answering (heartbeat), reconnects and resyncs', async () => {
     const errors: string[] = [];
     const b = new RedisBus({
-      url: server.url,
+      url: privateRedis().url,
       channel: newChannel(),
       heartbeat: 100,
       connectTimeout: 200,
@@ -308,18 +302,18 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
     try {
       await b.ready();
       expect(seen.resyncs).toBe(1);
-      server.pause();
+      privateRedis().pause();
       expect(
         await eventually(
           () => errors.some((e) => e.includes('did not answer a PING within 200 ms; reconnecting')),
           3_000,
         ),
       ).toBe(true);
-      server.resume();
+      privateRedis().resume();
       expect(await eventually(() => seen.resyncs === 2, 5_000)).toBe(true);
       expect(await b.ready(1_000)).toBe(true);
     } finally {
-      server.resume();
+      privateRedis().resume();
       await b.close();
     }
   }, 20_000);

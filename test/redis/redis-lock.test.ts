@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createHotpath } from '../../src/index.js';
 import { RedisLock } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
-import { PrivateRedis, describePrivateRedis, freePort } from './redis-server.js';
+import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
 
 const run = `hotpath-test:lock:${process.pid}:${Date.now()}:`;
 
@@ -105,26 +105,20 @@ describe('RedisLock without Redis', () => {
 });
 
 describePrivateRedis('RedisLock against a slow Redis', () => {
-  let server: PrivateRedis;
-  beforeAll(async () => {
-    server = await PrivateRedis.start();
-  }, 10_000);
-  afterAll(async () => {
-    await server.kill();
-  });
+  const privateRedis = usePrivateRedis();
 
   it('gives up after acquireTimeout and hands back a lock that lands late', async () => {
-    const l = new RedisLock({ url: server.url, acquireTimeout: 50, onError: () => {} });
-    const raw = new Redis(server.url);
+    const l = new RedisLock({ url: privateRedis().url, acquireTimeout: 50, onError: () => {} });
+    const raw = new Redis(privateRedis().url);
     try {
       await l.ready();
-      server.pause();
+      privateRedis().pause();
       const t = Date.now();
       const release = await l.acquire('late', 10_000);
       expect(Date.now() - t).toBeLessThan(150);
       expect(typeof release).toBe('function');
       expect(l.stats().failedOpen).toBe(1);
-      server.resume();
+      privateRedis().resume();
       // The SET ran once Redis woke up; the lock released it right away.
       const gone = await (async () => {
         for (let i = 0; i < 50; i++) {

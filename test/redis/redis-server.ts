@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { describe, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { describeRedis } from '../setup/services.js';
 
 /** Whether a `redis-server` binary can be started from this process. */
@@ -116,4 +116,19 @@ export class PrivateRedis {
     child.kill('SIGCONT');
     await exited;
   }
+}
+
+/**
+ * Starts a private server before the suite's tests and kills it after them; returns a getter for
+ * it (call inside tests and hooks). Use inside {@link describePrivateRedis}.
+ */
+export function usePrivateRedis(): () => PrivateRedis {
+  let server: PrivateRedis | undefined;
+  beforeAll(async () => {
+    server = await PrivateRedis.start();
+  }, 10_000);
+  afterAll(async () => {
+    await server?.kill();
+  });
+  return () => server!;
 }

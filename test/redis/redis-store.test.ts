@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { redisStore } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
-import { PrivateRedis, describePrivateRedis, freePort } from './redis-server.js';
+import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
 
 const run = `hotpath-test:store:${process.pid}:${Date.now()}`;
 
@@ -142,23 +142,17 @@ describe('redisStore when Redis is away', () => {
 });
 
 describePrivateRedis('redisStore through a Redis restart', () => {
-  let server: PrivateRedis;
-  beforeAll(async () => {
-    server = await PrivateRedis.start();
-  }, 10_000);
-  afterAll(async () => {
-    await server.kill();
-  });
+  const privateRedis = usePrivateRedis();
 
   it('fails fast while Redis is down and resumes by itself when it is back', async () => {
-    const store = redisStore(server.url, { namespace: run });
+    const store = redisStore(privateRedis().url, { namespace: run });
     const errors: string[] = [];
     store.on('error', (e: unknown) => errors.push(String(e)));
     try {
       await store.set('k', 'before');
       expect(await store.get('k')).toBe('before');
 
-      await server.kill();
+      await privateRedis().kill();
       const down = Date.now();
       await expect(store.get('k')).rejects.toThrow();
       expect(Date.now() - down).toBeLessThan(1_100);
@@ -166,7 +160,7 @@ describePrivateRedis('redisStore through a Redis restart', () => {
       await expect(store.set('k', 'during')).rejects.toThrow('is unreachable');
       expect(Date.now() - t).toBeLessThan(50);
 
-      await server.start();
+      await privateRedis().start();
       const back = Date.now();
       const resumed = await eventually(async () => {
         try {
