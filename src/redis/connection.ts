@@ -4,7 +4,77 @@
  * connection per process per URL shared by every bus publisher and lock.
  */
 import { Redis } from 'ioredis';
-import { TIMED_OUT, describeUrl, withDeadline } from './shared.js';
+import { functionOption, type Duration } from '../core/options.js';
+import {
+  TIMED_OUT,
+  checkUrl,
+  describeUrl,
+  durationSetting,
+  warnOnce,
+  withDeadline,
+} from './shared.js';
+
+/** The options every Redis integration with its own connection takes (`RedisBus`, `RedisLock`). */
+export interface RedisConnectionOptions {
+  /** Redis URL (`redis://` or `rediss://`). Required. */
+  url: string;
+  /** How long connecting may take. Default `'1s'`. */
+  connectTimeout?: Duration;
+  /** Upper bound of one command on the connection. Default `'1s'`. */
+  commandTimeout?: Duration;
+  /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
+  maxReconnectDelay?: Duration;
+  /**
+   * Receives connection losses (once per outage) and failed commands. Default: a process
+   * warning, once per kind.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** The names of {@link RedisConnectionOptions}, for the unknown-option check. */
+export const CONNECTION_OPTIONS = [
+  'url',
+  'connectTimeout',
+  'commandTimeout',
+  'maxReconnectDelay',
+  'onError',
+] as const;
+
+/**
+ * Validates the connection part of `options` (`where` starts the messages) and returns the URL,
+ * the settings in ms and the error reporter: the user's `onError`, else (or when it throws) a
+ * once-per-kind process warning prefixed with `label`.
+ */
+export function resolveConnection(
+  where: string,
+  label: string,
+  options: RedisConnectionOptions,
+): { url: string; settings: ConnectionSettings; onError: (error: Error) => void } {
+  const url = checkUrl(where, options.url);
+  const settings: ConnectionSettings = {
+    connectTimeout: durationSetting(where, 'connectTimeout', options.connectTimeout, 1_000),
+    commandTimeout: durationSetting(where, 'commandTimeout', options.commandTimeout, 1_000),
+    maxReconnectDelay: durationSetting(
+      where,
+      'maxReconnectDelay',
+      options.maxReconnectDelay,
+      1_000,
+    ),
+  };
+  const listener = functionOption<(error: Error) => void>({ where }, 'onError', options.onError);
+  const onError = (error: Error): void => {
+    if (listener) {
+      try {
+        listener(error);
+        return;
+      } catch {
+        // A throwing listener must not break the connection's work: fall through to the warning.
+      }
+    }
+    warnOnce(`${label}:${error.message.split(' (')[0]}`, `${label}: ${error.message}`);
+  };
+  return { url, settings, onError };
+}
 
 /** Connection settings, already validated, in milliseconds. */
 export interface ConnectionSettings {

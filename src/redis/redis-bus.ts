@@ -17,43 +17,35 @@
 import { describeValue, type Duration } from '../core/options.js';
 import type { InvalidationBus, InvalidationTarget } from '../registry/types.js';
 import {
+  CONNECTION_OPTIONS,
   RedisConnection,
   leaseConnection,
-  type ConnectionSettings,
+  resolveConnection,
+  type RedisConnectionOptions,
   type Lease,
 } from './connection.js';
 import {
   checkRedisOptions,
-  checkUrl,
   durationSetting,
   newOriginId,
   TIMED_OUT,
   stringSetting,
-  warnOnce,
   withDeadline,
 } from './shared.js';
 
 /** Options of {@link RedisBus}. */
-export interface RedisBusOptions {
-  /** Redis URL (`redis://` or `rediss://`). Required. */
-  url: string;
+export interface RedisBusOptions extends RedisConnectionOptions {
   /**
    * The pub/sub channel. Default `'hotpath:invalidate'`. Processes that must see each other's
    * invalidations use the same channel; separate applications on one Redis use separate ones.
    */
   channel?: string;
-  /** How long connecting may take. Default `'1s'`. */
-  connectTimeout?: Duration;
-  /** Upper bound of one PUBLISH on the connection. Default `'1s'`. */
-  commandTimeout?: Duration;
   /**
    * How long `publish()` (and so `registry.invalidate()`) waits for the PUBLISH before it
    * resolves anyway; the message still goes out (or is queued and retried) in the background.
    * Default `'250ms'`, like `@cached`'s `storeTimeout`.
    */
   publishTimeout?: Duration;
-  /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
-  maxReconnectDelay?: Duration;
   /**
    * Messages kept while the publishing connection is down, sent when it is back. Beyond this,
    * they are replaced by one resync message (every process drops its L1 tier). Default 1000.
@@ -66,24 +58,9 @@ export interface RedisBusOptions {
    * `connectTimeout` makes the bus reconnect, and so resync. Default `'5s'`.
    */
   heartbeat?: Duration;
-  /**
-   * Receives connection losses (once per outage), failed publishes and malformed messages.
-   * Default: a process warning, once per kind.
-   */
-  onError?: (error: Error) => void;
 }
 
-const KNOWN = [
-  'url',
-  'channel',
-  'connectTimeout',
-  'commandTimeout',
-  'publishTimeout',
-  'maxReconnectDelay',
-  'maxPending',
-  'heartbeat',
-  'onError',
-] as const;
+const KNOWN = [...CONNECTION_OPTIONS, 'channel', 'publishTimeout', 'maxPending', 'heartbeat'];
 const WHERE = 'new RedisBus()';
 
 /** What travels on the channel. */
@@ -181,18 +158,8 @@ export class RedisBus implements InvalidationBus {
   constructor(options: RedisBusOptions) {
     checkRedisOptions(WHERE, options, KNOWN);
     if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
-    const url = checkUrl(WHERE, options.url);
+    const { url, settings, onError } = resolveConnection(WHERE, 'RedisBus', options);
     this.channel = stringSetting(WHERE, 'channel', options.channel, 'hotpath:invalidate');
-    const settings: ConnectionSettings = {
-      connectTimeout: durationSetting(WHERE, 'connectTimeout', options.connectTimeout, 1_000),
-      commandTimeout: durationSetting(WHERE, 'commandTimeout', options.commandTimeout, 1_000),
-      maxReconnectDelay: durationSetting(
-        WHERE,
-        'maxReconnectDelay',
-        options.maxReconnectDelay,
-        1_000,
-      ),
-    };
     this.#publishTimeout = durationSetting(WHERE, 'publishTimeout', options.publishTimeout, 250);
     this.#connectTimeout = settings.connectTimeout;
     const maxPending = options.maxPending ?? 1_000;
@@ -202,23 +169,7 @@ export class RedisBus implements InvalidationBus {
       );
     }
     this.#maxPending = maxPending;
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError(
-        `${WHERE}: \`onError\` must be a function, got ${describeValue(options.onError)}`,
-      );
-    }
-    const onError = options.onError;
-    this.#onError = (error) => {
-      if (onError) {
-        try {
-          onError(error);
-          return;
-        } catch {
-          // A throwing listener must not break message delivery: fall through to the warning.
-        }
-      }
-      warnOnce(`bus:${error.message.split(' (')[0]}`, `RedisBus: ${error.message}`);
-    };
+    this.#onError = onError;
 
     this.#publisher = leaseConnection(url, settings);
     const pub = this.#publisher.connection;

@@ -19,23 +19,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Duration } from '../core/options.js';
-import { describeValue } from '../core/options.js';
 import type { SingleFlightLock } from '../registry/types.js';
-import { leaseConnection, type Lease } from './connection.js';
+import {
+  CONNECTION_OPTIONS,
+  leaseConnection,
+  resolveConnection,
+  type Lease,
+  type RedisConnectionOptions,
+} from './connection.js';
 import {
   TIMED_OUT,
   checkRedisOptions,
-  checkUrl,
   durationSetting,
   stringSetting,
-  warnOnce,
   withDeadline,
 } from './shared.js';
 
 /** Options of {@link RedisLock}. */
-export interface RedisLockOptions {
-  /** Redis URL (`redis://` or `rediss://`). Required. */
-  url: string;
+export interface RedisLockOptions extends RedisConnectionOptions {
   /**
    * Prefix added to every lock key. Default `''`: `@cached` already names its locks
    * `hotpath:lock:<Class.method>:<key>`. Give each application sharing a Redis its own
@@ -45,31 +46,13 @@ export interface RedisLockOptions {
   prefix?: string;
   /**
    * How long `acquire` may take before it gives up and lets the caller compute (fail open).
-   * Default `'250ms'` (the same as `@cached`'s `storeTimeout`).
+   * Default `'250ms'` (the same as `@cached`'s `storeTimeout`). The first `acquire` of a fresh
+   * process waits up to `connectTimeout` instead.
    */
   acquireTimeout?: Duration;
-  /** How long connecting may take; also how long the first `acquire` of a fresh process waits. Default `'1s'`. */
-  connectTimeout?: Duration;
-  /** Upper bound of one command on the shared connection. Default `'1s'`. */
-  commandTimeout?: Duration;
-  /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
-  maxReconnectDelay?: Duration;
-  /**
-   * Receives connection losses (once per outage) and failed lock commands. Default: a process
-   * warning, once per kind.
-   */
-  onError?: (error: Error) => void;
 }
 
-const KNOWN = [
-  'url',
-  'prefix',
-  'acquireTimeout',
-  'connectTimeout',
-  'commandTimeout',
-  'maxReconnectDelay',
-  'onError',
-] as const;
+const KNOWN = [...CONNECTION_OPTIONS, 'prefix', 'acquireTimeout'];
 const WHERE = 'new RedisLock()';
 
 /** Deletes KEYS[1] only while it still holds this holder's token ARGV[1]. */
@@ -114,37 +97,12 @@ export class RedisLock implements SingleFlightLock {
   constructor(options: RedisLockOptions) {
     checkRedisOptions(WHERE, options, KNOWN);
     if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
-    const url = checkUrl(WHERE, options.url);
+    const { url, settings, onError } = resolveConnection(WHERE, 'RedisLock', options);
     this.prefix = options.prefix === '' ? '' : stringSetting(WHERE, 'prefix', options.prefix, '');
     this.#acquireTimeout = durationSetting(WHERE, 'acquireTimeout', options.acquireTimeout, 250);
-    this.#connectTimeout = durationSetting(WHERE, 'connectTimeout', options.connectTimeout, 1_000);
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError(
-        `${WHERE}: \`onError\` must be a function, got ${describeValue(options.onError)}`,
-      );
-    }
-    const onError = options.onError;
-    this.#onError = (error) => {
-      if (onError) {
-        try {
-          onError(error);
-          return;
-        } catch {
-          // fall through to the warning
-        }
-      }
-      warnOnce(`lock:${error.message.split(' (')[0]}`, `RedisLock: ${error.message}`);
-    };
-    this.#lease = leaseConnection(url, {
-      connectTimeout: this.#connectTimeout,
-      commandTimeout: durationSetting(WHERE, 'commandTimeout', options.commandTimeout, 1_000),
-      maxReconnectDelay: durationSetting(
-        WHERE,
-        'maxReconnectDelay',
-        options.maxReconnectDelay,
-        1_000,
-      ),
-    });
+    this.#connectTimeout = settings.connectTimeout;
+    this.#onError = onError;
+    this.#lease = leaseConnection(url, settings);
     this.#removeErrorListener = this.#lease.connection.onError(this.#onError);
   }
 
