@@ -11,12 +11,95 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * The longest delay Node's timers honour: 2^31 − 1 ms, about 24.8 days. A longer delay is
+ * clamped to 1 ms (with a `TimeoutOverflowWarning`), which turns a 30-day wait into a busy loop.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A timeout longer than {@link MAX_TIMER_MS}: armed in chunks of at most that length, each
+ * re-armed from the clock's own `now()` until the deadline is reached. Honours `unref()` /
+ * `ref()` like a Node `Timeout` (the current chunk carries the state, and so does every later one).
+ */
+class LongTimeout {
+  readonly #clock: Clock;
+  readonly #fn: () => void;
+  readonly #deadline: number;
+  #handle: unknown;
+  #refed = true;
+  #cleared = false;
+
+  constructor(clock: Clock, fn: () => void, ms: number) {
+    this.#clock = clock;
+    this.#fn = fn;
+    this.#deadline = clock.now() + ms;
+    this.#arm();
+  }
+
+  #arm(): void {
+    const remaining = this.#deadline - this.#clock.now();
+    if (remaining > MAX_TIMER_MS) {
+      this.#handle = this.#clock.setTimeout(() => {
+        if (!this.#cleared) this.#arm();
+      }, MAX_TIMER_MS);
+    } else {
+      this.#handle = this.#clock.setTimeout(this.#fn, Math.max(0, remaining));
+    }
+    if (!this.#refed) (this.#handle as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  clear(): void {
+    this.#cleared = true;
+    this.#clock.clearTimeout(this.#handle);
+  }
+
+  unref(): this {
+    this.#refed = false;
+    (this.#handle as { unref?: () => void } | undefined)?.unref?.();
+    return this;
+  }
+
+  ref(): this {
+    this.#refed = true;
+    (this.#handle as { ref?: () => void } | undefined)?.ref?.();
+    return this;
+  }
+
+  hasRef(): boolean {
+    return this.#refed;
+  }
+}
+
+/**
+ * Wraps `clock` so that `setTimeout` honours delays past {@link MAX_TIMER_MS} (re-armed in
+ * chunks) instead of firing at once. Delays up to the limit go straight to `clock` with no
+ * extra cost. The registry applies it to every clock it is given, so decorators may hand any
+ * duration to `registry.clock.setTimeout`.
+ */
+export function withLongTimeouts(clock: Clock): Clock {
+  if ((clock as { [LONG]?: true })[LONG]) return clock;
+  const wrapped: Clock & { [LONG]: true } = {
+    [LONG]: true,
+    now: () => clock.now(),
+    setTimeout: (fn, ms) =>
+      ms > MAX_TIMER_MS ? new LongTimeout(clock, fn, ms) : clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => {
+      if (handle instanceof LongTimeout) handle.clear();
+      else clock.clearTimeout(handle);
+    },
+  };
+  return wrapped;
+}
+
+const LONG = Symbol('hotpath.longTimeouts');
+
 /** Real time through the (possibly faked) globals `Date.now`, `setTimeout`, `clearTimeout`. */
-export const systemClock: Clock = {
+export const systemClock: Clock = withLongTimeouts({
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+});
 
 /**
  * Like `clock.setTimeout`, but the timer never keeps the process alive on its own

@@ -3,7 +3,7 @@
  * where they report figures and errors, and who flushes their pending work on shutdown.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, withLongTimeouts, type Clock } from '../core/clock.js';
 import { HotpathError } from '../errors.js';
 import type { Site } from '../core/site.js';
 import { formatReport } from './report.js';
@@ -72,7 +72,7 @@ export class Hotpath {
     this.limiters = { ...config.limiters };
     this.bus = config.bus;
     this.lock = config.lock;
-    this.clock = config.clock ?? systemClock;
+    this.clock = config.clock ? withLongTimeouts(config.clock) : systemClock;
     for (const [name, store] of Object.entries(this.stores)) {
       // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
       store.on?.('error', (error: unknown) =>

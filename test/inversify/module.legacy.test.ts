@@ -134,7 +134,7 @@ describe('hotpathModule (constructor injection)', () => {
     const registry = container.get<Hotpath>(HOTPATH_REGISTRY);
     expect(registry.stores).toEqual({ users: store });
     expect(registry.limiters).toEqual({ github: { limit: 5, interval: 1000 } });
-    expect(registry.clock).toBe(clock);
+    expect(registry.clock.now()).toBe(1234);
     expect(registry.bus).toBeUndefined();
     expect(registry.lock).toBeUndefined();
   });
