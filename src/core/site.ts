@@ -4,6 +4,7 @@
  * method adds layers to the same site instead of wrapping wrappers.
  */
 import type { Hotpath } from '../registry/hotpath.js';
+import { carryAttachments } from './attachments.js';
 import type { Call } from './call.js';
 
 /** Any function or method type; decorators constrain the methods they accept with subtypes of it. */
@@ -110,12 +111,17 @@ export class Site {
     };
   }
 
-  /** Registers `wrapper` as this site's public face. */
+  /**
+   * Registers `wrapper` as this site's public face: the original's name and arity, and what
+   * other decorators attached to the original (own properties, reflect-metadata entries), so
+   * that a NestJS route or guard written below a hotpath decorator is not lost.
+   */
   attach(wrapper: AnyFunction): void {
     this.wrapper = wrapper;
     sites.set(wrapper, this);
     Object.defineProperty(wrapper, 'name', { value: this.method, configurable: true });
     Object.defineProperty(wrapper, 'length', { value: this.original.length, configurable: true });
+    carryAttachments(this.original, wrapper);
   }
 
   /** Name of the declaring class; `''` for plain functions. Known from the first call in TC39 mode. */
