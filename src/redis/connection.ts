@@ -190,14 +190,21 @@ export class RedisConnection {
     return () => this.#readyListeners.delete(listener);
   }
 
-  /** QUITs (bounded by the connect timeout), then cuts the connection; never rejects. */
+  /**
+   * QUITs (bounded by the connect timeout), then cuts the connection: its socket is gone at
+   * most `disconnectTimeout` (200 ms) later, whatever state Redis is in. Never rejects.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#errorListeners.clear();
     this.#readyListeners.clear();
     if (this.client.status === 'end') return;
     if (this.isReady) {
-      const quit = await withDeadline(this.client.quit(), this.#settings.connectTimeout);
+      // A QUIT that fails (its command timeout on a frozen Redis) must still lead to the cut.
+      const quit = await withDeadline(
+        this.client.quit().catch(() => TIMED_OUT),
+        this.#settings.connectTimeout,
+      );
       // `quit()` moved the status on: re-read it, whatever TypeScript narrowed it to.
       if (quit !== TIMED_OUT && (this.client.status as string) === 'end') return;
     }

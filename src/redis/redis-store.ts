@@ -26,7 +26,6 @@
 import KeyvRedis, { Keyv, createClient } from '@keyv/redis';
 import type { Duration } from '../core/options.js';
 import {
-  TIMED_OUT,
   checkRedisOptions,
   checkUrl,
   describeUrl,
@@ -69,6 +68,7 @@ function createNodeRedisClient(
   connectTimeout: number,
   commandTimeout: number,
   maxReconnectDelay: number,
+  closed: () => boolean,
 ) {
   return createClient({
     url,
@@ -80,8 +80,11 @@ function createNodeRedisClient(
       connectTimeout,
       // Never give up (node-redis's default gives up on a socket timeout): back off from 50 ms
       // to `maxReconnectDelay` with a little jitter so many processes do not reconnect in step.
+      // Once the last store let go, give up at the next failure: no reconnect loop after that.
       reconnectStrategy: (retries: number) =>
-        Math.min(50 * 2 ** retries, maxReconnectDelay) + Math.floor(Math.random() * 50),
+        closed()
+          ? false
+          : Math.min(50 * 2 ** retries, maxReconnectDelay) + Math.floor(Math.random() * 50),
     },
   });
 }
@@ -102,6 +105,10 @@ interface SharedClient {
   readonly firstAttempt: Promise<void>;
   /** Whether the outage in progress (if any) was already reported. */
   outageReported: boolean;
+  /** A TCP connection is being made: node-redis has no socket to cut yet (see {@link cut}). */
+  dialling: boolean;
+  /** The last store let go: the client is closing or closed, and never reconnects. */
+  closed: boolean;
   /** Adapters to tell about a lost connection. */
   readonly adapters: Set<(error: Error) => void>;
 }
@@ -115,10 +122,15 @@ function openClient(
   commandTimeout: number,
   maxReconnectDelay: number,
 ): SharedClient {
-  const client = createNodeRedisClient(url, connectTimeout, commandTimeout, maxReconnectDelay);
   let endFirstAttempt!: () => void;
   const shared: SharedClient = {
-    client,
+    client: createNodeRedisClient(
+      url,
+      connectTimeout,
+      commandTimeout,
+      maxReconnectDelay,
+      () => shared.closed,
+    ),
     host: describeUrl(url),
     connectTimeout,
     refs: 0,
@@ -126,15 +138,19 @@ function openClient(
     firstAttemptOver: false,
     firstAttempt: new Promise<void>((resolve) => (endFirstAttempt = resolve)),
     outageReported: false,
+    dialling: true,
+    closed: false,
     adapters: new Set(),
   };
+  const { client } = shared;
   const over = (): void => {
     shared.firstAttemptOver = true;
     endFirstAttempt();
   };
   const report = (error: unknown): void => {
+    shared.dialling = false;
     over();
-    if (shared.outageReported) return;
+    if (shared.outageReported || shared.closed) return;
     shared.outageReported = true;
     const cause = error instanceof Error ? error.message : String(error);
     const lost = new Error(
@@ -146,31 +162,61 @@ function openClient(
     for (const tell of shared.adapters) tell(lost);
   };
   // node-redis emits `error` on every failed (re)connect attempt; without a listener that
-  // would crash the process. Report once per outage.
+  // would crash the process. Report once per outage. It stays after closing, for the same reason.
   client.on('error', report);
+  // Every attempt starts with `reconnecting` (the first with `connect()` below) and ends its TCP
+  // part with `connect` (connected) or `error`.
+  client.on('reconnecting', () => (shared.dialling = true));
+  client.on('connect', () => (shared.dialling = false));
   client.on('ready', () => {
     shared.everReady = true;
     shared.outageReported = false;
     over();
   });
-  // The connect promise settles only when connected (or closed): never awaited, never unhandled.
+  // The connect promise settles only when connected (or given up): never awaited, never unhandled.
   client.connect().catch(() => {});
   clients.set(poolKey, shared);
   return shared;
 }
 
+/**
+ * Closes the client of the last store that let go; resolves within the connect timeout, and
+ * then no socket or reconnect timer of it keeps the process alive (node-redis's own back-off
+ * pause, at most `maxReconnectDelay`, still runs out when Redis was down).
+ */
 async function releaseClient(poolKey: string, shared: SharedClient): Promise<void> {
   shared.refs -= 1;
   if (shared.refs > 0) return;
   if (clients.get(poolKey) === shared) clients.delete(poolKey);
+  shared.closed = true;
   const { client } = shared;
-  if (!client.isOpen) return;
   if (client.isReady) {
-    // A clean QUIT lets in-flight writes land; bounded, then cut.
-    const closed = await withDeadline(client.close(), shared.connectTimeout);
-    if (closed !== TIMED_OUT) return;
+    // Lets the replies to commands in flight (a write) arrive first: Redis answers in order, so
+    // once this PING is answered nothing is left. Bounded: a frozen Redis never answers. Not
+    // QUIT or `close()`: after those node-redis refuses `destroy()`, and a frozen Redis would
+    // keep the socket open for as long as it stays frozen.
+    await withDeadline(
+      client.ping().catch(() => {}),
+      shared.connectTimeout,
+    );
   }
-  client.destroy();
+  cut(shared);
+}
+
+/** Destroys the client's socket, now or (while it is still being dialled) once it is connected. */
+function cut(shared: SharedClient): void {
+  const { client } = shared;
+  if (shared.dialling) {
+    // node-redis's `destroy()` misses a socket whose TCP connection is still being made: that
+    // socket then connects and completes the handshake as if nothing happened, and keeps the
+    // process alive forever (a registry shut down right after it was created hung every time).
+    // Cut it once connected; if the attempt fails instead, the reconnect strategy gives up.
+    client.once('connect', () => {
+      if (client.isOpen) client.destroy();
+    });
+    return;
+  }
+  if (client.isOpen) client.destroy();
 }
 
 /**
