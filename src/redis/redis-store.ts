@@ -220,6 +220,26 @@ function cut(shared: SharedClient): void {
 }
 
 /**
+ * Runs `create` (which builds a `KeyvRedis` adapter over `client`) and takes off the client
+ * again every listener it added. The adapter adds four (`error`, `connect`, `disconnect`,
+ * `reconnecting`, to re-emit them) per store and never removes them: on the shared client they
+ * piled up (52 `error` listeners after 50 stores were created and disconnected, with a
+ * MaxListenersExceededWarning from the 11th) and kept every disconnected store reachable.
+ * Nothing needs them: outages reach each store through the shared client's own report.
+ */
+function withoutClientListeners<T>(client: Client, create: () => T): T {
+  const before = new Map(client.eventNames().map((event) => [event, client.listeners(event)]));
+  const created = create();
+  for (const event of client.eventNames()) {
+    const had = before.get(event) ?? [];
+    for (const listener of client.listeners(event)) {
+      if (!had.includes(listener)) client.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return created;
+}
+
+/**
  * A keyv instance over Redis at `url` for `createHotpath({ stores: { redis: redisStore(url) } })`.
  *
  * Defaults: namespace `'hotpath'`, connect timeout 1 s, command timeout 1 s, reconnect back-off
@@ -250,10 +270,13 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
     openClient(poolKey, url, connectTimeout, commandTimeout, maxReconnectDelay);
   shared.refs += 1;
 
-  const adapter = new KeyvRedis<string>(shared.client, { namespace, throwOnErrors: true });
-  // The adapter forwards every client `error` (each reconnect attempt) and every failed
-  // command to keyv's `error` event; the caller already sees failed commands as rejections,
-  // and outages are reported once by the shared client. Only those reports pass.
+  const adapter = withoutClientListeners(
+    shared.client,
+    () => new KeyvRedis<string>(shared.client, { namespace, throwOnErrors: true }),
+  );
+  // The adapter forwards every failed command to keyv's `error` event; the caller already sees
+  // failed commands as rejections, and outages are reported once by the shared client. Only
+  // those reports pass.
   let reporting = false;
   const emit = adapter.emit.bind(adapter);
   adapter.emit = (event: string | symbol, ...args: unknown[]): boolean =>

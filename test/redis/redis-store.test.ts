@@ -1,10 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { redisStore } from '../../src/redis/index.js';
+import { REPO_ROOT } from '../setup/jest-project.js';
 import { describeRedis } from '../setup/services.js';
 import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
 
 const run = `hotpath-test:store:${process.pid}:${Date.now()}`;
+const STORE_CYCLES = path.join(REPO_ROOT, 'test/redis/fixtures/store-cycles.ts');
 
 /** Connections of this process that the store opened, as Redis sees them. */
 async function storeConnections(raw: Redis): Promise<number> {
@@ -99,6 +103,23 @@ describeRedis('redisStore against the shared Redis', (url) => {
     await b.disconnect();
     expect(await eventually(async () => (await storeConnections(raw)) === 0, 2_000)).toBe(true);
   }, 10_000);
+
+  it('leaves nothing behind on the shared client: no listener, no reachable store, no warning', () => {
+    // A real process: reachability needs --expose-gc, and warnings must be the process's own.
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', STORE_CYCLES, url, `${run}:cycles`],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(child.stderr).toBe('');
+    const report = JSON.parse(child.stdout) as Record<string, unknown>;
+    // 50 stores created, used and disconnected while another one keeps the client open.
+    expect(report).toMatchObject({
+      listenersAfter: report.listenersBefore,
+      reachable: 0,
+      warnings: [],
+    });
+  }, 40_000);
 
   it('clears its own namespace and nothing else', async () => {
     const a = redisStore(url, { namespace: `${run}:c1` });
