@@ -5,6 +5,15 @@
 export interface Clock {
   /** Milliseconds since the epoch (or any monotonic origin the clock chooses). */
   now(): number;
+  /**
+   * Optional. Milliseconds from an arbitrary origin that never go backwards, with
+   * sub-millisecond resolution (the system clock reads `performance.now()`). Code that measures
+   * the time between two events against a limit (`@rateLimit`'s window and `minTime`) reads it
+   * when present: `now()` counts whole milliseconds, so two readings 199 apart may be 199.01 ms
+   * or 200.99 ms apart in fact, and wall-clock time can step. A clock without it is read through
+   * `now()`.
+   */
+  monotonicNow?(): number;
   /** Schedules `fn` after `ms`; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(fn: () => void, ms: number): unknown;
   /** Cancels a handle returned by {@link Clock.setTimeout}. */
@@ -82,6 +91,7 @@ export function withLongTimeouts(clock: Clock): Clock {
   const wrapped: Clock & { [LONG]: true } = {
     [LONG]: true,
     now: () => clock.now(),
+    ...(clock.monotonicNow && { monotonicNow: () => clock.monotonicNow!() }),
     setTimeout: (fn, ms) =>
       ms > MAX_TIMER_MS ? new LongTimeout(clock, fn, ms) : clock.setTimeout(fn, ms),
     clearTimeout: (handle) => {
@@ -94,12 +104,24 @@ export function withLongTimeouts(clock: Clock): Clock {
 
 const LONG = Symbol('hotpath.longTimeouts');
 
-/** Real time through the (possibly faked) globals `Date.now`, `setTimeout`, `clearTimeout`. */
+/**
+ * Real time through the (possibly faked) globals `Date.now`, `performance.now`, `setTimeout`,
+ * `clearTimeout`. Jest's modern fake timers fake `performance.now` as well as `Date.now`.
+ */
 export const systemClock: Clock = withLongTimeouts({
   now: () => Date.now(),
+  monotonicNow: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 });
+
+/**
+ * A reader of `clock`'s monotonic time: {@link Clock.monotonicNow} when the clock has it, else
+ * {@link Clock.now}. Made once per user of the clock (the choice is not repeated per reading).
+ */
+export function monotonicReader(clock: Clock): () => number {
+  return clock.monotonicNow ? () => clock.monotonicNow!() : () => clock.now();
+}
 
 /**
  * Like `clock.setTimeout`, but the timer never keeps the process alive on its own

@@ -2,13 +2,19 @@
  * The in-process rate-limit engine: a sliding window (or a token bucket), `maxConcurrent`,
  * `minTime` and a FIFO queue with priorities, all driven by the registry's clock.
  *
- * Cost when no wait is needed: one `clock.now()`, a few comparisons and one ring-buffer write;
+ * Time is the clock's monotonic, sub-millisecond reading (`performance.now()` for the system
+ * clock; see `Clock.monotonicNow`). Whole `Date.now()` milliseconds let a 200 ms window hold
+ * 38 starts against a limit of 20 and `minTime: 15` allow 14.0 ms gaps, measured with
+ * `performance.now()`: a start late in one millisecond and another early in a later one are
+ * up to 1 ms closer than their readings say.
+ *
+ * Cost when no wait is needed: one clock reading, a few comparisons and one ring-buffer write;
  * no timer, no promise: the method's own result is handed back as is. A completion handler is
  * attached only when `maxConcurrent` is set (it needs to know when a call ends). Timers exist
  * only while calls wait in the queue (one timer per engine at a time).
  */
 import type { Call } from '../core/call.js';
-import type { Clock } from '../core/clock.js';
+import { monotonicReader, type Clock } from '../core/clock.js';
 import { publishEvent } from '../core/channels.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
@@ -144,21 +150,33 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The starts of the last `interval`, as a ring of (time, count) pairs: starts at the same clock
- * reading share one slot, so memory is bounded by `min(limit, distinct clock readings in
- * interval)` (at most `interval` slots for a millisecond clock) instead of `limit` timestamps,
- * and a huge `limit` costs nothing. Starts older than `interval` are dropped as time passes.
+ * The starts of the last `interval`, as a ring of (time, count) pairs. Start times are rounded
+ * up to a quantum (a power of two: at most 1 ms, about `interval / 4096`), and starts in one
+ * quantum share a slot, so memory is bounded by `min(limit, 4097, interval in ms + 1)` slots
+ * instead of `limit` timestamps, whatever `limit` is. Rounding up counts a start as slightly
+ * later than it was, which can only delay a later start, never let one through early; whole
+ * milliseconds stay exact. Starts older than `interval` are dropped as time passes.
  * Equivalent to a ring of the last `limit` start times: with expired starts dropped, "fewer than
  * `limit` starts in the last `interval`" is `total < limit`, and the wait is until the oldest
  * kept start leaves the window.
  */
 class StartWindow {
+  readonly #quantum: number;
   #times: number[] = new Array<number>(8);
   #counts: number[] = new Array<number>(8);
   #head = 0;
   #size = 0;
   /** Starts within the window (after {@link StartWindow.expire}). */
   total = 0;
+
+  constructor(interval: number) {
+    this.#quantum = Math.min(1, 2 ** Math.ceil(Math.log2(interval / 4096)));
+  }
+
+  /** `time` rounded up to the quantum (exact: the quantum is a power of two). */
+  #round(time: number): number {
+    return Math.ceil(time / this.#quantum) * this.#quantum;
+  }
 
   /** Drops starts at least `interval` old. */
   expire(now: number, interval: number): void {
@@ -175,19 +193,34 @@ class StartWindow {
     return this.#times[this.#head]!;
   }
 
+  /**
+   * Moves the starts recorded at or after `from` to `to` (later): the start made at `from`,
+   * and any a re-entrant call made since. Keeps the ring in time order.
+   */
+  restamp(from: number, to: number): void {
+    const cap = this.#times.length;
+    const time = this.#round(to);
+    for (let i = this.#size - 1; i >= 0; i--) {
+      const at = (this.#head + i) % cap;
+      if (this.#times[at]! < from) return;
+      this.#times[at] = time;
+    }
+  }
+
   record(now: number): void {
     this.total++;
+    const time = this.#round(now);
     const cap = this.#times.length;
     if (this.#size > 0) {
       const last = (this.#head + this.#size - 1) % cap;
-      if (this.#times[last] === now) {
+      if (this.#times[last] === time) {
         this.#counts[last]!++;
         return;
       }
     }
     if (this.#size === cap) this.#grow();
     const at = (this.#head + this.#size) % this.#times.length;
-    this.#times[at] = now;
+    this.#times[at] = time;
     this.#counts[at] = 1;
     this.#size++;
   }
@@ -211,17 +244,22 @@ class StartWindow {
  *
  * Sliding window: a call may start iff fewer than `limit` calls started in the last `interval`
  * ms, i.e. iff the `limit`-th previous start is at least `interval` ms old (see {@link StartWindow}).
- * So any half-open window `[t, t + interval)` holds at most `limit` starts. Token bucket: a level in units of `1/limit` ms-tokens (integers for integer
- * clocks, so burst and refill are exact): capacity `burst * interval`, a call costs `interval`,
- * time refills `limit` per ms.
+ * So any half-open window `[t, t + interval)` holds at most `limit` starts. Token bucket: a level
+ * in units of `1/limit` ms-tokens: capacity `burst * interval`, a call costs `interval`, time
+ * refills `limit` per ms (exact for whole-millisecond clocks; a wait is rounded up to the next
+ * millisecond, so rounding never lets a call start early).
  */
 export class LocalEngine {
   readonly settings: LocalEngineSettings;
   readonly #clock: Clock;
+  /** Monotonic time in ms (sub-millisecond with the system clock). */
+  readonly #now: () => number;
   readonly #sliding: boolean;
   readonly #bucket: boolean;
   readonly #tracks: boolean;
-  readonly #window = new StartWindow();
+  /** Whether start times matter (a sliding window or `minTime`): see {@link LocalEngine.#restamp}. */
+  readonly #stamps: boolean;
+  readonly #window: StartWindow;
   // Token bucket.
   #level: number;
   #refilledAt = Number.NaN;
@@ -243,10 +281,13 @@ export class LocalEngine {
   constructor(settings: LocalEngineSettings, clock: Clock) {
     this.settings = settings;
     this.#clock = clock;
+    this.#now = monotonicReader(clock);
     this.#sliding =
       settings.algorithm === 'sliding-window' && settings.limit !== Number.POSITIVE_INFINITY;
     this.#bucket = settings.algorithm === 'token-bucket';
     this.#tracks = settings.maxConcurrent !== Number.POSITIVE_INFINITY;
+    this.#stamps = this.#sliding || settings.minTime > 0;
+    this.#window = new StartWindow(settings.interval);
     this.#level = settings.burst * settings.interval;
   }
 
@@ -261,8 +302,9 @@ export class LocalEngine {
   }
 
   /** Whether a fresh engine would behave exactly like this one now (nothing queued, running or remembered). */
-  isIdle(now: number): boolean {
+  isIdle(): boolean {
     const s = this.settings;
+    const now = this.#now();
     if (this.#queue.size > 0 || this.#running > 0) return false;
     if (now - this.#lastStart < Math.max(s.minTime, this.#sliding ? s.interval : 0)) return false;
     if (this.#bucket) {
@@ -279,12 +321,12 @@ export class LocalEngine {
    */
   run(call: Call, inner: Invoke, ctx: SiteContext): unknown {
     if (this.#queue.size === 0 && this.#stopped === undefined) {
-      const now = this.#clock.now();
+      const now = this.#now();
       const wait = this.#admit(now);
-      if (wait === 0) return this.#start(call, inner, ctx);
+      if (wait === 0) return this.#start(call, inner, ctx, now);
       return this.#limited(call, inner, ctx, now, wait);
     }
-    return this.#limited(call, inner, ctx, this.#clock.now(), -1);
+    return this.#limited(call, inner, ctx, this.#now(), -1);
   }
 
   /**
@@ -347,21 +389,26 @@ export class LocalEngine {
     this.#level = level > cap ? cap : level;
   }
 
-  #start(call: Call, inner: Invoke, ctx: SiteContext): unknown {
+  /** Starts a call admitted at `at`. */
+  #start(call: Call, inner: Invoke, ctx: SiteContext, at: number): unknown {
     const figures = ctx.figures;
     figures.started++;
     publishEvent('rateLimit', 'started', ctx.site);
-    if (!this.#tracks) return inner(call);
-    this.#running++;
-    figures.running++;
-    figures.tracksRunning = true;
+    if (this.#tracks) {
+      this.#running++;
+      figures.running++;
+      figures.tracksRunning = true;
+    }
     let result: unknown;
     try {
       result = inner(call);
     } catch (error) {
-      this.#release(figures);
+      if (this.#stamps) this.#restamp(at);
+      if (this.#tracks) this.#release(figures);
       throw error;
     }
+    if (this.#stamps) this.#restamp(at);
+    if (!this.#tracks) return result;
     if (isThenable(result)) {
       // One completion callback per site context, made when the context changes (a shared
       // engine serving several methods), not per call.
@@ -374,6 +421,20 @@ export class LocalEngine {
       this.#release(figures);
     }
     return result;
+  }
+
+  /**
+   * Counts the start admitted at `at` as made now, once the method's synchronous part has run.
+   * Whatever the method measures (or sends) in that part happens after the admission reading,
+   * by an amount that varies (a first call compiles code, a busy machine deschedules the
+   * process for milliseconds): counting from the later reading keeps every window measured
+   * inside the method within `limit`, and every gap at least `minTime`. One clock reading.
+   */
+  #restamp(at: number): void {
+    const now = this.#now();
+    if (now <= at) return;
+    if (this.#lastStart < now) this.#lastStart = now;
+    if (this.#sliding) this.#window.restamp(at, now);
   }
 
   #release(figures: RateLimitFigures): void {
@@ -456,7 +517,7 @@ export class LocalEngine {
   /** Starts queued calls while the budget allows; arms one timer for the next possible start. */
   #drain(): void {
     while (this.#queue.size > 0 && this.#stopped === undefined) {
-      const now = this.#clock.now();
+      const now = this.#now();
       const wait = this.#admit(now);
       if (wait > 0) {
         this.#arm(now, wait);
@@ -470,7 +531,7 @@ export class LocalEngine {
       figures.waits++;
       figures.waitedMs += now - entry.since;
       try {
-        entry.resolve(this.#start(entry.call, entry.inner, entry.ctx));
+        entry.resolve(this.#start(entry.call, entry.inner, entry.ctx, now));
       } catch (error) {
         entry.reject(error);
       }

@@ -230,12 +230,10 @@ function buildNamed(
 class KeyedEngines {
   readonly #map = new Map<unknown, LocalEngine>();
   readonly #create: () => LocalEngine;
-  readonly #clock: Clock;
   #sweepAt = 64;
 
-  constructor(create: () => LocalEngine, clock: Clock) {
+  constructor(create: () => LocalEngine) {
     this.#create = create;
-    this.#clock = clock;
   }
 
   get(key: unknown): LocalEngine {
@@ -252,8 +250,7 @@ class KeyedEngines {
   }
 
   #sweep(): void {
-    const now = this.#clock.now();
-    for (const [key, engine] of this.#map) if (engine.isIdle(now)) this.#map.delete(key);
+    for (const [key, engine] of this.#map) if (engine.isIdle()) this.#map.delete(key);
     this.#sweepAt = Math.max(64, this.#map.size * 2);
   }
 }
@@ -287,7 +284,7 @@ function budgetKey(value: unknown, where: string): unknown {
  * Bad options throw a `TypeError` when the class is defined.
  *
  * Cost (local engine, no wait needed): one WeakMap lookup for the instance's budget, one
- * `clock.now()` and a ring-buffer write; the method's own promise is returned as is. With
+ * clock reading and a ring-buffer write; the method's own promise is returned as is. With
  * `maxConcurrent`, one `then` on it to count completions. Waiting calls cost a promise each and
  * one timer per budget.
  *
@@ -381,7 +378,7 @@ export function rateLimit(
               ? {
                   ctx,
                   engine: undefined,
-                  keyed: new KeyedEngines(create as () => LocalEngine, registry.clock),
+                  keyed: new KeyedEngines(create as () => LocalEngine),
                 }
               : { ctx, engine: create(), keyed: undefined };
           });
@@ -426,7 +423,7 @@ function keyedFor(registry: Hotpath, name: string, template: LocalEngine): Keyed
       const engine = new LocalEngine(template.settings, registry.clock);
       engine.onQueueChange = rec.onQueueChange;
       return engine;
-    }, registry.clock);
+    });
     perName.set(name, keyed);
   }
   return keyed;

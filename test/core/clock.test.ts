@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { MAX_TIMER_MS, systemClock, withLongTimeouts, type Clock } from '../../src/core/clock.js';
+import {
+  MAX_TIMER_MS,
+  monotonicReader,
+  systemClock,
+  withLongTimeouts,
+  type Clock,
+} from '../../src/core/clock.js';
 
 const DAY = 86_400_000;
 
@@ -87,5 +93,41 @@ describe('clock: timeouts past 24.8 days', () => {
     expect(handle.hasRef()).toBe(false);
     await jest.advanceTimersByTimeAsync(MAX_TIMER_MS);
     expect(handle.hasRef()).toBe(false);
+  });
+});
+
+describe('clock: monotonic time', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('the system clock reads monotonic time apart from the wall clock (and Jest fakes it too)', async () => {
+    const start = systemClock.monotonicNow!();
+    await jest.advanceTimersByTimeAsync(250);
+    expect(systemClock.monotonicNow!() - start).toBe(250);
+    // The wall clock steps back (an NTP correction): monotonic time does not.
+    jest.setSystemTime(0);
+    expect(systemClock.now()).toBe(0);
+    expect(systemClock.monotonicNow!() - start).toBe(250);
+  });
+
+  it('withLongTimeouts forwards monotonicNow, and adds none to a clock without it', () => {
+    let mono = 0.25;
+    const base: Clock = {
+      now: () => 7,
+      monotonicNow: () => mono,
+      setTimeout: () => undefined,
+      clearTimeout: () => {},
+    };
+    const wrapped = withLongTimeouts(base);
+    mono = 0.75;
+    expect(wrapped.monotonicNow!()).toBe(0.75);
+    expect(monotonicReader(wrapped)()).toBe(0.75);
+    const plain = withLongTimeouts({ ...base, monotonicNow: undefined });
+    expect(plain.monotonicNow).toBeUndefined();
+    expect(monotonicReader(plain)()).toBe(7);
   });
 });

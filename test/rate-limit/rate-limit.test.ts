@@ -567,6 +567,54 @@ describe('@rateLimit, local engine', () => {
     await expect(b).resolves.toBe('ok');
   });
 
+  it('counts time on the monotonic clock: a wall clock stepped back an hour stalls nothing', async () => {
+    const starts: number[] = [];
+    class Api {
+      @rateLimit({ limit: 2, interval: 1_000 })
+      async call(i: number): Promise<number> {
+        starts.push(performance.now());
+        return i;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const first = performance.now();
+    const calls = [api.call(1), api.call(2), api.call(3)];
+    jest.setSystemTime(Date.now() - 3_600_000); // an NTP correction
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await Promise.all(calls)).toEqual([1, 2, 3]);
+    expect(starts.map((s) => s - first)).toEqual([0, 0, 1_000]);
+  });
+
+  it('counts a start once the method ran: a delay before the method measures shortens no window', async () => {
+    // A clock the test moves by hand; the first call is delayed 5 ms between admission and its
+    // own reading (code compiled on first use, a descheduled process).
+    let now = 0;
+    const timers: Array<{ at: number; fn: () => void }> = [];
+    const clock = {
+      now: () => now,
+      monotonicNow: () => now,
+      setTimeout: (fn: () => void, ms: number) => timers.push({ at: now + ms, fn }),
+      clearTimeout: () => {},
+    };
+    const seen: number[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 100, minTime: 50 })
+      async call(delay: number): Promise<void> {
+        now += delay;
+        seen.push(now);
+      }
+    }
+    const api = bindHotpath(new Api(), createHotpath({ clock }));
+    const calls = [api.call(5), api.call(0)];
+    while (timers.length > 0) {
+      const timer = timers.shift()!;
+      now = Math.max(now, timer.at);
+      timer.fn();
+    }
+    await Promise.all(calls);
+    expect(seen).toEqual([5, 105]);
+  });
+
   it('works as a function wrapper, with its own budget', async () => {
     const fetchPage = rateLimit({ limit: 1, interval: 500, onLimit: 'reject' })(
       async function fetchPage(n: number): Promise<number> {
