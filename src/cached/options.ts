@@ -2,6 +2,7 @@
  * `@cached` options: the public type and the resolver that validates them once, at decoration
  * time, in the SPEC §1.6 message form.
  */
+import { MAX_TIMER_MS } from '../core/clock.js';
 import type { DecorationSite } from '../core/intercept.js';
 import {
   checkOptionsObject,
@@ -66,7 +67,10 @@ export interface CachedOptions {
   /** A result for which `unless(result)` is true is returned but not cached. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   unless?: (result: any) => boolean;
-  /** Upper bound of every shared-tier operation; slower ones count as failures (a miss or a skipped write). Default 250 ms. */
+  /**
+   * Upper bound of every shared-tier operation; slower ones count as failures (a miss or a
+   * skipped write). Default 250 ms; at most 24.8 days (a longer bound bounds nothing).
+   */
   storeTimeout?: Duration;
   /**
    * Distributed single flight (needs `store` and a registry `lock`, e.g. from `hotpath/redis`):
@@ -197,6 +201,7 @@ export function resolveCachedOptions(site: DecorationSite, raw: unknown): Resolv
   }
   const storeTimeoutMs = durationOption(site, 'storeTimeout', o.storeTimeout, 250, {
     positive: true,
+    max: MAX_TIMER_MS,
   });
 
   let lock: ResolvedCachedOptions['lock'];

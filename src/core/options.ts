@@ -115,48 +115,73 @@ export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` | (st
 
 /**
  * Converts a {@link Duration} to milliseconds. Returns `undefined` if `value` is not a finite,
- * non-negative duration (callers turn that into an {@link optionError}).
+ * non-negative duration (callers turn that into an {@link optionError}). A string whose number
+ * overflows (`'1' + '0'.repeat(400) + 'd'`) is refused like the number `Infinity`: a wait
+ * that never ends is never what a duration means.
  */
 export function toMilliseconds(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const m = DURATION.exec(value.trim());
   if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** `2147483647 ms (24.8 days)`: a limit in the words duration messages use. */
+function describeLimit(ms: number): string {
+  // Rounded down: 2^31 − 1 ms is 24.85 days, and '24.9 days' would invite a value that fails.
+  const days = Math.floor((ms / UNIT_MS.d) * 10) / 10;
+  return days >= 1 ? `${ms} ms (${days} days)` : `${ms} ms`;
+}
+
+/** Bounds of {@link durationOption}. */
+export interface DurationBounds {
+  /** Also refuse 0. */
+  positive?: boolean;
+  /**
+   * Largest accepted value in ms. For timeouts that guard an operation (a store call, a Redis
+   * command) pass `MAX_TIMER_MS` (`core/clock.ts`): such a bound past 24.8 days bounds nothing,
+   * and some of them end up in timers hotpath does not own (ioredis), which Node would clamp
+   * to 1 ms.
+   */
+  max?: number;
 }
 
 /**
  * Validates and converts option `option` as a {@link Duration}.
- * `positive: true` also rejects 0. `undefined` is returned as `fallback`.
+ * `positive: true` also rejects 0; `max` rejects longer values. `undefined` is returned as
+ * `fallback`.
  */
 export function durationOption(
   site: OptionSite,
   option: string,
   value: unknown,
   fallback: number,
-  opts?: { positive?: boolean },
+  bounds?: DurationBounds,
 ): number;
 export function durationOption(
   site: OptionSite,
   option: string,
   value: unknown,
   fallback?: number,
-  opts?: { positive?: boolean },
+  bounds?: DurationBounds,
 ): number | undefined;
 export function durationOption(
   site: OptionSite,
   option: string,
   value: unknown,
   fallback?: number,
-  { positive = false }: { positive?: boolean } = {},
+  { positive = false, max }: DurationBounds = {},
 ): number | undefined {
   if (value === undefined) return fallback;
   const ms = toMilliseconds(value);
-  if (ms === undefined || (positive && ms === 0)) {
+  if (ms === undefined || (positive && ms === 0) || (max !== undefined && ms > max)) {
+    const expected = positive ? `a positive ${DURATION_EXPECTED.slice(2)}` : DURATION_EXPECTED;
     throw optionError(
       site,
       option,
-      positive ? `a positive ${DURATION_EXPECTED.slice(2)}` : DURATION_EXPECTED,
+      max === undefined ? expected : `${expected} of at most ${describeLimit(max)}`,
       value,
     );
   }

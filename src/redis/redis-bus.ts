@@ -170,6 +170,8 @@ export class RedisBus implements InvalidationBus {
     }
     this.#maxPending = maxPending;
     this.#onError = onError;
+    // Checked before any connection opens: a constructor that throws must leave no socket behind.
+    const heartbeat = durationSetting(WHERE, 'heartbeat', options.heartbeat, 5_000);
 
     this.#publisher = leaseConnection(url, settings);
     const pub = this.#publisher.connection;
@@ -182,7 +184,6 @@ export class RedisBus implements InvalidationBus {
     const sub = this.#subscriber;
     sub.onError(this.#onError);
     sub.onReady(() => void this.#subscribe());
-    const heartbeat = durationSetting(WHERE, 'heartbeat', options.heartbeat, 5_000);
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeat);
     this.#heartbeat.unref();
     sub.client.on('close', () => {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { MAX_TIMER_MS } from '../core/clock.js';
 import {
   checkOptionsObject,
   describeValue,
@@ -21,14 +22,18 @@ export function checkRedisOptions(where: string, options: unknown, known: readon
   checkOptionsObject({ where }, options, known);
 }
 
-/** Validates a positive {@link Duration} option; `undefined` gives `fallback`. */
+/**
+ * Validates a positive {@link Duration} option of at most 24.8 days (every one is a timeout or
+ * an interval, run by Node or ioredis timers that would clamp a longer one to 1 ms);
+ * `undefined` gives `fallback`.
+ */
 export function durationSetting(
   where: string,
   option: string,
   value: unknown,
   fallback: number,
 ): number {
-  return durationOption({ where }, option, value, fallback, { positive: true });
+  return durationOption({ where }, option, value, fallback, { positive: true, max: MAX_TIMER_MS });
 }
 
 /** Validates a non-empty string option; `undefined` gives `fallback`. */

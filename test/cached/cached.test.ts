@@ -596,7 +596,7 @@ describe('@cached options', () => {
     [{ version: {} }, '`version` must be a string or a finite number, got {}'],
     [
       { storeTimeout: 0 },
-      "`storeTimeout` must be a positive duration (milliseconds or a string like '5m'), got 0",
+      "`storeTimeout` must be a positive duration (milliseconds or a string like '5m') of at most 2147483647 ms (24.8 days), got 0",
     ],
   ])('rejects %j at decoration time', (options, message) => {
     expect(() => define(options)).toThrow(new TypeError(`@cached on ${where}: ${message}`));

@@ -30,12 +30,22 @@ describe('durations', () => {
     expect(toMilliseconds(input)).toBe(ms);
   });
 
-  it.each([-1, NaN, Infinity, '5', '5x', 'm', '-5s', '', null, {}, '5 minutes'])(
-    'rejects %p',
-    (input) => {
-      expect(toMilliseconds(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    -1,
+    NaN,
+    Infinity,
+    '5',
+    '5x',
+    'm',
+    '-5s',
+    '',
+    null,
+    {},
+    '5 minutes',
+    `1${'0'.repeat(400)}d`,
+  ])('rejects %p', (input) => {
+    expect(toMilliseconds(input)).toBeUndefined();
+  });
 
   it('throws the house message for a bad duration option', () => {
     expect(() => durationOption(site, 'ttl', -1)).toThrow(

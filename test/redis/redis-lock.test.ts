@@ -16,7 +16,7 @@ describe('RedisLock options', () => {
     );
     expect(() => new RedisLock({ url: 'redis://127.0.0.1:1', acquireTimeout: '1 week' })).toThrow(
       new TypeError(
-        "new RedisLock(): `acquireTimeout` must be a positive duration (milliseconds or a string like '5m'), got '1 week'",
+        "new RedisLock(): `acquireTimeout` must be a positive duration (milliseconds or a string like '5m') of at most 2147483647 ms (24.8 days), got '1 week'",
       ),
     );
   });

@@ -38,7 +38,7 @@ describe('redisStore options', () => {
   it('rejects bad durations and unknown options word for word', () => {
     expect(() => redisStore('redis://127.0.0.1:1', { connectTimeout: -1 })).toThrow(
       new TypeError(
-        "redisStore: `connectTimeout` must be a positive duration (milliseconds or a string like '5m'), got -1",
+        "redisStore: `connectTimeout` must be a positive duration (milliseconds or a string like '5m') of at most 2147483647 ms (24.8 days), got -1",
       ),
     );
     expect(() => redisStore('redis://127.0.0.1:1', { namespace: '' })).toThrow(
