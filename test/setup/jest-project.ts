@@ -13,8 +13,12 @@ export type ProjectOptions = Exclude<NonNullable<Config['projects']>[number], st
 /** The two decorator modes every behavioural test runs in. */
 export type DecoratorMode = 'tc39' | 'legacy';
 
-/** Absolute path of the repository root. */
-export const REPO_ROOT = path.resolve(__dirname, '../..');
+/**
+ * Absolute path of the repository root. Loaded as an ES module (by `npm run soak` through tsx)
+ * there is no `__dirname`: npm runs scripts at the repository root.
+ */
+export const REPO_ROOT =
+  typeof __dirname === 'string' ? path.resolve(__dirname, '../..') : process.cwd();
 
 const setupFile = (name: string): string => path.join(REPO_ROOT, 'test/setup', name);
 
