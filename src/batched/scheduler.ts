@@ -16,7 +16,7 @@
  */
 import { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
-import { argumentKey, valueKey } from '../core/key.js';
+import { argumentKey, mapKey } from '../core/key.js';
 import { describeValue } from '../core/options.js';
 import { ObservedPromise, guardRejection } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
@@ -131,13 +131,8 @@ class Batch {
    * (no dedupe, or dedupe deferred to dispatch).
    */
   readonly items: unknown[] = [];
-  /** Item key → index in `items`, for primitive keys (used as they are); eager dedupe only. */
+  /** Item key ({@link mapKey}) → index in `items`; eager dedupe only. */
   readonly keys: Map<unknown, number> | undefined;
-  /**
-   * Stable key → index, for object keys (kept apart so that a string item never equals an
-   * object's key).
-   */
-  objectKeys: Map<string, number> | undefined = undefined;
   /** Items callers asked for (before dedupe). */
   requested = 0;
   /** Single-item callers waiting on `gate`. */
@@ -457,7 +452,7 @@ export class BatchEngine {
       if (typeof item === 'object' && item !== null) batch.hasObjects = true;
       index = batch.items.push(item) - 1;
     } else {
-      const keys = this.#objectKey ? (batch.objectKeys ??= new Map()) : batch.keys!;
+      const keys = batch.keys!;
       index = keys.get(key);
       if (index === undefined) keys.set(key, (index = batch.items.push(item) - 1));
     }
@@ -465,22 +460,13 @@ export class BatchEngine {
     return batch;
   }
 
-  /** Whether the key `#key` returned last is an object's stable key. */
-  #objectKey = false;
-
   /**
-   * The dedupe key of `item`: `itemKey(item)` or the item; a primitive as it is, an object as
-   * its stable key (then `#objectKey` is set, and the key goes to a map of its own so a string
-   * item never equals an object's key). Throws `E_UNKEYABLE` for what has no stable key.
+   * The dedupe key of `item`: `itemKey(item)` or the item, as a `Map` key ({@link mapKey}: a
+   * primitive as it is, an object by its structure). Throws `E_UNKEYABLE` for what has no
+   * stable key.
    */
   #key(item: unknown): unknown {
-    const key = this.#itemKey === undefined ? item : this.#itemKey(item);
-    if (typeof key === 'object' && key !== null) {
-      this.#objectKey = true;
-      return valueKey(key, this.#site.name);
-    }
-    this.#objectKey = false;
-    return key;
+    return mapKey(this.#itemKey === undefined ? item : this.#itemKey(item), this.#site.name);
   }
 
   /**
@@ -491,7 +477,6 @@ export class BatchEngine {
     const items = batch.items;
     if (!batch.hasObjects && this.#itemKey === undefined && allDistinct(items)) return items;
     const keys = new Map<unknown, number>();
-    let objectKeys: Map<unknown, number> | undefined;
     const distinct: unknown[] = [];
     const remap = new Array<number>(items.length);
     for (let k = 0; k < items.length; k++) {
@@ -504,9 +489,8 @@ export class BatchEngine {
         (batch.keyErrors ??= new Map()).set(k, error);
         continue;
       }
-      const map = this.#objectKey ? (objectKeys ??= new Map()) : keys;
-      let index = map.get(key);
-      if (index === undefined) map.set(key, (index = distinct.push(item) - 1));
+      let index = keys.get(key);
+      if (index === undefined) keys.set(key, (index = distinct.push(item) - 1));
       remap[k] = index;
     }
     if (distinct.length === items.length) return items;

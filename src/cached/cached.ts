@@ -23,7 +23,7 @@
 import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
-import { argumentKey } from '../core/key.js';
+import { argumentKey, entryKey } from '../core/key.js';
 import type { ControlContext, Invoke, Layer, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
@@ -111,13 +111,14 @@ class CachedLayer {
     const userKey = this.opts.key;
     return userKey === undefined
       ? argumentKey(args, site.name)
-      : String(userKey.apply(instance, args));
+      : entryKey(userKey.apply(instance, args), `@cached on ${site.name}`);
   }
 
   wrap(inner: Invoke, site: Site): Invoke {
     this.#site = site;
     const opts = this.opts;
     const where = site.name;
+    const keyWhere = `@cached on ${where}`;
     const userKey = opts.key;
     const shared = opts.scope === 'shared';
     const rejects = opts.stores.length > 0 || site.returnsPromise;
@@ -157,11 +158,18 @@ class CachedLayer {
       let raw = false;
       let memo: OwnerMemo;
       try {
-        if (userKey !== undefined) l1 = String(userKey.apply(call.instance, args));
+        if (userKey !== undefined) l1 = entryKey(userKey.apply(call.instance, args), keyWhere);
         else if (args.length === 1 && typeof args[0] === 'string') {
           l1 = args[0];
           raw = true;
-        } else l1 = argumentKey(args, where);
+        } else {
+          l1 = argumentKey(args, where);
+          // `f('a', undefined)` keys like `f('a')` (`'a`): use the same L1 slot, the raw one.
+          if (l1.charCodeAt(0) === 39 /* ' */) {
+            l1 = l1.slice(1);
+            raw = true;
+          }
+        }
         memo = memoOf(call);
       } catch (error) {
         return failed(error);

@@ -7,7 +7,9 @@
  * objects), `NaN`, `±Infinity`, `-0`, array holes (as `undefined`), plain objects whose own keys
  * happen to be `$t`. Class instances come back as plain objects with their own enumerable
  * fields (there is no safe way to find a constructor by name in another process); functions,
- * symbols and circular structures cannot be encoded and throw a `TypeError`.
+ * symbols and circular structures cannot be encoded and throw a `TypeError`. Data never picks a
+ * prototype: an own `__proto__` field (of an object or an error) decodes as a plain own field,
+ * and a `constructor` field is a field like any other.
  *
  * Format: JSON where special values are objects `{"$t": <type>, "v": <payload>}`. The output
  * is stable for a given value (object keys keep their insertion order), so it can be stored in
@@ -156,7 +158,18 @@ function fromTree(node: unknown): unknown {
     case 'Error': {
       const [name, message, fields] = v as [string, string, unknown];
       const err = new Error(message);
-      Object.assign(err, fromTree(fields));
+      // Field by field through setOwn: Object.assign would let a `__proto__` field set the
+      // error's prototype.
+      const own = fromTree(fields);
+      if (own !== null && typeof own === 'object') {
+        for (const key of Object.keys(own)) {
+          setOwn(
+            err as unknown as Record<string, unknown>,
+            key,
+            (own as Record<string, unknown>)[key],
+          );
+        }
+      }
       if (name !== 'Error')
         Object.defineProperty(err, 'name', { value: name, configurable: true, writable: true });
       return err;

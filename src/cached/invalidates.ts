@@ -8,7 +8,7 @@
 import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
-import { argumentKey } from '../core/key.js';
+import { argumentKey, entryKey } from '../core/key.js';
 import { checkOptionsObject, configError, optionError, stringOption } from '../core/options.js';
 import type { Invoke, Layer, Site } from '../core/site.js';
 import type { InvalidationTarget } from '../registry/types.js';
@@ -111,8 +111,10 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
           target.tags = t;
         }
         if (namespace !== undefined) target.namespace = namespace;
-        if (key !== undefined)
-          target.key = String(typeof key === 'function' ? key(result, ...call.args) : key);
+        if (key !== undefined) {
+          const k: unknown = typeof key === 'function' ? key(result, ...call.args) : key;
+          target.key = entryKey(k, `@invalidates on ${s.name}`);
+        }
         if (args !== undefined) {
           const a = typeof args === 'function' ? args(result, ...call.args) : args;
           target.key = argumentKey(a as unknown[], namespace!);

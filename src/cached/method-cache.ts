@@ -12,6 +12,7 @@ import type { InvalidationTarget } from '../registry/types.js';
 import { decode, encode } from './codec.js';
 import { CachedFigures } from './figures.js';
 import { Entry, Memo } from './memory-tier.js';
+import { sharedPrefix } from './shared-keys.js';
 import type { ResolvedCachedOptions } from './options.js';
 import { bounded, FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
 import { nextSequence, TAGGED_ENTRY_MAX_AGE_MS, tagBook, type TagBook } from './tag-book.js';
@@ -100,7 +101,7 @@ export class MethodCache {
     this.tiers = tiers;
     this.clock = registry.clock;
     this.namespace = opts.namespace ?? site.name;
-    this.#prefix = `hotpath:${this.namespace}${opts.version === '' ? '' : `@${opts.version}`}`;
+    this.#prefix = sharedPrefix(this.namespace, opts.version);
     this.#gens = tiers.map(() => undefined);
     this.figures = registry.metric(site, 'cached', () => new CachedFigures(tiers));
     this.caller = {

@@ -30,6 +30,7 @@
 import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { unrefTimeout, type Clock } from '../core/clock.js';
+import { mapKey } from '../core/key.js';
 import type { ControlContext, Invoke, LayerControl, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
@@ -212,7 +213,7 @@ export class TimingEngine {
 
   #keyedState(call: Call): TimingState {
     const states = this.#perKey.get(call.owner);
-    const key = this.#key!.apply(call.instance, call.args);
+    const key = mapKey(this.#key!.apply(call.instance, call.args), this.site.name);
     let state = states.map.get(key);
     if (state === undefined) {
       states.map.set(key, (state = new TimingState(this, states.scope, states, key)));

@@ -29,7 +29,9 @@ export interface TimingOptionsBase {
   trailing?: boolean;
   /**
    * Debounce/throttle separately per key: `key(...args)` (called with the method's `this`) picks
-   * the stream, compared with `SameValueZero` (`'doc-1'`, `42`, an object by identity).
+   * the stream: a primitive by value (`'doc-1'`, `42`; `1` ≠ `'1'`), an object or array by its
+   * structure with the argument-key rules (`[tenant, id]` built afresh per call finds its
+   * stream again; an object with no visible state is `E_UNKEYABLE`).
    * Default: one stream per instance. A key's state is released once it is idle.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

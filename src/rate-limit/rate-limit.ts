@@ -23,7 +23,7 @@
 import type { Call } from '../core/call.js';
 import type { Clock } from '../core/clock.js';
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
-import { valueKey } from '../core/key.js';
+import { mapKey } from '../core/key.js';
 import type { Invoke, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
@@ -262,18 +262,6 @@ interface OwnerState {
   readonly keyed: KeyedEngines | undefined;
 }
 
-/** A Map key for the budget of `key`'s result: strings and numbers as they are, anything else encoded. */
-function budgetKey(value: unknown, where: string): unknown {
-  const t = typeof value;
-  return t === 'string' ||
-    t === 'number' ||
-    t === 'boolean' ||
-    value === undefined ||
-    value === null
-    ? value
-    : valueKey(value, where);
-}
-
 /**
  * Limits how often (and how many at once) the decorated async method runs. See SPEC §7 and
  * {@link RateLimitOptions}: `limit` per `interval` (sliding window, or `algorithm:
@@ -331,7 +319,7 @@ export function rateLimit(
             st: { engine: Engine | undefined; keyed: KeyedEngines | undefined },
           ): Engine =>
             st.keyed
-              ? st.keyed.get(budgetKey(keyFn!.apply(call.instance, call.args), where))
+              ? st.keyed.get(mapKey(keyFn!.apply(call.instance, call.args), where))
               : st.engine!;
 
           if (resolved.limiter !== undefined) {

@@ -72,6 +72,37 @@ describe('@batched slices and groups', () => {
     expect(calls[1]).toEqual([5, 3, 100_000]);
   });
 
+  it.each([
+    ['dedupe at dispatch', {}],
+    ['dedupe as items arrive', { maxBatchSize: 10 }],
+  ])(
+    'dedupes URL items by their value, never handing one URL’s result to another (%s)',
+    async (_label, options) => {
+      const calls: string[][] = [];
+      class Fetcher {
+        @batched(options)
+        async fetch(urls: URL[], base?: URL): Promise<string[]> {
+          calls.push(urls.map((u) => u.pathname));
+          return urls.map((u) => `${base?.host ?? '-'} ${u.pathname}`);
+        }
+      }
+      const f = new Fetcher();
+      const [a, b, c] = await Promise.all([
+        f.fetch([new URL('https://a.test/1')]),
+        f.fetch([new URL('https://a.test/2')]),
+        f.fetch([new URL('https://a.test/1')]),
+      ]);
+      expect([a, b, c]).toEqual([['- /1'], ['- /2'], ['- /1']]);
+      expect(calls).toEqual([['/1', '/2']]);
+      // URLs as `rest` arguments form separate groups.
+      const [d, e] = await Promise.all([
+        f.fetch([new URL('https://x.test/p')], new URL('https://one.test')),
+        f.fetch([new URL('https://x.test/p')], new URL('https://two.test')),
+      ]);
+      expect([d, e]).toEqual([['one.test /p'], ['two.test /p']]);
+    },
+  );
+
   it('batches calls with different rest arguments separately, and hands the body its group’s rest', async () => {
     const calls: unknown[][] = [];
     class Translations {

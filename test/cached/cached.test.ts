@@ -420,6 +420,102 @@ describe('@cached in memory', () => {
     expect(() => svc.syncWithFn(() => {})).toThrow(HotpathError);
   });
 
+  it('gives each URL, boxed number and toJSON value its own entry, and refuses invisible state', async () => {
+    class Session {
+      readonly #user: string;
+      constructor(user: string) {
+        this.#user = user;
+      }
+      get user(): string {
+        return this.#user;
+      }
+    }
+    class Svc {
+      @cached()
+      async fetch(url: URL): Promise<string> {
+        return url.href;
+      }
+      @cached()
+      double(n: number): number {
+        return Number(n) * 2;
+      }
+      @cached()
+      async whoAmI(session: Session): Promise<string> {
+        return session.user;
+      }
+    }
+    const svc = new Svc();
+    expect(await svc.fetch(new URL('https://a.test/1'))).toBe('https://a.test/1');
+    expect(await svc.fetch(new URL('https://a.test/2'))).toBe('https://a.test/2');
+    expect(svc.double(new Number(1) as number)).toBe(2);
+    expect(svc.double(new Number(2) as number)).toBe(4);
+    await expect(svc.whoAmI(new Session('ada'))).rejects.toMatchObject({
+      code: 'E_UNKEYABLE',
+      message:
+        'Svc.whoAmI: cannot build a key from an argument that is an instance of Session, whose state is not visible (no own enumerable field, no `toJSON()`); pass a `key` option that returns a string or number, or give Session a `toJSON()` method',
+    });
+  });
+
+  it('keeps one entry for f() and f(undefined), and for f(x) and f(x, undefined)', async () => {
+    let runs = 0;
+    class Svc {
+      @cached()
+      async list(filter?: string, limit?: number): Promise<string> {
+        runs++;
+        return `${filter ?? '*'}:${limit ?? 10}`;
+      }
+    }
+    const svc = new Svc();
+    expect(await svc.list()).toBe('*:10');
+    expect(await svc.list(undefined)).toBe('*:10');
+    expect(await svc.list(undefined, undefined)).toBe('*:10');
+    expect(runs).toBe(1);
+    expect(await svc.list('a')).toBe('a:10');
+    expect(await svc.list('a', undefined)).toBe('a:10');
+    expect(runs).toBe(2);
+    expect(await svc.list(undefined, 5)).toBe('*:5');
+    expect(runs).toBe(3);
+    // Invalidating either spelling drops the one entry.
+    await control(svc, 'list').invalidate('a', undefined);
+    expect(await svc.list('a')).toBe('a:10');
+    expect(runs).toBe(4);
+  });
+
+  it('refuses a key option result that is not a string or number (E_UNKEYABLE at call time)', async () => {
+    let runs = 0;
+    class Svc {
+      @cached({ key: (q: { id: number }) => ({ id: q.id }) as unknown as string })
+      async byObject(q: { id: number }): Promise<number> {
+        runs++;
+        return q.id;
+      }
+      @cached({ key: (q: { userId?: number }) => q.userId as unknown as string })
+      byMissingField(q: { id: number }): number {
+        runs++;
+        return q.id;
+      }
+      @cached({ key: (id: number) => (id % 2 ? id : String(id)) })
+      async byNumber(id: number): Promise<number> {
+        runs++;
+        return id;
+      }
+    }
+    const svc = new Svc();
+    await expect(svc.byObject({ id: 1 })).rejects.toMatchObject({
+      code: 'E_UNKEYABLE',
+      message: '@cached on Svc.byObject: `key` must return a string or a number, got { id: 1 }',
+    });
+    await expect(svc.byObject({ id: 2 })).rejects.toMatchObject({ code: 'E_UNKEYABLE' });
+    expect(() => svc.byMissingField({ id: 1 })).toThrow(
+      '@cached on Svc.byMissingField: `key` must return a string or a number, got undefined',
+    );
+    expect(runs).toBe(0);
+    expect(await svc.byNumber(1)).toBe(1);
+    expect(await svc.byNumber(2)).toBe(2);
+    expect(await svc.byNumber(1)).toBe(1);
+    expect(runs).toBe(2);
+  });
+
   it('reports figures in registry.stats() and publishes hit/miss events', async () => {
     const events: HotpathEvent[] = [];
     const listener = (e: unknown): void => void events.push(e as HotpathEvent);

@@ -67,6 +67,40 @@ describe('the shared-tier codec', () => {
     expect(back.__proto__).toEqual({ polluted: true });
   });
 
+  it('decodes own __proto__ fields (of errors and objects) and constructor fields as plain fields', () => {
+    const stored = '{"$t":"Error","v":["Error","m",{"__proto__":{"isAdmin":true}}]}';
+    const back = decode(stored) as Error & Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Error.prototype);
+    expect(back.isAdmin).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual({ isAdmin: true });
+
+    // The same through a round trip of an error that carries such a field.
+    const err = new Error('m');
+    Object.defineProperty(err, '__proto__', {
+      value: { isAdmin: true },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    const again = decode(encode(err)) as Error & Record<string, unknown>;
+    expect(Object.getPrototypeOf(again)).toBe(Error.prototype);
+    expect(again.isAdmin).toBeUndefined();
+
+    // Objects too, and a `constructor` field is a field like any other.
+    const obj: Record<string, unknown> = { constructor: { name: 'Evil' }, toString: 1 };
+    Object.defineProperty(obj, '__proto__', {
+      value: { polluted: true },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    const plain = roundTrip({ obj }).obj as Record<string, unknown>;
+    expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
+    expect(Object.keys(plain).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(plain.polluted).toBeUndefined();
+    expect(plain.constructor).toEqual({ name: 'Evil' });
+  });
+
   it('refuses functions, symbols and cycles, and corrupt input', () => {
     expect(() => encode({ f: () => 1 })).toThrow(
       new TypeError('cannot encode function values for a shared cache tier'),

@@ -138,6 +138,27 @@ describe('@invalidates', () => {
     expect(errors).toEqual(['invalidates Svc.save: bad tags']);
   });
 
+  it('reports a key function returning an object (E_UNKEYABLE) instead of invalidating "[object Object]"', async () => {
+    const registry = createHotpath();
+    const errors: string[] = [];
+    registry.on('error', (e, info) =>
+      errors.push(
+        `${info.decorator} ${info.method}: ${(e as { code?: string }).code} ${e.message}`,
+      ),
+    );
+    class Svc {
+      @invalidates({
+        namespace: 'Repo.get',
+        key: (_r: void, id: number) => ({ id }) as unknown as string,
+      })
+      async save(_id: number): Promise<void> {}
+    }
+    await bindHotpath(new Svc(), registry).save(7);
+    expect(errors).toEqual([
+      'invalidates Svc.save: E_UNKEYABLE @invalidates on Svc.save: `key` must return a string or a number, got { id: 7 }',
+    ]);
+  });
+
   describe('options', () => {
     const where = LEGACY ? 'Svc.save' : 'save';
     const define = (options: unknown): void => {

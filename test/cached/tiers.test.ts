@@ -389,6 +389,47 @@ describe('@cached with shared tiers', () => {
     ]);
   });
 
+  it('never lets a namespace holding @, # or : name the records of another namespace or version', async () => {
+    const { a, map } = twoProcesses();
+    class Orders {
+      @cached({ store: 'shared', namespace: 'Orders.total@2' })
+      async byName(id: string): Promise<string> {
+        return `byName ${id}`;
+      }
+      @cached({ store: 'shared', namespace: 'Orders.total', version: 2 })
+      async byVersion(id: string): Promise<string> {
+        return `byVersion ${id}`;
+      }
+      @cached({ store: 'shared', namespace: 'Orders.total@2#0' })
+      async byGeneration(id: string): Promise<string> {
+        return `byGeneration ${id}`;
+      }
+      @cached({ store: 'shared', namespace: 'tag' })
+      async namedTag(id: string): Promise<string> {
+        return `namedTag ${id}`;
+      }
+    }
+    const one = bindHotpath(new Orders(), a);
+    expect(await one.byVersion('1')).toBe('byVersion 1');
+    await settle();
+    expect(await one.byName('1')).toBe('byName 1');
+    await settle();
+    expect(await one.byGeneration("0:'1")).toBe("byGeneration 0:'1");
+    await settle();
+    expect([...map.keys()].filter((k) => k.includes('Orders')).sort()).toEqual([
+      "keyv:hotpath:Orders.total%402#0:'1",
+      "keyv:hotpath:Orders.total%402%230#0:'0:'1",
+      "keyv:hotpath:Orders.total@2#0:'1",
+    ]);
+    // A namespace spelled `tag` keeps its generation apart from the time of the tag `gen`.
+    expect(await one.namedTag('1')).toBe('namedTag 1');
+    await a.invalidate({ tags: ['gen'] });
+    await control(one, 'namedTag').clear();
+    await settle();
+    expect(map.has('keyv:hotpath:%74ag:gen')).toBe(true);
+    expect(map.has('keyv:hotpath:tag:gen')).toBe(true);
+  });
+
   it('reports an undecodable shared value as E_STORE and recomputes', async () => {
     const { a, store } = twoProcesses();
     const errors: string[] = [];

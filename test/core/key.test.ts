@@ -3,6 +3,21 @@ import { HotpathError, argumentKey, valueKey } from '../../src/index.js';
 
 const key = (...args: unknown[]) => argumentKey(args, 'Svc.find');
 
+/** Expects `run` to throw E_UNKEYABLE for Svc.find, the message going on with `what`. */
+function expectUnkeyable(run: () => unknown, what: string): void {
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(HotpathError);
+  expect(error).toMatchObject({
+    code: 'E_UNKEYABLE',
+    message: `Svc.find: cannot build a key from an argument that is ${what}`,
+  });
+}
+
 describe('the stable argument key', () => {
   it('tells 1 from "1", and undefined, null and NaN apart', () => {
     expect(key(1)).not.toBe(key('1'));
@@ -85,6 +100,70 @@ describe('the stable argument key', () => {
     expect(key(new Query(1, ['a']))).not.toBe(key({ id: 1, fields: ['a'] }));
   });
 
+  it('keeps NestJS-style DTO instances (public fields) working, with undefined fields', () => {
+    class CreateUserDto {
+      name!: string;
+      email?: string;
+    }
+    const dto = (name: string, email?: string): CreateUserDto =>
+      Object.assign(new CreateUserDto(), { name, email });
+    expect(key(dto('ada', 'a@x'))).toBe('[CreateUserDto{"email":"a@x","name":"ada"}]');
+    expect(key(dto('ada', 'a@x'))).not.toBe(key(dto('ada', 'b@x')));
+    expect(key(dto('ada'))).toBe(key(dto('ada')));
+  });
+
+  it('never gives two different URLs, boxed primitives or toJSON values one key', () => {
+    const urls = ['https://a.test/x', 'https://a.test/y', 'https://b.test/x?q=1'];
+    const urlKeys = urls.map((u) => key(new URL(u)));
+    expect(new Set(urlKeys).size).toBe(urls.length);
+    expect(key(new URL('https://a.test/x'))).toBe(key(new URL('https://a.test/x')));
+    expect(key(new URL('https://a.test/x'))).toBe('[URL("https://a.test/x")]');
+    expect(key(new URL('https://a.test/x'))).not.toBe(key('https://a.test/x'));
+
+    const boxed = [
+      key(new Number(1)),
+      key(new Number(2)),
+      key(1),
+      key(new String('a')),
+      key(new String('b')),
+      key('a'),
+      key(new Boolean(true)),
+      key(new Boolean(false)),
+      key(true),
+      key(Object(1n)),
+      key(Object(2n)),
+      key(1n),
+    ];
+    expect(new Set(boxed).size).toBe(boxed.length);
+    expect(key(new Number(1))).toBe(key(new Number(1)));
+
+    // A value class whose state is private but which declares its serial form.
+    class Decimal {
+      readonly #digits: string;
+      constructor(digits: string) {
+        this.#digits = digits;
+      }
+      toJSON(): string {
+        return this.#digits;
+      }
+    }
+    expect(key(new Decimal('1.5'))).not.toBe(key(new Decimal('2.5')));
+    expect(key(new Decimal('1.5'))).toBe(key(new Decimal('1.5')));
+    expect(key(new Decimal('1.5'))).not.toBe(key('1.5'));
+    expect(key({ at: new Decimal('1.5') })).toBe('[{"at":Decimal("1.5")}]');
+  });
+
+  it('drops trailing undefined arguments: f() = f(undefined), f(1) = f(1, undefined)', () => {
+    expect(key(undefined)).toBe(key());
+    expect(key(undefined, undefined)).toBe(key());
+    expect(key(1, undefined)).toBe(key(1));
+    expect(key('a', undefined)).toBe(key('a'));
+    expect(key({ a: 1 }, undefined)).toBe(key({ a: 1 }));
+    expect(key(undefined, 1)).not.toBe(key(1));
+    expect(key(1, undefined, 2)).not.toBe(key(1, 2));
+    expect(key([undefined])).not.toBe(key([]));
+  });
+
   it('allows repeated (non-circular) references', () => {
     const shared = { a: 1 };
     expect(() => key({ x: shared, y: shared }, [shared, shared])).not.toThrow();
@@ -103,18 +182,59 @@ describe('the stable argument key', () => {
       'a circular structure',
     ],
     ['a nested function', () => key({ cb: () => 1 }), 'a function (cb)'],
+    ['a boxed symbol', () => key(Object(Symbol('s'))), 'a boxed symbol (Symbol(s))'],
   ])('throws E_UNKEYABLE for %s, naming the method and the way out', (_label, run, what) => {
-    let error: unknown;
-    try {
-      run();
-    } catch (e) {
-      error = e;
+    expectUnkeyable(run, `${what}; pass a \`key\` option that returns a string or number`);
+  });
+
+  class Session {
+    readonly #token: string;
+    constructor(token: string) {
+      this.#token = token;
     }
-    expect(error).toBeInstanceOf(HotpathError);
-    expect(error).toMatchObject({
-      code: 'E_UNKEYABLE',
-      message: `Svc.find: cannot build a key from an argument that is ${what}; pass a \`key\` option that returns a string or number`,
-    });
+    get token(): string {
+      return this.#token;
+    }
+  }
+
+  it.each([
+    [
+      'a class whose state is all #private',
+      () => key(new Session('t1')),
+      'an instance of Session, whose state is not visible (no own enumerable field, no `toJSON()`); pass a `key` option that returns a string or number, or give Session a `toJSON()` method',
+    ],
+    [
+      'an Error, even with enumerable fields',
+      () => key(Object.assign(new Error('boom'), { code: 'E_X' })),
+      'an instance of Error, which has no value to key by; pass a `key` option that returns a string or number',
+    ],
+    [
+      'a user Error subclass',
+      () => key(new (class NotFound extends Error {})('gone')),
+      'an instance of NotFound, which has no value to key by; pass a `key` option that returns a string or number, or give NotFound a `toJSON()` method',
+    ],
+    [
+      'a WeakMap',
+      () => key(new WeakMap()),
+      'an instance of WeakMap, which has no value to key by; pass a `key` option that returns a string or number',
+    ],
+    [
+      'a WeakSet nested in an object',
+      () => key({ seen: new WeakSet() }),
+      'an instance of WeakSet, which has no value to key by; pass a `key` option that returns a string or number',
+    ],
+    [
+      'a Promise',
+      () => key(Promise.resolve(1)),
+      'an instance of Promise, which has no value to key by; pass a `key` option that returns a string or number',
+    ],
+    [
+      'a URLSearchParams (state in internal slots, no toJSON)',
+      () => key(new URLSearchParams('a=1')),
+      'an instance of URLSearchParams, whose state is not visible (no own enumerable field, no `toJSON()`); pass a `key` option that returns a string or number',
+    ],
+  ])('refuses %s with E_UNKEYABLE naming the class', (_label, run, what) => {
+    expectUnkeyable(run, what);
   });
 
   it('encodes single values with the same rules', () => {

@@ -310,6 +310,24 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       expect(jest.getTimerCount()).toBe(0);
     });
 
+    it('keys by structure: a key built afresh per call ([tenant, id]) finds its stream again', async () => {
+      const log: string[] = [];
+      class Docs {
+        @deco({ wait: 100, leading: false, key: (tenant: string, id: number) => [tenant, id] })
+        async save(tenant: string, id: number, text: string): Promise<string> {
+          log.push(`${tenant}/${id}=${text}`);
+          return text;
+        }
+      }
+      const docs = new Docs();
+      const first = docs.save('acme', 1, 'a');
+      const other = docs.save('acme', 2, 'b');
+      expect(docs.save('acme', 1, 'c')).toBe(first);
+      expect(other).not.toBe(first);
+      await advance(100);
+      expect(log.sort()).toEqual(['acme/1=c', 'acme/2=b']);
+    });
+
     it('keeps the state of a static method on the class', async () => {
       let runs = 0;
       class Settings {
