@@ -17,9 +17,10 @@
  *   name + own enumerable fields. State kept elsewhere (`#private` fields, getters, symbols) is
  *   not seen: such a class needs a `toJSON()` or the method a `key` option.
  * - Refused with `E_UNKEYABLE` (naming the method and the class): functions, symbols, cycles,
- *   class instances with no own enumerable field and no `toJSON()` (their state is invisible,
- *   all of them would share one key), and `Error`, `WeakMap`, `WeakSet`, `WeakRef`, `Promise`
- *   whatever fields they carry.
+ *   class instances with no own enumerable field and no `toJSON()` whose class has methods or
+ *   accessors (their state is invisible: all of them would share one key; an empty instance of a
+ *   class with nothing but fields, such as a DTO whose fields are all optional, keys `Name{}`),
+ *   and `Error`, `WeakMap`, `WeakSet`, `WeakRef`, `Promise` whatever fields they carry.
  *
  * Cost: one or two primitive arguments take a fast path (a type check and one concatenation,
  * tens of ns); structured arguments cost a walk proportional to their size.
@@ -82,9 +83,10 @@ function encodeObject(obj: object, seen: object[], where: string): string {
     return `(${encode((obj as { toJSON(): unknown }).toJSON(), seen, where)})`;
   }
   const keys = Object.keys(obj).sort();
-  // A class instance with no own enumerable field: whatever state it has is invisible, and every
+  // A class instance with no own enumerable field: unless its class is bare data (an empty DTO,
+  // all of whose fields were optional), its state is somewhere a key cannot see and every
   // instance would share the key `Name{}`.
-  if (!plain && keys.length === 0) throw invisible(where, obj, false);
+  if (!plain && keys.length === 0 && !isDataClass(proto!)) throw invisible(where, obj, false);
   const name = plain ? '' : className(obj);
   let out = `${name}{`;
   for (let i = 0; i < keys.length; i++) {
@@ -138,6 +140,22 @@ function encodeSpecial(obj: object, seen: object[], where: string): string | und
     if (obj instanceof Opaque) throw invisible(where, obj, true);
   }
   return undefined;
+}
+
+/**
+ * Whether the classes from `proto` up declare nothing but constructors: no method, accessor or
+ * symbol-keyed member through which hidden (`#private`, closure) state could show. An instance
+ * of such a class holds all its state in fields, so an empty one is truly empty. Walked only for
+ * instances with no own enumerable field.
+ */
+function isDataClass(proto: object): boolean {
+  for (let p: object | null = proto; p !== null && p !== Object.prototype;) {
+    const names = Object.getOwnPropertyNames(p);
+    if (names.length > 1 || (names.length === 1 && names[0] !== 'constructor')) return false;
+    if (Object.getOwnPropertySymbols(p).length > 0) return false;
+    p = Object.getPrototypeOf(p) as object | null;
+  }
+  return true;
 }
 
 function constructorOf(obj: object): { name?: unknown } | undefined {

@@ -100,7 +100,7 @@ describe('the stable argument key', () => {
     expect(key(new Query(1, ['a']))).not.toBe(key({ id: 1, fields: ['a'] }));
   });
 
-  it('keeps NestJS-style DTO instances (public fields) working, with undefined fields', () => {
+  it('never gives two different URLs, boxed primitives or toJSON values one key; DTOs key by class and public fields', () => {
     class CreateUserDto {
       name!: string;
       email?: string;
@@ -110,9 +110,12 @@ describe('the stable argument key', () => {
     expect(key(dto('ada', 'a@x'))).toBe('[CreateUserDto{"email":"a@x","name":"ada"}]');
     expect(key(dto('ada', 'a@x'))).not.toBe(key(dto('ada', 'b@x')));
     expect(key(dto('ada'))).toBe(key(dto('ada')));
-  });
-
-  it('never gives two different URLs, boxed primitives or toJSON values one key', () => {
+    // A DTO with every field left out (a query without parameters) is empty, not invisible.
+    class ListQueryDto {
+      declare page?: number;
+    }
+    expect(key(new ListQueryDto())).toBe('[ListQueryDto{}]');
+    expect(key(new ListQueryDto())).not.toBe(key({}));
     const urls = ['https://a.test/x', 'https://a.test/y', 'https://b.test/x?q=1'];
     const urlKeys = urls.map((u) => key(new URL(u)));
     expect(new Set(urlKeys).size).toBe(urls.length);
