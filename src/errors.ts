@@ -13,7 +13,9 @@
  * - `E_TIMEOUT`: `@timeout` fired ({@link TimeoutError}).
  * - `E_RATE_LIMITED`: `@rateLimit` with `onLimit: 'reject'` or a full queue ({@link RateLimitError}).
  * - `E_BATCH_CONTRACT`: a `@batched` body broke its contract ({@link BatchError}).
- * - `E_UNKEYABLE`: an argument cannot be turned into a cache/batch key (functions, symbols, cycles).
+ * - `E_UNKEYABLE`: an argument cannot be turned into a cache/batch key (functions, symbols, cycles,
+ *   objects whose state is invisible: see `core/key.ts`), or a `@cached` `key` option returned
+ *   something other than a string or number.
  * - `E_NOT_APPLICABLE`: a `control()` operation that none of the method's decorators supports.
  * - `E_CANCELLED`: pending `@debounce`/`@throttle` work was cancelled.
  * - `E_SHUTDOWN`: a call reached a registry after `shutdown()`.

@@ -234,8 +234,8 @@ export function argumentKey(args: readonly unknown[], where: string): string {
 }
 
 /**
- * Encodes any single value with the same rules (used for `rest` groups of `@batched`,
- * item keys and user `key` results).
+ * Encodes any single value with the same rules (a lone string is quoted here: `"s"`). The
+ * structural part of {@link mapKey}.
  */
 export function valueKey(value: unknown, where: string): string {
   return encode(value, [], where);
