@@ -71,3 +71,19 @@ export function silenceRejection(promise: Promise<unknown>): void {
 export function whenSettled(promise: Promise<unknown>): Promise<void> {
   return nativeThen.call(promise, noop, noop) as Promise<void>;
 }
+
+/**
+ * A promise rejected with `error` whose rejection never goes unhandled: when no caller attaches
+ * a handler (see {@link guardRejection}), `onUnhandled(error)` hears about it instead. For
+ * refusals a caller may fire and forget (a call dropped at shutdown, a limit reached).
+ */
+export function guardedRejection(
+  error: unknown,
+  onUnhandled: (error: unknown) => void,
+): ObservedPromise<never> {
+  let reject!: (error: unknown) => void;
+  const promise = new ObservedPromise<never>((_, r) => (reject = r));
+  guardRejection(promise, onUnhandled);
+  reject(error);
+  return promise;
+}

@@ -9,9 +9,10 @@
 import Bottleneck from 'bottleneck';
 import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
+import { ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
-import type { SiteContext } from './local-engine.js';
+import { priorityOf, refuse, type SiteContext } from './local-engine.js';
 
 /**
  * The part of a Bottleneck limiter hotpath uses. Anything with a `schedule` function is taken
@@ -55,8 +56,12 @@ export interface BottleneckEngineOptions {
 interface Pending {
   readonly ctx: SiteContext;
   readonly since: number;
+  /** Made by the registry's own shutdown work: served, not refused, when shutdown starts. */
+  readonly closing: boolean;
   started: boolean;
   cancelled: boolean;
+  /** The caller's promise: see `refuse()` in local-engine.ts. */
+  promise: ObservedPromise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -198,59 +203,85 @@ export class BottleneckEngine {
 
   /** Schedules `inner(call)` on the limiter; see the class comment for what the caller gets. */
   run(call: Call, inner: Invoke, ctx: SiteContext): Promise<unknown> {
+    let entry!: Pending;
+    const promise = new ObservedPromise<unknown>((resolve, reject) => {
+      entry = {
+        ctx,
+        since: Date.now(),
+        closing: call.registry.closed,
+        started: false,
+        cancelled: false,
+        promise: undefined as unknown as ObservedPromise<unknown>,
+        resolve,
+        reject,
+      };
+    });
+    entry.promise = promise;
     if (ctx.reject && typeof this.limiter.check === 'function') {
       // onLimit 'reject': Bottleneck's check() says whether a job would start now (one Redis
       // round trip when clustered; another process may take the slot in between).
-      return this.limiter.check().then(
+      this.limiter.check().then(
         (now) => {
-          if (now && this.#pending.size === 0) return this.#schedule(call, inner, ctx);
-          ctx.figures.rejected++;
+          if (now && this.#pending.size === 0) return this.#schedule(entry, call, inner);
           publishEvent('rateLimit', 'rejected', ctx.site, { reason: 'limit', retryAfter: 0 });
-          throw new RateLimitError(
-            `${ctx.site.name}: rate limit reached (${ctx.describe})${this.#where()}; retry in 0 ms`,
-            0,
+          this.#refuse(
+            entry,
+            new RateLimitError(
+              `${ctx.site.name}: rate limit reached (${ctx.describe})${this.#where()}; retry in 0 ms`,
+              0,
+            ),
           );
         },
-        (error: unknown) => {
-          ctx.figures.rejected++;
-          throw this.#translate(error, ctx);
-        },
+        (error: unknown) => this.#refuse(entry, this.#translate(error, ctx)),
       );
+    } else {
+      this.#schedule(entry, call, inner);
     }
-    return this.#schedule(call, inner, ctx);
+    return promise;
   }
 
-  #schedule(call: Call, inner: Invoke, ctx: SiteContext): Promise<unknown> {
+  /** Refuses a call that never reached the limiter's queue. */
+  #refuse(entry: Pending, error: unknown): void {
+    entry.cancelled = true;
+    entry.ctx.figures.rejected++;
+    refuse(entry.promise, entry.reject, entry.ctx, error);
+  }
+
+  #schedule(entry: Pending, call: Call, inner: Invoke): void {
+    const ctx = entry.ctx;
     const figures = ctx.figures;
     figures.tracksRunning = true;
     if (this.#stopping) {
-      figures.rejected++;
-      return Promise.reject(
+      this.#refuse(
+        entry,
         new HotpathError(
           'E_SHUTDOWN',
           `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
         ),
       );
+      return;
     }
     if (this.#pending.size >= this.#options.maxQueue) {
-      figures.rejected++;
       publishEvent('rateLimit', 'rejected', ctx.site, { reason: 'queue-full', retryAfter: 0 });
-      return Promise.reject(
+      this.#refuse(
+        entry,
         new RateLimitError(
           `${ctx.site.name}: rate limit queue is full (maxQueue ${this.#options.maxQueue})${this.#where()}; retry in 0 ms`,
           0,
         ),
       );
+      return;
     }
-    let entry!: Pending;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      entry = { ctx, since: Date.now(), started: false, cancelled: false, resolve, reject };
-    });
+    let priority: number;
+    try {
+      priority = priorityOf(ctx, call);
+    } catch (error) {
+      this.#refuse(entry, error);
+      return;
+    }
     this.#pending.add(entry);
     figures.queued++;
     publishEvent('rateLimit', 'queued', ctx.site, () => ({ queued: this.#pending.size }));
-    const priority =
-      typeof ctx.priority === 'number' ? ctx.priority : Number(ctx.priority(...call.args));
     const job = (): unknown => {
       if (entry.cancelled) return undefined;
       this.#pending.delete(entry);
@@ -274,18 +305,21 @@ export class BottleneckEngine {
       const done = (): void => this.#release(figures);
       return Promise.resolve(result).finally(done);
     };
-    this.limiter
-      .schedule(
-        {
-          priority: Number.isFinite(priority) ? Math.min(9, Math.max(0, Math.round(priority))) : 5,
-        },
-        job,
-      )
-      .catch((error: unknown) => {
-        if (entry.started || entry.cancelled) return; // the caller already has the method's own outcome
-        this.#settle(entry, this.#translate(error, ctx));
-      });
-    return promise;
+    this.limiter.schedule({ priority }, job).catch((error: unknown) => {
+      if (entry.started || entry.cancelled) return; // the caller already has the method's own outcome
+      this.#settle(entry, this.#translate(error, ctx));
+    });
+  }
+
+  /**
+   * Shutdown has started: rejects the calls of this process still waiting for the limiter with
+   * `error(site)` (`E_SHUTDOWN`), except those the registry's own shutdown work made (a flushed
+   * batch calling a rate-limited method). Their Bottleneck jobs, if they ever run, do nothing.
+   */
+  dropWaiting(error: (site: Site) => HotpathError): void {
+    for (const entry of [...this.#pending]) {
+      if (!entry.closing) this.#settle(entry, error(entry.ctx.site));
+    }
   }
 
   /**
@@ -337,7 +371,7 @@ export class BottleneckEngine {
     publishEvent('rateLimit', 'rejected', entry.ctx.site, () => ({
       reason: (error as { code?: unknown }).code === 'E_RATE_LIMITED' ? 'dropped' : 'error',
     }));
-    entry.reject(error);
+    refuse(entry.promise, entry.reject, entry.ctx, error);
   }
 
   /** Redis is unreachable: every call still waiting in this process fails now instead of hanging. */

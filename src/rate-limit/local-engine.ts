@@ -16,6 +16,7 @@
 import type { Call } from '../core/call.js';
 import { monotonicReader, type Clock } from '../core/clock.js';
 import { publishEvent } from '../core/channels.js';
+import { ObservedPromise, guardRejection, guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
 
@@ -48,6 +49,26 @@ export interface SiteContext {
   readonly describe: string;
   /** Where the limiter lives, for messages (`limiter 'github'`, or `''`). */
   readonly limiterName: string | undefined;
+  /**
+   * Hears about a refusal (`E_SHUTDOWN`, `RateLimitError`, `E_STORE`, `E_CONFIG`) that no caller
+   * awaits (a fire-and-forget call): the registry's `error` event, never an unhandled rejection.
+   */
+  readonly report: (error: unknown) => void;
+}
+
+/**
+ * Rejects a waiting caller's `promise` (an {@link ObservedPromise}) with a hotpath refusal that
+ * goes to `ctx.report` if nobody awaits it. A call that started is not guarded: a failure of
+ * the method reaches its caller exactly as without the decorator.
+ */
+export function refuse(
+  promise: ObservedPromise<unknown>,
+  reject: (error: unknown) => void,
+  ctx: SiteContext,
+  error: unknown,
+): void {
+  guardRejection(promise, ctx.report);
+  reject(error);
 }
 
 /**
@@ -91,6 +112,9 @@ interface Waiting {
   readonly inner: Invoke;
   readonly ctx: SiteContext;
   readonly since: number;
+  /** Queued by the registry's own shutdown work (a flushed batch): served, not refused, at shutdown start. */
+  readonly closing: boolean;
+  promise: ObservedPromise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -107,6 +131,23 @@ class WaitQueue {
   push(entry: Waiting, priority: number): void {
     this.#levels[priority]!.push(entry);
     this.size++;
+  }
+
+  /** Takes out every entry `drop` selects, keeping the others in order; returns those taken. */
+  removeWhere(drop: (entry: Waiting) => boolean): Waiting[] {
+    const taken: Waiting[] = [];
+    for (let p = 0; p < PRIORITIES; p++) {
+      const level = this.#levels[p]!;
+      const kept: Waiting[] = [];
+      for (let i = this.#heads[p]!; i < level.length; i++) {
+        const entry = level[i]!;
+        (drop(entry) ? taken : kept).push(entry);
+      }
+      this.#levels[p] = kept;
+      this.#heads[p] = 0;
+    }
+    this.size -= taken.length;
+    return taken;
   }
 
   shift(): Waiting | undefined {
@@ -133,8 +174,11 @@ class WaitQueue {
   }
 }
 
-/** The priority (0–9) of a call: a number option, or a function of its arguments (rounded, clamped). */
-function priorityOf(ctx: SiteContext, call: Call): number {
+/**
+ * The priority (0–9) of a call: a number option, or a function of its arguments (rounded,
+ * clamped; 5 when it is not a finite number). Throws what the function throws.
+ */
+export function priorityOf(ctx: SiteContext, call: Call): number {
   const p = ctx.priority;
   const value = typeof p === 'number' ? p : Number(p(...call.args));
   if (!Number.isFinite(value)) return DEFAULT_PRIORITY;
@@ -330,6 +374,20 @@ export class LocalEngine {
   }
 
   /**
+   * Shutdown has started: rejects the calls waiting now with `error(site)` (`E_SHUTDOWN`),
+   * except those the registry's own shutdown work queued (a flushed batch calling a
+   * rate-limited method), which keep their turn.
+   */
+  dropWaiting(error: (site: Site) => HotpathError): void {
+    const dropped = this.#queue.removeWhere((e) => !e.closing);
+    for (const e of dropped) this.#drop(e, error(e.ctx.site));
+    if (dropped.length > 0 && this.#queue.size === 0) {
+      this.#clearTimer();
+      this.onQueueChange?.(this, false);
+    }
+  }
+
+  /**
    * Rejects queued calls with `E_SHUTDOWN` (via `error(site)`), cancels the timer, refuses
    * further calls, and resolves once calls in flight have finished (when tracked).
    */
@@ -338,13 +396,18 @@ export class LocalEngine {
       this.#stopped = new HotpathError('E_SHUTDOWN', 'rate limiter stopped');
       this.#clearTimer();
       for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
-        e.ctx.figures.queued--;
-        e.ctx.figures.rejected++;
-        e.reject(error(e.ctx.site));
+        this.#drop(e, error(e.ctx.site));
       }
     }
     if (this.#running === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Refuses a call taken off the queue. */
+  #drop(e: Waiting, error: HotpathError): void {
+    e.ctx.figures.queued--;
+    e.ctx.figures.rejected++;
+    refuse(e.promise, e.reject, e.ctx, error);
   }
 
   /**
@@ -459,11 +522,12 @@ export class LocalEngine {
     const figures = ctx.figures;
     if (this.#stopped !== undefined) {
       figures.rejected++;
-      return Promise.reject(
+      return guardedRejection(
         new HotpathError(
           'E_SHUTDOWN',
           `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
         ),
+        ctx.report,
       );
     }
     if (ctx.reject || this.#queue.size >= this.settings.maxQueue) {
@@ -478,13 +542,29 @@ export class LocalEngine {
       const message = full
         ? `${ctx.site.name}: rate limit queue is full (maxQueue ${this.settings.maxQueue})${where}; retry in ${retryAfter} ms`
         : `${ctx.site.name}: rate limit reached (${ctx.describe})${where}; retry in ${retryAfter} ms`;
-      return Promise.reject(new RateLimitError(message, retryAfter));
+      return guardedRejection(new RateLimitError(message, retryAfter), ctx.report);
     }
-    const priority = priorityOf(ctx, call);
+    let priority: number;
+    try {
+      priority = priorityOf(ctx, call);
+    } catch (error) {
+      figures.rejected++;
+      return guardedRejection(error, ctx.report);
+    }
     let entry!: Waiting;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      entry = { call, inner, ctx, since: now, resolve, reject };
+    const promise = new ObservedPromise<unknown>((resolve, reject) => {
+      entry = {
+        call,
+        inner,
+        ctx,
+        since: now,
+        closing: call.registry.closed,
+        promise: undefined as unknown as ObservedPromise<unknown>,
+        resolve,
+        reject,
+      };
     });
+    entry.promise = promise;
     const wasEmpty = this.#queue.size === 0;
     this.#queue.push(entry, priority);
     figures.queued++;

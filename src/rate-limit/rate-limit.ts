@@ -25,10 +25,11 @@ import type { Clock } from '../core/clock.js';
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
 import { mapKey } from '../core/key.js';
 import type { Invoke, Site } from '../core/site.js';
+import { guardedRejection } from '../core/observed-promise.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
-import { shutdownError, type Hotpath } from '../registry/hotpath.js';
+import type { Hotpath } from '../registry/hotpath.js';
 import {
   BottleneckEngine,
   buildBottleneck,
@@ -76,19 +77,42 @@ function limitersOf(registry: Hotpath): RegistryLimiters {
   };
   registries.set(registry, rec);
   const r = rec;
-  // One hook per registry: every rate limiter of the registry stops in the `stop` phase, after
-  // pending batches and trailing calls were flushed (they may still need a limiter to run).
+  const engines = (): Engine[] => {
+    const all = new Set<Engine>([...r.waiting, ...r.bottlenecks]);
+    for (const e of r.named.values()) if (!(e instanceof HotpathError)) all.add(e);
+    return [...all];
+  };
+  // When shutdown starts, calls still waiting for their turn are refused at once: the limit may
+  // keep them waiting for hours, and they must not start while the shutdown flushes batches.
+  // Calls queued by that flush itself (a batch body calling a rate-limited method) still run.
+  // Those engines are stopped in the `stop` phase even though their queues are now empty (they
+  // may have calls in flight to wait for).
+  let dropped: Engine[] = [];
+  registry.onShutdown(() => {
+    const error = (site: Site): HotpathError => waitingShutdownError(registry, site);
+    dropped = engines();
+    for (const e of dropped) e.dropWaiting(error);
+  }, 'flush');
+  // Every rate limiter of the registry stops in the `stop` phase, after pending batches and
+  // trailing calls were flushed (they may still need a limiter to run).
   registry.onShutdown(async () => {
-    const error = (site: Site): HotpathError => shutdownError(registry, site.name);
-    const engines = new Set<Engine>([...r.waiting, ...r.bottlenecks]);
-    for (const e of r.named.values()) if (!(e instanceof HotpathError)) engines.add(e);
-    const results = await Promise.allSettled([...engines].map((e) => e.stop(error)));
+    const error = (site: Site): HotpathError => waitingShutdownError(registry, site);
+    const all = new Set([...dropped, ...engines()]);
+    const results = await Promise.allSettled([...all].map((e) => e.stop(error)));
     for (const result of results) {
       if (result.status === 'rejected')
         registry.emitError(result.reason, { decorator: 'rateLimit' });
     }
   }, 'stop');
   return rec;
+}
+
+/** The `E_SHUTDOWN` of a call that was still waiting for its turn when shutdown started. */
+function waitingShutdownError(registry: Hotpath, site: Site): HotpathError {
+  return new HotpathError(
+    'E_SHUTDOWN',
+    `${site.name}: the hotpath registry '${registry.name}' is shutting down; the call was waiting for its rate limit and was not started`,
+  );
 }
 
 function describeNames(registry: Hotpath): string {
@@ -302,6 +326,8 @@ export function rateLimit(
             priority: resolved.priority,
             describe,
             limiterName: resolved.limiter,
+            report: (error) =>
+              registry.emitError(error, { decorator: 'rateLimit', method: site.name }),
           };
           contexts.set(registry, ctx);
         }
@@ -332,6 +358,7 @@ export function rateLimit(
             return (call) => {
               const registry = call.registry;
               let st = shared.get(registry);
+              let engine: Engine;
               try {
                 if (!st) {
                   const { engine, describe } = namedEngine(registry, name, site);
@@ -348,10 +375,13 @@ export function rateLimit(
                   st = { ctx: contextFor(registry, site, describe), engine, keyed };
                   shared.set(registry, st);
                 }
-                return engineFor(call, st).run(call, inner, st.ctx);
+                engine = engineFor(call, st);
               } catch (error) {
-                return Promise.reject(error);
+                return guardedRejection(error, (e) =>
+                  registry.emitError(e, { decorator: 'rateLimit', method: site.name }),
+                );
               }
+              return engine.run(call, inner, st.ctx);
             };
           }
 
@@ -383,7 +413,7 @@ export function rateLimit(
             try {
               engine = engineFor(call, st);
             } catch (error) {
-              return Promise.reject(error);
+              return guardedRejection(error, st.ctx.report);
             }
             return engine.run(call, inner, st.ctx);
           };

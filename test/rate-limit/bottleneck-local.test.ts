@@ -144,7 +144,8 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     expect(await first).toBe('done');
     expect(await waiting).toMatchObject({
       code: 'E_SHUTDOWN',
-      message: "Api.call: the hotpath registry 'bn' has been shut down and accepts no new calls",
+      message:
+        "Api.call: the hotpath registry 'bn' is shutting down; the call was waiting for its rate limit and was not started",
     });
   });
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import {
   HotpathError,
   RateLimitError,
+  batched,
   bindHotpath,
   control,
   createHotpath,
@@ -541,7 +542,7 @@ describe('@rateLimit, local engine', () => {
     expect(await queued).toMatchObject({
       code: 'E_SHUTDOWN',
       message:
-        "Api.call: the hotpath registry 'rate-limit-test' has been shut down and accepts no new calls",
+        "Api.call: the hotpath registry 'rate-limit-test' is shutting down; the call was waiting for its rate limit and was not started",
     });
     await jest.advanceTimersByTimeAsync(499);
     expect(finished).toBe(false);
@@ -550,6 +551,44 @@ describe('@rateLimit, local engine', () => {
     expect(await first).toBe('first');
     expect(done).toEqual(['first']);
     await expect(api.call('late')).rejects.toMatchObject({ code: 'E_SHUTDOWN' });
+  });
+
+  it('refuses waiting calls when shutdown starts, not after a long batch flush; the flush own calls still wait their turn', async () => {
+    const started: string[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 100 })
+      async call(name: string): Promise<string> {
+        started.push(name);
+        return name;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    class Writer {
+      // A write-behind batch whose flush at shutdown takes a second and calls the limited API.
+      @batched({ maxWait: '1h' })
+      async write(items: string[]): Promise<void> {
+        await sleep(1_000);
+        await Promise.all(items.map((item) => api.call(item)));
+      }
+    }
+    const writer = bindHotpath(new Writer(), registry);
+    const written = writer.write(['flush-a', 'flush-b']);
+    const waiting = ['w1', 'w2', 'w3', 'w4'].map((name) =>
+      api.call(name).catch((e: unknown) => e as HotpathError),
+    );
+    const shutdown = registry.shutdown();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(started).toEqual(['w1']);
+    const refused = await Promise.all(waiting.slice(1));
+    expect(refused.map((e) => (e as HotpathError).message)).toEqual(
+      ['w2', 'w3', 'w4'].map(
+        () =>
+          "Api.call: the hotpath registry 'rate-limit-test' is shutting down; the call was waiting for its rate limit and was not started",
+      ),
+    );
+    await jest.advanceTimersByTimeAsync(1_100);
+    await Promise.all([written, shutdown]);
+    expect(started).toEqual(['w1', 'flush-a', 'flush-b']);
   });
 
   it('passes the method rejection through and frees the concurrency slot', async () => {
