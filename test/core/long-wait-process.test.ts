@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { REPO_ROOT } from '../setup/jest-project.js';
-import { MODE } from '../setup/mode.js';
+import { childEnv } from '../setup/child-env.js';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'long-wait.ts');
 
@@ -29,11 +29,7 @@ describe('a 30-day wait in a real process', () => {
           {
             cwd: REPO_ROOT,
             timeout: 30_000,
-            // The child compiles its decorators in the mode of the Jest project running the suite.
-            env: {
-              ...process.env,
-              TSX_TSCONFIG_PATH: path.join(REPO_ROOT, `tsconfig.${MODE}.json`),
-            },
+            env: childEnv(),
           },
           (error, out, err) => (error ? reject(error) : resolve({ stdout: out, stderr: err })),
         );

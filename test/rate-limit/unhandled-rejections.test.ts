@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { MODE } from '../setup/mode.js';
+import { childEnv } from '../setup/child-env.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/rate-limit/fixtures/unhandled.ts');
@@ -25,13 +25,7 @@ function fixture(...args: string[]): Promise<Run> {
       ['--unhandled-rejections=strict', '--import', 'tsx', FIXTURE, ...args],
       {
         cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          TSX_TSCONFIG_PATH: path.join(
-            REPO_ROOT,
-            MODE === 'legacy' ? 'tsconfig.legacy.json' : 'tsconfig.tc39.json',
-          ),
-        },
+        env: childEnv(),
         timeout: 30_000,
         killSignal: 'SIGKILL',
       },

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, expect, it } from '@jest/globals';
-import { MODE } from '../setup/mode.js';
+import { childEnv } from '../setup/child-env.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 import { PrivateRedis, describePrivateRedis } from './redis-server.js';
 
@@ -34,13 +34,7 @@ class Fixture {
   constructor(url: string, when: 'at-once' | 'on-signal') {
     this.#child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, url, when], {
       cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        TSX_TSCONFIG_PATH: path.join(
-          REPO_ROOT,
-          MODE === 'legacy' ? 'tsconfig.legacy.json' : 'tsconfig.tc39.json',
-        ),
-      },
+      env: childEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let pending = '';

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { childEnv } from '../setup/child-env.js';
 import { MODE } from '../setup/mode.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 
@@ -38,16 +39,7 @@ export class Worker {
     this.child = fork(WORKER, [], {
       cwd: REPO_ROOT,
       execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        ...env,
-        HOTPATH_WORKER: String(index),
-        // The children compile their decorators in the mode of the Jest project running the suite.
-        TSX_TSCONFIG_PATH: path.join(
-          REPO_ROOT,
-          MODE === 'legacy' ? 'tsconfig.legacy.json' : 'tsconfig.tc39.json',
-        ),
-      },
+      env: childEnv({ ...env, HOTPATH_WORKER: String(index) }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
