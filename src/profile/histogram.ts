@@ -59,8 +59,11 @@ export class DurationHistogram {
   min = Number.POSITIVE_INFINITY;
   /** Largest recorded value, ns (`0` while empty). */
   max = 0;
-  /** Counts per bucket (see {@link bucketOf}). */
-  readonly buckets = new Float64Array(BUCKETS);
+  /**
+   * Counts per bucket (see {@link bucketOf}). Annotated so that the published `.d.ts` says
+   * `Float64Array`: the inferred `Float64Array<ArrayBuffer>` is an error before TypeScript 5.7.
+   */
+  readonly buckets: Float64Array = new Float64Array(BUCKETS);
 
   /** Records one value (rounded to whole nanoseconds; negatives count as 0). */
   record(ns: number): void {

@@ -23,7 +23,10 @@
  * Values are whatever the caller hands in; `@cached` hands already-encoded strings, so keyv's
  * JSON envelope never loses a `Date`, `Map` or `BigInt`.
  */
-import KeyvRedis, { Keyv, createClient } from '@keyv/redis';
+import KeyvRedis, { createClient } from '@keyv/redis';
+// The type users see comes from keyv itself (the class @keyv/redis re-exports): the published
+// .d.ts then never pulls in @keyv/redis and node-redis typings, which TypeScript < 5.2 rejects.
+import { Keyv } from 'keyv';
 import type { Duration } from '../core/options.js';
 import {
   checkRedisOptions,
