@@ -4,9 +4,10 @@
  * connection per process per URL shared by every bus publisher and lock.
  */
 import { Redis } from 'ioredis';
-import { functionOption, type Duration } from '../core/options.js';
+import { configError, describeValue, functionOption, type Duration } from '../core/options.js';
 import {
   TIMED_OUT,
+  checkRedisOptions,
   checkUrl,
   describeUrl,
   durationSetting,
@@ -41,15 +42,27 @@ export const CONNECTION_OPTIONS = [
 ] as const;
 
 /**
- * Validates the connection part of `options` (`where` starts the messages) and returns the URL,
- * the settings in ms and the error reporter: the user's `onError`, else (or when it throws) a
- * once-per-kind process warning prefixed with `label`.
+ * Validates the options of a `RedisBus` or `RedisLock` (`where` starts the messages, `known`
+ * lists every option it takes) and returns the URL, the connection settings in ms and the error
+ * reporter: the user's `onError`, else (or when it throws) a once-per-kind process warning
+ * prefixed with `label`.
  */
 export function resolveConnection(
   where: string,
   label: string,
   options: RedisConnectionOptions,
+  known: readonly string[],
 ): { url: string; settings: ConnectionSettings; onError: (error: Error) => void } {
+  if (typeof options === 'string') {
+    // The store takes its URL first; these take it inside their options.
+    const call = where.replace('()', `({ url: ${describeValue(options)} })`);
+    throw configError(
+      { where },
+      `options must be an object, got ${describeValue(options)} (did you mean \`${call}\`?)`,
+    );
+  }
+  checkRedisOptions(where, options, known);
+  if (options === undefined) throw configError({ where }, 'options with a `url` are required');
   const url = checkUrl(where, options.url);
   const settings: ConnectionSettings = {
     connectTimeout: durationSetting(where, 'connectTimeout', options.connectTimeout, 1_000),

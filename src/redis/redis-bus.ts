@@ -14,7 +14,7 @@
  * Message format (JSON, version 1): `{"v":1,"o":"<origin>","t":{"tags":[...],"namespace":"...","key":"..."}}`,
  * or `{"v":1,"o":"<origin>","r":1}` for a resync. Malformed messages are ignored and reported.
  */
-import { describeValue, type Duration } from '../core/options.js';
+import { describeValue, optionError, type Duration } from '../core/options.js';
 import type { InvalidationBus, InvalidationTarget } from '../registry/types.js';
 import {
   CONNECTION_OPTIONS,
@@ -24,14 +24,7 @@ import {
   type RedisConnectionOptions,
   type Lease,
 } from './connection.js';
-import {
-  checkRedisOptions,
-  durationSetting,
-  newOriginId,
-  TIMED_OUT,
-  stringSetting,
-  withDeadline,
-} from './shared.js';
+import { durationSetting, newOriginId, TIMED_OUT, stringSetting, withDeadline } from './shared.js';
 
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions extends RedisConnectionOptions {
@@ -156,17 +149,14 @@ export class RedisBus implements InvalidationBus {
 
   /** Opens the two connections at once; throws a `TypeError` for a bad URL or option. */
   constructor(options: RedisBusOptions) {
-    checkRedisOptions(WHERE, options, KNOWN);
-    if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
-    const { url, settings, onError } = resolveConnection(WHERE, 'RedisBus', options);
+    const { url, settings, onError } = resolveConnection(WHERE, 'RedisBus', options, KNOWN);
     this.channel = stringSetting(WHERE, 'channel', options.channel, 'hotpath:invalidate');
     this.#publishTimeout = durationSetting(WHERE, 'publishTimeout', options.publishTimeout, 250);
     this.#connectTimeout = settings.connectTimeout;
     const maxPending = options.maxPending ?? 1_000;
+    // Not `integerOption`: it takes Infinity, and an unbounded backlog is what this bounds.
     if (!Number.isInteger(maxPending) || maxPending < 0) {
-      throw new TypeError(
-        `${WHERE}: \`maxPending\` must be a non-negative integer, got ${describeValue(maxPending)}`,
-      );
+      throw optionError({ where: WHERE }, 'maxPending', 'a non-negative integer', maxPending);
     }
     this.#maxPending = maxPending;
     this.#onError = onError;

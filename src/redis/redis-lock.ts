@@ -18,7 +18,7 @@
  * to in-process single flight): the same as without the lock.
  */
 import { randomBytes } from 'node:crypto';
-import type { Duration } from '../core/options.js';
+import { optionError, type Duration } from '../core/options.js';
 import type { SingleFlightLock } from '../registry/types.js';
 import {
   CONNECTION_OPTIONS,
@@ -27,13 +27,7 @@ import {
   type Lease,
   type RedisConnectionOptions,
 } from './connection.js';
-import {
-  TIMED_OUT,
-  checkRedisOptions,
-  durationSetting,
-  stringSetting,
-  withDeadline,
-} from './shared.js';
+import { TIMED_OUT, durationSetting, withDeadline } from './shared.js';
 
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions extends RedisConnectionOptions {
@@ -95,10 +89,11 @@ export class RedisLock implements SingleFlightLock {
 
   /** Opens (or shares) the connection at once; throws a `TypeError` for a bad URL or option. */
   constructor(options: RedisLockOptions) {
-    checkRedisOptions(WHERE, options, KNOWN);
-    if (options === undefined) throw new TypeError(`${WHERE}: options with a \`url\` are required`);
-    const { url, settings, onError } = resolveConnection(WHERE, 'RedisLock', options);
-    this.prefix = options.prefix === '' ? '' : stringSetting(WHERE, 'prefix', options.prefix, '');
+    const { url, settings, onError } = resolveConnection(WHERE, 'RedisLock', options, KNOWN);
+    // A string, empty included (the default: no prefix).
+    if (options.prefix !== undefined && typeof options.prefix !== 'string')
+      throw optionError({ where: WHERE }, 'prefix', 'a string', options.prefix);
+    this.prefix = options.prefix ?? '';
     this.#acquireTimeout = durationSetting(WHERE, 'acquireTimeout', options.acquireTimeout, 250);
     this.#connectTimeout = settings.connectTimeout;
     this.#onError = onError;

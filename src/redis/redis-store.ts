@@ -255,7 +255,7 @@ function withoutClientListeners<T>(client: Client, create: () => T): T {
  * const registry = createHotpath({ stores: { redis: redisStore(process.env.REDIS_URL!) } });
  */
 export function redisStore(url: string, options?: RedisStoreOptions): Keyv<string> {
-  checkUrl(WHERE, url);
+  checkUrl(WHERE, url, 'redisStore(url, options)');
   checkRedisOptions(WHERE, options, KNOWN);
   const namespace = stringSetting(WHERE, 'namespace', options?.namespace, 'hotpath');
   const connectTimeout = durationSetting(WHERE, 'connectTimeout', options?.connectTimeout, 1_000);

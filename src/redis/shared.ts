@@ -8,17 +8,41 @@ import { hostname } from 'node:os';
 import { MAX_TIMER_MS } from '../core/clock.js';
 import {
   checkOptionsObject,
+  configError,
   describeValue,
   durationOption,
+  optionError,
   stringOption,
 } from '../core/options.js';
 
 /**
+ * Option names of the clients underneath (`@keyv/redis`, node-redis, ioredis) and the option
+ * of ours that does their job: too far apart for the spelling hint, but a likely mix-up.
+ */
+const THEIR_NAMES: Readonly<Record<string, readonly string[]>> = {
+  connectionTimeout: ['connectTimeout'],
+  socketTimeout: ['commandTimeout'],
+  reconnectStrategy: ['maxReconnectDelay'],
+  retryStrategy: ['maxReconnectDelay'],
+  keyPrefix: ['namespace', 'prefix'],
+};
+
+/**
  * Throws a `TypeError` if `options` is not a plain object (or undefined) or has a key outside
- * `known` (naming the closest known one). `where` starts the message, e.g. `redisStore` or
- * `new RedisBus()`. The core's option checks, without a decorator in the prefix.
+ * `known` (naming the closest known one, or ours for a name the underlying clients use).
+ * `where` starts the message, e.g. `redisStore` or `new RedisBus()`. The core's option checks,
+ * without a decorator in the prefix.
  */
 export function checkRedisOptions(where: string, options: unknown, known: readonly string[]): void {
+  if (options !== null && typeof options === 'object') {
+    for (const key of Object.keys(options)) {
+      const ours = known.includes(key)
+        ? undefined
+        : THEIR_NAMES[key]?.find((k) => known.includes(k));
+      if (ours)
+        throw configError({ where }, `unknown option \`${key}\` (did you mean \`${ours}\`?)`);
+    }
+  }
   checkOptionsObject({ where }, options, known);
 }
 
@@ -46,14 +70,19 @@ export function stringSetting(
   return stringOption({ where }, option, value) ?? fallback;
 }
 
-/** Validates the Redis URL every integration takes first. */
-export function checkUrl(where: string, url: unknown): string {
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-    throw new TypeError(
-      `${where}: \`url\` must be a redis:// or rediss:// URL string, got ${describeValue(url)}`,
-    );
-  }
-  return url;
+/**
+ * Validates the Redis URL every integration takes first. `call` (e.g. `redisStore(url)`) is
+ * shown with the URL filled in when the URL came inside an object (`redisStore({ url })`).
+ */
+export function checkUrl(where: string, url: unknown, call?: string): string {
+  if (typeof url === 'string' && /^rediss?:\/\//.test(url) && URL.canParse(url)) return url;
+  const inner = (url as { url?: unknown } | null | undefined)?.url;
+  const hint =
+    call !== undefined && typeof inner === 'string'
+      ? ` (did you mean \`${call.replace('url', describeValue(inner))}\`?)`
+      : '';
+  const error = optionError({ where }, 'url', 'a redis:// or rediss:// URL string', url);
+  throw new TypeError(error.message + hint);
 }
 
 /** `host:port` of a Redis URL, for messages: never the password. */

@@ -56,6 +56,34 @@ describe('RedisBus options', () => {
       new TypeError('new RedisBus(): `maxPending` must be a non-negative integer, got -1'),
     );
   });
+
+  it('checks every option word for word, before opening any connection', () => {
+    const u = 'redis://127.0.0.1:1';
+    expect(() => new RedisBus(u as never)).toThrow(
+      new TypeError(
+        "new RedisBus(): options must be an object, got 'redis://127.0.0.1:1' (did you mean `new RedisBus({ url: 'redis://127.0.0.1:1' })`?)",
+      ),
+    );
+    expect(() => new RedisBus({ url: u, maxPending: Infinity })).toThrow(
+      new TypeError('new RedisBus(): `maxPending` must be a non-negative integer, got Infinity'),
+    );
+    expect(() => new RedisBus({ url: u, channel: 5 as never })).toThrow(
+      new TypeError('new RedisBus(): `channel` must be a non-empty string, got 5'),
+    );
+    expect(() => new RedisBus({ url: u, onError: 'log' as never })).toThrow(
+      new TypeError("new RedisBus(): `onError` must be a function, got 'log'"),
+    );
+    expect(() => new RedisBus({ url: u, publishTimout: '1s' } as never)).toThrow(
+      new TypeError(
+        'new RedisBus(): unknown option `publishTimout` (did you mean `publishTimeout`?)',
+      ),
+    );
+    expect(() => new RedisBus({ url: u, retryStrategy: () => 100 } as never)).toThrow(
+      new TypeError(
+        'new RedisBus(): unknown option `retryStrategy` (did you mean `maxReconnectDelay`?)',
+      ),
+    );
+  });
 });
 
 describeRedis('RedisBus', (url) => {
@@ -67,6 +95,24 @@ describeRedis('RedisBus', (url) => {
   };
   afterEach(async () => {
     await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  it('opens no connection when an option is wrong', async () => {
+    const raw = new Redis(url);
+    try {
+      expect(() => new RedisBus({ url, heartbeat: 0 })).toThrow(
+        new TypeError(
+          "new RedisBus(): `heartbeat` must be a positive duration (milliseconds or a string like '5m') of at most 2147483647 ms (24.8 days), got 0",
+        ),
+      );
+      // A connection the constructor opened would be listed well within this (a few ms).
+      await new Promise((r) => setTimeout(r, 300));
+      const list = (await raw.client('LIST')) as string;
+      expect(list).not.toContain(` name=hotpath:bus:${process.pid} `);
+      expect(list).not.toContain(` name=hotpath:cmd:${process.pid} `);
+    } finally {
+      await raw.quit();
+    }
   });
 
   it("delivers another bus's invalidations, never the sender's own, and only their fields", async () => {

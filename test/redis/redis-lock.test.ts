@@ -19,6 +19,25 @@ describe('RedisLock options', () => {
         "new RedisLock(): `acquireTimeout` must be a positive duration (milliseconds or a string like '5m') of at most 2147483647 ms (24.8 days), got '1 week'",
       ),
     );
+    const u = 'redis://127.0.0.1:1';
+    expect(() => new RedisLock(u as never)).toThrow(
+      new TypeError(
+        "new RedisLock(): options must be an object, got 'redis://127.0.0.1:1' (did you mean `new RedisLock({ url: 'redis://127.0.0.1:1' })`?)",
+      ),
+    );
+    expect(() => new RedisLock(undefined as never)).toThrow(
+      new TypeError('new RedisLock(): options with a `url` are required'),
+    );
+    expect(() => new RedisLock({ uri: u } as never)).toThrow(
+      new TypeError('new RedisLock(): unknown option `uri` (did you mean `url`?)'),
+    );
+    expect(() => new RedisLock({ url: u, keyPrefix: 'shop:' } as never)).toThrow(
+      new TypeError('new RedisLock(): unknown option `keyPrefix` (did you mean `prefix`?)'),
+    );
+    // An empty prefix is allowed (it is the default), so the message asks for a string.
+    expect(() => new RedisLock({ url: u, prefix: 5 as never })).toThrow(
+      new TypeError('new RedisLock(): `prefix` must be a string, got 5'),
+    );
   });
 });
 

@@ -35,6 +35,30 @@ describe('redisStore options', () => {
     );
   });
 
+  it('shows the right call for a URL passed inside an object, or an unparsable one', () => {
+    expect(() => redisStore({ url: 'redis://127.0.0.1:1' } as never)).toThrow(
+      new TypeError(
+        "redisStore: `url` must be a redis:// or rediss:// URL string, got { url: 'redis://127.0.0.1:1' } (did you mean `redisStore('redis://127.0.0.1:1', options)`?)",
+      ),
+    );
+    expect(() => redisStore('redis://a b')).toThrow(
+      new TypeError(
+        "redisStore: `url` must be a redis:// or rediss:// URL string, got 'redis://a b'",
+      ),
+    );
+  });
+
+  it("names our option for the underlying clients' names", () => {
+    expect(() => redisStore('redis://127.0.0.1:1', { connectionTimeout: 500 } as never)).toThrow(
+      new TypeError(
+        'redisStore: unknown option `connectionTimeout` (did you mean `connectTimeout`?)',
+      ),
+    );
+    expect(() => redisStore('redis://127.0.0.1:1', { keyPrefix: 'shop' } as never)).toThrow(
+      new TypeError('redisStore: unknown option `keyPrefix` (did you mean `namespace`?)'),
+    );
+  });
+
   it('rejects bad durations and unknown options word for word', () => {
     expect(() => redisStore('redis://127.0.0.1:1', { connectTimeout: -1 })).toThrow(
       new TypeError(
@@ -43,6 +67,12 @@ describe('redisStore options', () => {
     );
     expect(() => redisStore('redis://127.0.0.1:1', { namespace: '' })).toThrow(
       new TypeError("redisStore: `namespace` must be a non-empty string, got ''"),
+    );
+    expect(() => redisStore('redis://127.0.0.1:1', { namespce: 'shop' } as never)).toThrow(
+      new TypeError('redisStore: unknown option `namespce` (did you mean `namespace`?)'),
+    );
+    expect(() => redisStore('redis://127.0.0.1:1', 'shop' as never)).toThrow(
+      new TypeError("redisStore: options must be an object, got 'shop'"),
     );
     expect(() => redisStore('redis://127.0.0.1:1', { timeout: 5 } as never)).toThrow(
       new TypeError(
