@@ -545,7 +545,9 @@ export class BatchEngine {
       set = new Set();
       this.#active.set(queue.registry, set);
       const r = queue.registry;
-      r.onShutdown(() => this.#drain(r), 'flush');
+      // Held while this engine is reachable: queued batches reach it through their timer or
+      // tick, running ones through their settling reactions.
+      r.onShutdown(() => this.#drain(r), 'flush', this);
     }
     set.add(queue);
   }

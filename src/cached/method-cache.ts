@@ -112,11 +112,10 @@ export class MethodCache {
     };
     this.book = tagBook(registry);
     this.sharedMemo = opts.scope === 'shared' ? new OwnerMemo(this) : undefined;
-    registry.addInvalidator({
-      invalidate: (target, origin) => this.invalidate(target, origin),
-      dropLocal: () => this.dropLocal(),
-    });
-    registry.onShutdown(() => Promise.all([...this.#pending]), 'flush');
+    // Held for this method's life only (a function wrapped per request must be collectable);
+    // work in #pending keeps `this` reachable through its `track` reactions until it settles.
+    registry.addInvalidator(this, this);
+    registry.onShutdown(() => Promise.all([...this.#pending]), 'flush', this);
   }
 
   /** A new memo for an instance-scope owner. */

@@ -105,7 +105,9 @@ class RegistryScope {
       engine.decorator,
       () => new TimingFigures(engine.keyed),
     );
-    registry.onShutdown(() => engine.shutdownFlush(this), 'flush');
+    // Held while this scope is reachable: every pending timer reaches it through its state,
+    // every running invocation through the reaction that removes it from `inflight`.
+    registry.onShutdown(() => engine.shutdownFlush(this), 'flush', this);
   }
 }
 
@@ -302,9 +304,10 @@ export class TimingEngine {
     }
     if (isThenable(value)) {
       this.#guard(state, shared);
-      const inflight = state.scope.inflight;
-      inflight.add(shared);
-      void whenSettled(shared).then(() => inflight.delete(shared));
+      const scope = state.scope;
+      scope.inflight.add(shared);
+      // Refers to the scope (not just its set): keeps the shutdown hook until this settles.
+      void whenSettled(shared).then(() => scope.inflight.delete(shared));
     }
     shared.resolve(value);
     return shared;

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { systemClock, withLongTimeouts, type Clock } from '../core/clock.js';
 import { HotpathError } from '../errors.js';
+import { OwnedSet } from '../core/owned-set.js';
 import type { Site } from '../core/site.js';
 import { formatReport } from './report.js';
 import type {
@@ -24,6 +25,12 @@ import type {
 export type ShutdownPhase = 'flush' | 'stop';
 
 type Hook = () => unknown;
+
+/** One row of `stats()`: a method (or a `@profile` name) and its figures per decorator. */
+interface MetricRow {
+  readonly method: string | Site;
+  readonly figures: Map<string, object>;
+}
 
 /** Runs shutdown work so that calls made by that work (a batch body calling a decorated repository) still pass. */
 const shutdownWork = new AsyncLocalStorage<Hotpath>();
@@ -55,15 +62,23 @@ export class Hotpath {
 
   #closed = false;
   #shutdown: Promise<void> | undefined;
-  readonly #hooks: Record<ShutdownPhase, Set<Hook>> = { flush: new Set(), stop: new Set() };
+  // Figures, invalidators and shutdown hooks of a decorated method are held for the life of its
+  // site (or of its pending work), not of the registry: functions wrapped per request
+  // (`cached()(fn)`) must be collectable once dropped (see OwnedSet).
+  readonly #hooks: Record<ShutdownPhase, OwnedSet<Hook>> = {
+    flush: new OwnedSet(),
+    stop: new OwnedSet(),
+  };
   readonly #listeners: { [K in keyof HotpathEvents]: Set<HotpathEvents[K]> } = {
     error: new Set(),
     slow: new Set(),
   };
   readonly #warned = new Set<string>();
-  readonly #metrics = new Map<string | Site, Map<string, object>>();
+  readonly #rows = new OwnedSet<MetricRow>();
+  readonly #rowsByName = new Map<string, MetricRow>();
+  readonly #rowsBySite = new WeakMap<Site, MetricRow>();
   readonly #sections = new Map<string, () => unknown>();
-  readonly #invalidators = new Set<Invalidator>();
+  readonly #invalidators = new OwnedSet<Invalidator>();
   readonly #unsubscribeBus: (() => void) | undefined;
 
   constructor(config: HotpathConfig = {}) {
@@ -183,12 +198,26 @@ export class Hotpath {
    * `method` is the decorated method's {@link Site} (two classes that happen to share a name
    * keep separate figures: the second shows as `Name.method (2)`), or a plain name to
    * aggregate several methods on purpose (`@profile({ name })`).
+   *
+   * A site's figures are held as long as the site is (its class, or the wrapped function):
+   * `stats()` lists live methods, and a function wrapped per request leaves nothing behind once
+   * dropped. Figures under a plain name stay for the registry's life.
    */
   metric<T extends object>(method: string | Site, decorator: string, create: () => T): T {
-    let perMethod = this.#metrics.get(method);
-    if (!perMethod) this.#metrics.set(method, (perMethod = new Map()));
-    let m = perMethod.get(decorator) as T | undefined;
-    if (!m) perMethod.set(decorator, (m = create()));
+    let row =
+      typeof method === 'string' ? this.#rowsByName.get(method) : this.#rowsBySite.get(method);
+    if (row === undefined) {
+      row = { method, figures: new Map() };
+      if (typeof method === 'string') {
+        this.#rowsByName.set(method, row);
+        this.#rows.add(row);
+      } else {
+        this.#rowsBySite.set(method, row);
+        this.#rows.add(row, method);
+      }
+    }
+    let m = row.figures.get(decorator) as T | undefined;
+    if (!m) row.figures.set(decorator, (m = create()));
     return m;
   }
 
@@ -201,7 +230,7 @@ export class Hotpath {
   /** Every decorated method's figures, per decorator; JSON-serializable (a deep copy). */
   stats(): HotpathStats {
     const methods: Record<string, Record<string, object>> = {};
-    for (const [method, perMethod] of this.#metrics) {
+    for (const { method, figures: perMethod } of this.#rows) {
       const base = typeof method === 'string' ? method : method.name;
       // Rows merge by name (a method's @cached and its @profile figures); a second method of
       // the same name with the same decorator is another class: give it its own row.
@@ -223,10 +252,13 @@ export class Hotpath {
 
   // ---- invalidation ---------------------------------------------------------------------
 
-  /** Registers an invalidation receiver (done by `@cached`); returns a remover. */
-  addInvalidator(invalidator: Invalidator): () => void {
-    this.#invalidators.add(invalidator);
-    return () => this.#invalidators.delete(invalidator);
+  /**
+   * Registers an invalidation receiver (done by `@cached`); returns a remover. With `owner`,
+   * the registry holds it only as long as `owner` is reachable from elsewhere (`@cached` passes
+   * the receiver itself, which its method keeps); without, until removed.
+   */
+  addInvalidator(invalidator: Invalidator, owner?: object): () => void {
+    return this.#invalidators.add(invalidator, owner);
   }
 
   /**
@@ -265,10 +297,14 @@ export class Hotpath {
   /**
    * Registers work for `shutdown()`: `flush` hooks (pending batches, trailing debounced
    * calls) run first, then `stop` hooks (limiters, timers). Returns a remover.
+   *
+   * With `owner`, the registry holds the hook only as long as `owner` is reachable from
+   * elsewhere: pass the object that holds the pending work the hook flushes, one that every
+   * pending timer or promise of that work refers to. A dropped function then goes once idle,
+   * and one with pending work stays (its timers reach the owner) until shutdown flushes it.
    */
-  onShutdown(hook: Hook, phase: ShutdownPhase = 'flush'): () => void {
-    this.#hooks[phase].add(hook);
-    return () => this.#hooks[phase].delete(hook);
+  onShutdown(hook: Hook, phase: ShutdownPhase = 'flush', owner?: object): () => void {
+    return this.#hooks[phase].add(hook, owner);
   }
 
   /**

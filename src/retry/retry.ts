@@ -92,9 +92,14 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
       if (!pending) {
         const set = (pending = new Set());
         waits.set(registry, set);
-        registry.onShutdown(() => {
-          for (const wake of [...set]) wake();
-        }, 'flush');
+        // Held while `set` is reachable: every sleeping retry's timer reaches it through `wake`.
+        registry.onShutdown(
+          () => {
+            for (const wake of [...set]) wake();
+          },
+          'flush',
+          set,
+        );
       }
       const set = pending;
       const wake = (): void => {
