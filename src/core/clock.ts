@@ -117,11 +117,19 @@ export const systemClock: Clock = withLongTimeouts({
 
 /**
  * A reader of `clock`'s monotonic time: {@link Clock.monotonicNow} when the clock has it, else
- * {@link Clock.now}. Made once per user of the clock (the choice is not repeated per reading).
+ * {@link Clock.now}. One function per clock (the choice is not repeated per reading, and the
+ * many users of one clock share it).
  */
 export function monotonicReader(clock: Clock): () => number {
-  return clock.monotonicNow ? () => clock.monotonicNow!() : () => clock.now();
+  let reader = readers.get(clock);
+  if (reader === undefined) {
+    reader = clock.monotonicNow ? () => clock.monotonicNow!() : () => clock.now();
+    readers.set(clock, reader);
+  }
+  return reader;
 }
+
+const readers = new WeakMap<Clock, () => number>();
 
 /**
  * Like `clock.setTimeout`, but the timer never keeps the process alive on its own

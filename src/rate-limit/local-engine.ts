@@ -89,8 +89,12 @@ export class RateLimitFigures {
   waits = 0;
   /** Total time those calls waited, ms. */
   waitedMs = 0;
+  /** Budgets held now, one per key (only with `key`). */
+  keys = 0;
   /** Whether `running` is tracked. */
   tracksRunning = false;
+  /** Whether `keys` is tracked (the method has `key`). */
+  tracksKeys = false;
 
   toJSON(): Record<string, number> {
     const out: Record<string, number> = {
@@ -102,6 +106,7 @@ export class RateLimitFigures {
       meanWaitMs: this.waits === 0 ? 0 : this.waitedMs / this.waits,
     };
     if (this.tracksRunning) out.running = this.running;
+    if (this.tracksKeys) out.keys = this.keys;
     return out;
   }
 }
@@ -119,16 +124,24 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+function noop(): void {}
+
 const PRIORITIES = 10;
 const DEFAULT_PRIORITY = 5;
 
 /** FIFO per priority level; level 0 is served first. Arrays with a moving head (no `shift()` copies). */
 class WaitQueue {
-  readonly #levels: Waiting[][] = Array.from({ length: PRIORITIES }, () => []);
-  readonly #heads = new Array<number>(PRIORITIES).fill(0);
+  // Allocated while calls wait, released when the queue empties: most budgets (one per key)
+  // never queue anything, and cost nothing here.
+  #levels: Waiting[][] | undefined;
+  #heads: number[] | undefined;
   size = 0;
 
   push(entry: Waiting, priority: number): void {
+    if (this.#levels === undefined) {
+      this.#levels = Array.from({ length: PRIORITIES }, () => []);
+      this.#heads = new Array<number>(PRIORITIES).fill(0);
+    }
     this.#levels[priority]!.push(entry);
     this.size++;
   }
@@ -136,37 +149,44 @@ class WaitQueue {
   /** Takes out every entry `drop` selects, keeping the others in order; returns those taken. */
   removeWhere(drop: (entry: Waiting) => boolean): Waiting[] {
     const taken: Waiting[] = [];
+    const levels = this.#levels;
+    const heads = this.#heads;
+    if (levels === undefined || heads === undefined) return taken;
     for (let p = 0; p < PRIORITIES; p++) {
-      const level = this.#levels[p]!;
+      const level = levels[p]!;
       const kept: Waiting[] = [];
-      for (let i = this.#heads[p]!; i < level.length; i++) {
+      for (let i = heads[p]!; i < level.length; i++) {
         const entry = level[i]!;
         (drop(entry) ? taken : kept).push(entry);
       }
-      this.#levels[p] = kept;
-      this.#heads[p] = 0;
+      levels[p] = kept;
+      heads[p] = 0;
     }
     this.size -= taken.length;
+    if (this.size === 0) this.#levels = this.#heads = undefined;
     return taken;
   }
 
   shift(): Waiting | undefined {
+    const levels = this.#levels;
+    const heads = this.#heads;
+    if (levels === undefined || heads === undefined) return undefined;
     for (let p = 0; p < PRIORITIES; p++) {
-      const level = this.#levels[p]!;
-      const head = this.#heads[p]!;
+      const level = levels[p]!;
+      const head = heads[p]!;
       if (head < level.length) {
         const entry = level[head]!;
         level[head] = undefined as unknown as Waiting;
         if (head + 1 === level.length) {
           level.length = 0;
-          this.#heads[p] = 0;
+          heads[p] = 0;
         } else if (head + 1 > 1024 && (head + 1) * 2 > level.length) {
           level.splice(0, head + 1);
-          this.#heads[p] = 0;
+          heads[p] = 0;
         } else {
-          this.#heads[p] = head + 1;
+          heads[p] = head + 1;
         }
-        this.size--;
+        if (--this.size === 0) this.#levels = this.#heads = undefined;
         return entry;
       }
     }
@@ -206,8 +226,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 class StartWindow {
   readonly #quantum: number;
-  #times: number[] = new Array<number>(8);
-  #counts: number[] = new Array<number>(8);
+  #times: number[] = new Array<number>(2);
+  #counts: number[] = new Array<number>(2);
   #head = 0;
   #size = 0;
   /** Starts within the window (after {@link StartWindow.expire}). */
@@ -313,9 +333,9 @@ export class LocalEngine {
   #timer: unknown = undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   #stopped: HotpathError | undefined;
-  #idleWaiters: (() => void)[] = [];
+  #idleWaiters: (() => void)[] | undefined;
   #doneFor: SiteContext | undefined;
-  #done: () => void = () => {};
+  #done: () => void = noop;
   /**
    * Told when calls start waiting (`true`: the queue was empty) and when the last one left
    * (`false`), so the registry knows which engines to stop on shutdown without holding idle ones.
@@ -343,6 +363,17 @@ export class LocalEngine {
   /** Calls in flight (0 when completions are not tracked). */
   get running(): number {
     return this.#running;
+  }
+
+  /**
+   * How long after its last start a budget with nothing queued or running becomes idle: the
+   * window, `minTime`, or the time a token bucket takes to refill from empty, whichever is
+   * longest.
+   */
+  get idleAfter(): number {
+    const s = this.settings;
+    const bucket = this.#bucket ? (s.burst * s.interval) / s.limit : 0;
+    return Math.max(s.minTime, this.#sliding ? s.interval : 0, bucket);
   }
 
   /** Whether a fresh engine would behave exactly like this one now (nothing queued, running or remembered). */
@@ -400,7 +431,7 @@ export class LocalEngine {
       }
     }
     if (this.#running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.#idleWaiters ??= []).push(resolve));
   }
 
   /** Refuses a call taken off the queue. */
@@ -503,9 +534,9 @@ export class LocalEngine {
   #release(figures: RateLimitFigures): void {
     this.#running--;
     figures.running--;
-    if (this.#running === 0 && this.#idleWaiters.length > 0) {
+    if (this.#running === 0 && this.#idleWaiters !== undefined) {
       const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
+      this.#idleWaiters = undefined;
       for (const w of waiters) w();
     }
     if (this.#queue.size > 0) this.#drain();
@@ -625,14 +656,14 @@ export class LocalEngine {
       this.#clock.clearTimeout(this.#timer);
     }
     this.#timerDue = due;
-    this.#timer = this.#clock.setTimeout(this.#onTimer, wait);
+    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), wait);
   }
 
-  readonly #onTimer = (): void => {
+  #onTimer(): void {
     this.#timer = undefined;
     this.#timerDue = Number.POSITIVE_INFINITY;
     this.#drain();
-  };
+  }
 
   #clearTimer(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);

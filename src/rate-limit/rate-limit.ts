@@ -21,7 +21,7 @@
  * calls in flight finished (Bottleneck limiters are stopped, and disconnected when hotpath built them).
  */
 import type { Call } from '../core/call.js';
-import type { Clock } from '../core/clock.js';
+import { unrefTimeout, type Clock } from '../core/clock.js';
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
 import { mapKey } from '../core/key.js';
 import type { Invoke, Site } from '../core/site.js';
@@ -250,33 +250,95 @@ function buildNamed(
   }
 }
 
-/** Budgets per key, for one owner: engines of idle keys are dropped (amortised sweep as the map grows). */
+/**
+ * The budgets of one keyed limit (per owner, or of a shared limiter): one engine per key,
+ * released once idle, on their own.
+ *
+ * Two generations of keys and one timer (not one per key): `current` holds the keys used since
+ * the last sweep, `previous` those used in the generation before. Every `period` (the engines'
+ * idle horizon, at least 1 s) the sweep drops the idle engines of `previous`, keeps the others
+ * (calls queued or running, a window not yet over) for the next sweep, and starts a new
+ * generation. A key used again moves back to `current` on its first use in a generation (one
+ * Map move), so the sweep only looks at keys unused for a whole generation, and an idle key is
+ * released at most two periods after its last start. The timer runs only while keys are held
+ * and never keeps the process alive.
+ */
 class KeyedEngines {
-  readonly #map = new Map<unknown, LocalEngine>();
+  #current = new Map<unknown, LocalEngine>();
+  #previous = new Map<unknown, LocalEngine>();
   readonly #create: () => LocalEngine;
-  #sweepAt = 64;
+  readonly #clock: Clock;
+  #period = 0;
+  #timer: unknown = undefined;
+  /** The figures that show this limit's key count (one per method using it). */
+  readonly #figures = new Set<RateLimitFigures>();
 
-  constructor(create: () => LocalEngine) {
+  constructor(create: () => LocalEngine, clock: Clock) {
     this.#create = create;
+    this.#clock = clock;
+  }
+
+  /** Counts this limit's keys in `figures` (`stats()` `keys`) from now on. */
+  countIn(figures: RateLimitFigures): void {
+    if (this.#figures.has(figures)) return;
+    this.#figures.add(figures);
+    figures.tracksKeys = true;
+    figures.keys += this.#current.size + this.#previous.size;
   }
 
   get(key: unknown): LocalEngine {
-    let engine = this.#map.get(key);
-    if (engine === undefined) {
-      if (this.#map.size >= this.#sweepAt) this.#sweep();
-      this.#map.set(key, (engine = this.#create()));
+    let engine = this.#current.get(key);
+    if (engine !== undefined) return engine;
+    engine = this.#previous.get(key);
+    if (engine !== undefined) {
+      this.#previous.delete(key);
+    } else {
+      engine = this.#create();
+      this.#count(1);
+      if (this.#timer === undefined) {
+        this.#period = Math.max(MIN_SWEEP_MS, engine.idleAfter);
+        this.#arm();
+      }
     }
+    this.#current.set(key, engine);
     return engine;
   }
 
-  get size(): number {
-    return this.#map.size;
+  #count(delta: number): void {
+    for (const figures of this.#figures) figures.keys += delta;
   }
 
-  #sweep(): void {
-    for (const [key, engine] of this.#map) if (engine.isIdle()) this.#map.delete(key);
-    this.#sweepAt = Math.max(64, this.#map.size * 2);
+  #arm(): void {
+    this.#timer = unrefTimeout(this.#clock, this.#sweep, this.#period);
   }
+
+  readonly #sweep = (): void => {
+    this.#timer = undefined;
+    const kept = this.#current;
+    let released = 0;
+    for (const [key, engine] of this.#previous) {
+      if (engine.isIdle()) released++;
+      else kept.set(key, engine);
+    }
+    if (released > 0) this.#count(-released);
+    this.#previous = kept;
+    this.#current = new Map();
+    if (kept.size > 0) this.#arm();
+  };
+}
+
+/** The shortest time between two sweeps of idle keys, ms. */
+const MIN_SWEEP_MS = 1_000;
+
+/** The keyed budgets of one owner's own limit, counted in `figures`. */
+function keyedBudgets(
+  create: () => LocalEngine,
+  clock: Clock,
+  figures: RateLimitFigures,
+): KeyedEngines {
+  const keyed = new KeyedEngines(create, clock);
+  keyed.countIn(figures);
+  return keyed;
 }
 
 /** Per owner (instance) state of a method with its own limit. */
@@ -372,7 +434,9 @@ export function rateLimit(
                     }
                     keyed = keyedFor(registry, name, engine);
                   }
-                  st = { ctx: contextFor(registry, site, describe), engine, keyed };
+                  const ctx = contextFor(registry, site, describe);
+                  keyed?.countIn(ctx.figures);
+                  st = { ctx, engine, keyed };
                   shared.set(registry, st);
                 }
                 engine = engineFor(call, st);
@@ -396,7 +460,7 @@ export function rateLimit(
               ? {
                   ctx,
                   engine: undefined,
-                  keyed: new KeyedEngines(create as () => LocalEngine),
+                  keyed: keyedBudgets(create as () => LocalEngine, registry.clock, ctx.figures),
                 }
               : { ctx, engine: create(), keyed: undefined };
           });
@@ -441,7 +505,7 @@ function keyedFor(registry: Hotpath, name: string, template: LocalEngine): Keyed
       const engine = new LocalEngine(template.settings, registry.clock);
       engine.onQueueChange = rec.onQueueChange;
       return engine;
-    });
+    }, registry.clock);
     perName.set(name, keyed);
   }
   return keyed;

@@ -14,11 +14,14 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     const limiter = new Bottleneck({ maxConcurrent: 1 });
     const registry = createHotpath({ limiters: { api: limiter } });
     const ran: string[] = [];
+    // The first call runs until the others are queued (no race with a sleep on a busy machine).
+    let release!: () => void;
+    const queued = new Promise<void>((resolve) => (release = resolve));
     class Api {
       @rateLimit({ limiter: 'api', priority: (_name: string, p: number) => p })
       async call(name: string, _p: number): Promise<string> {
         ran.push(name);
-        await sleep(20);
+        if (name === 'first') await queued;
         return name;
       }
     }
@@ -27,6 +30,8 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     while (ran.length === 0) await sleep(1);
     expect(control(api, 'call').stats().rateLimit).toMatchObject({ started: 1, running: 1 });
     const rest = [api.call('low', 9), api.call('high', 0), api.call('normal', 5)];
+    await sleep(20); // Bottleneck queues a job a few milliseconds after schedule()
+    release();
     expect(await Promise.all([first, ...rest])).toEqual(['first', 'low', 'high', 'normal']);
     expect(ran).toEqual(['first', 'high', 'normal', 'low']);
     expect(control(api, 'call').stats().rateLimit).toMatchObject({

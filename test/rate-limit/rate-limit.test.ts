@@ -301,6 +301,31 @@ describe('@rateLimit, local engine', () => {
     await expect(api.call(499)).resolves.toBe(499);
   });
 
+  it('releases idle key budgets on their own, with one timer, keeping the keys still in use', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    class Api {
+      @rateLimit({ limit: 1, interval: 500, maxConcurrent: 1, key: (k: number) => k })
+      async call(k: number, wait?: Promise<void>): Promise<number> {
+        await wait;
+        return k;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    // A burst of 1 000 tenants, then silence; tenant 0 has a call in flight and one waiting.
+    await Promise.all(Array.from({ length: 1_000 }, (_, k) => (k === 0 ? 0 : api.call(k))));
+    const busy = [api.call(0, held), api.call(0)];
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({ keys: 1_000 });
+    expect(jest.getTimerCount()).toBe(2); // the sweep, and tenant 0's queue
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({ keys: 1 });
+    release();
+    expect(await Promise.all(busy)).toEqual([0, 0]);
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(control(api, 'call').stats().rateLimit).toMatchObject({ keys: 0 });
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('keys budgets by structured keys, and rejects the call when key throws', async () => {
     class Api {
       @rateLimit({
