@@ -335,14 +335,18 @@ class CachedLayer {
     try {
       if (this.opts.lock && !unreadable)
         return await this.#lockedCompute(memo, key, l1, call, inner, current);
-      return await this.#computeShared(memo, key, l1, call, inner, current, false);
+      return await this.#computeShared(memo, key, l1, call, inner, current);
     } catch (error) {
       if (cache.staleForError(stale, key)) return stale!.value;
       throw error;
     }
   }
 
-  /** Runs the method and stores its value in L1 (if the flight is still current) and the shared tiers. */
+  /**
+   * Runs the method and stores its value in L1 (if the flight is still current) and, in the
+   * background, the shared tiers; `onWrites` receives those writes (the lock holder releases
+   * after them).
+   */
   async #computeShared(
     memo: OwnerMemo,
     key: string,
@@ -350,7 +354,7 @@ class CachedLayer {
     call: Call,
     inner: Invoke,
     current: () => boolean,
-    awaitWrites: boolean,
+    onWrites?: (writes: Promise<void>) => void,
   ): Promise<unknown> {
     const cache = memo.cache;
     const seq = nextSequence();
@@ -360,9 +364,9 @@ class CachedLayer {
     const entry = cache.entryFor(value, true, seq, created, call.args, l1 !== key);
     if (entry) {
       memo.lru.set(l1, entry);
-      const writes = cache.writeTiers(key, entry, cache.tiers.length, awaitWrites);
+      const writes = cache.writeTiers(key, entry, cache.tiers.length, false);
       cache.track(writes);
-      if (awaitWrites) await writes;
+      onWrites?.(writes);
     }
     return value;
   }
@@ -371,8 +375,8 @@ class CachedLayer {
    * Distributed single flight: one process computes; the others poll the shared tiers for its
    * value, for up to `wait`. A poll that cannot read the shared tiers (failed, timed out,
    * skipped by the breaker) ends the wait at once: a dead store must not hold a caller longer
-   * than `storeTimeout` plus the method (SPEC §5.5), and the holder's value could not be read
-   * back anyway.
+   * than `storeTimeout` plus the method, and the holder's value could not be read back anyway.
+   * The same bound holds for the holder: its write and release do not delay its caller.
    */
   async #lockedCompute(
     memo: OwnerMemo,
@@ -411,7 +415,7 @@ class CachedLayer {
           memo.figures.lockWaitsAbandoned++;
           if (eventChannel.hasSubscribers)
             publishEvent('cached', 'lock-wait-abandoned', cache.site, { key });
-          return this.#computeShared(memo, key, l1, call, inner, current, false);
+          return this.#computeShared(memo, key, l1, call, inner, current);
         }
         if (found?.fresh) {
           memo.figures.storeHits[found.tier]!++;
@@ -422,19 +426,27 @@ class CachedLayer {
         }
       }
       memo.figures.lockWaitTimeouts++;
-      return this.#computeShared(memo, key, l1, call, inner, current, false);
+      return this.#computeShared(memo, key, l1, call, inner, current);
     }
-    if (release === undefined)
-      return this.#computeShared(memo, key, l1, call, inner, current, false);
+    if (release === undefined) return this.#computeShared(memo, key, l1, call, inner, current);
+    // The holder's caller gets its value as soon as the method returns. Writing the value for
+    // the waiting processes, then giving the lock back, goes on in the background (in that
+    // order: released first, the lock would let another process compute again before the value
+    // is readable), each step bounded by storeTimeout and tracked for shutdown. A Redis that
+    // freezes while this process holds the lock thus costs the caller nothing past the
+    // acquire, which storeTimeout bounds (awaiting the write and the release cost it
+    // 2 × storeTimeout more).
+    let writes: Promise<void> | undefined;
     try {
-      return await this.#computeShared(memo, key, l1, call, inner, current, true);
+      return await this.#computeShared(memo, key, l1, call, inner, current, (w) => (writes = w));
     } finally {
       const r = release;
-      try {
-        await bounded(() => r(), this.opts.storeTimeoutMs, clock);
-      } catch (error) {
-        lockFailed(cache, 'release', error);
-      }
+      const giveBack = (): Promise<unknown> =>
+        bounded(() => r(), this.opts.storeTimeoutMs, clock, false).catch((error: unknown) =>
+          lockFailed(cache, 'release', error),
+        );
+      // Nothing to write (the method failed, or the value is not cached): release at once.
+      cache.track(writes === undefined ? giveBack() : writes.then(giveBack));
     }
   }
 
@@ -455,7 +467,7 @@ class CachedLayer {
     };
     const work: Promise<unknown> =
       cache.tiers.length > 0
-        ? this.#computeShared(memo, key, l1, call, inner, current, false)
+        ? this.#computeShared(memo, key, l1, call, inner, current)
         : // A microtask, so that a synchronous method's refresh runs after the caller got the stale value.
           Promise.resolve().then(async () => {
             const seq = nextSequence();

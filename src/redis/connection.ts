@@ -12,6 +12,7 @@ import {
   describeUrl,
   durationSetting,
   warnOnce,
+  errorMessage,
   withDeadline,
 } from './shared.js';
 
@@ -165,7 +166,7 @@ export class RedisConnection {
     this.#over();
     if (this.#outageReported || this.client.status === 'end') return;
     this.#outageReported = true;
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     const lost = new Error(
       this.#everReady
         ? `lost the connection to Redis at ${this.host} (${cause}); reconnecting in the background`

@@ -24,7 +24,14 @@ import {
   type RedisConnectionOptions,
   type Lease,
 } from './connection.js';
-import { durationSetting, newOriginId, TIMED_OUT, stringSetting, withDeadline } from './shared.js';
+import {
+  durationSetting,
+  errorMessage,
+  newOriginId,
+  TIMED_OUT,
+  stringSetting,
+  withDeadline,
+} from './shared.js';
 
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions extends RedisConnectionOptions {
@@ -406,8 +413,4 @@ function pickTarget(target: InvalidationTarget): InvalidationTarget {
   if (target.namespace !== undefined) out.namespace = target.namespace;
   if (target.key !== undefined) out.key = target.key;
   return out;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -27,7 +27,7 @@ import {
   type Lease,
   type RedisConnectionOptions,
 } from './connection.js';
-import { TIMED_OUT, durationSetting, withDeadline } from './shared.js';
+import { TIMED_OUT, durationSetting, errorMessage, withDeadline } from './shared.js';
 
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions extends RedisConnectionOptions {
@@ -63,6 +63,9 @@ export interface RedisLockStats {
 }
 
 const noopRelease = async (): Promise<void> => {};
+
+/** What `acquire` got when the SET was answered with an error. */
+const FAILED: unique symbol = Symbol('failed');
 
 /**
  * A distributed single-flight lock over Redis for `createHotpath({ lock })`.
@@ -116,7 +119,19 @@ export class RedisLock implements SingleFlightLock {
     const token = randomBytes(12).toString('base64url');
     const px = Math.max(1, Math.ceil(ttlMs));
     const attempt = connection.client.set(lockKey, token, 'PX', px, 'NX');
-    const answer = await withDeadline(attempt, this.#acquireTimeout);
+    const answer = await withDeadline(
+      attempt.catch((error: unknown) => {
+        // An error reply (OOM, READONLY on a replica, ...): compute without the lock.
+        this.#onError(
+          new Error(
+            `acquiring lock '${lockKey}' failed (${errorMessage(error)}); computing without it`,
+            { cause: error },
+          ),
+        );
+        return FAILED;
+      }),
+      this.#acquireTimeout,
+    );
     if (answer === TIMED_OUT) {
       // Too slow: the caller computes now. If the SET lands later, give the lock back at once
       // so other processes do not wait for a holder that is not computing under it.
@@ -176,7 +191,7 @@ export class RedisLock implements SingleFlightLock {
     } catch (error) {
       this.#onError(
         new Error(
-          `releasing lock '${lockKey}' failed (${error instanceof Error ? error.message : String(error)}); it expires by itself`,
+          `releasing lock '${lockKey}' failed (${errorMessage(error)}); it expires by itself`,
           {
             cause: error,
           },

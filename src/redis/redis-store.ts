@@ -34,6 +34,7 @@ import {
   describeUrl,
   durationSetting,
   stringSetting,
+  errorMessage,
   withDeadline,
 } from './shared.js';
 
@@ -155,7 +156,7 @@ function openClient(
     over();
     if (shared.outageReported || shared.closed) return;
     shared.outageReported = true;
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     const lost = new Error(
       shared.everReady
         ? `lost the connection to Redis at ${shared.host} (${cause}); reconnecting in the background`

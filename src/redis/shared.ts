@@ -95,6 +95,11 @@ export function describeUrl(url: string): string {
   }
 }
 
+/** The message of anything thrown, for the messages that quote a cause. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Marker resolved by {@link withDeadline} when the deadline passed first. */
 export const TIMED_OUT: unique symbol = Symbol('timed out');
 

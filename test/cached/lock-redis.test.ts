@@ -78,6 +78,38 @@ describePrivateRedis('@cached distributedLock when Redis dies during the wait', 
     return { value, waited, runs, stats: control(svc, 'build').stats().cached, errors };
   }
 
+  it('answers the holder within storeTimeout + the method when Redis freezes while it holds the lock', async () => {
+    const server = await PrivateRedis.start();
+    servers.push(server);
+    const namespace = `${run}:holder-frozen`;
+    class Reports {
+      @cached({ store: 'redis', namespace, storeTimeout: STORE_TIMEOUT, distributedLock: true })
+      async build(id: string): Promise<string> {
+        // Frozen after the lock was taken, before the value is written and the lock released.
+        server.pause();
+        await sleep(METHOD_MS);
+        return `fresh-${id}`;
+      }
+    }
+    const lock = new RedisLock({ url: server.url, onError: () => {} });
+    const store = redisStore(server.url, { namespace });
+    const registry = createHotpath({ stores: { redis: store }, lock });
+    registries.push(registry);
+    const errors: string[] = [];
+    registry.on('error', (e) => errors.push(e.message));
+    expect(await lock.ready()).toBe(true);
+    const svc = bindHotpath(new Reports(), registry);
+
+    const started = Date.now();
+    expect(await svc.build('q1')).toBe('fresh-q1');
+    const waited = Date.now() - started;
+    console.log(`lock holder's call with Redis frozen mid-call: ${waited} ms`);
+    expect(lock.stats()).toMatchObject({ acquired: 1, failedOpen: 0 });
+    // Not storeTimeout for the write plus storeTimeout for the release: those run afterwards.
+    expect(waited).toBeLessThan(STORE_TIMEOUT + METHOD_MS + MARGIN);
+    expect(errors).toEqual([]);
+  }, 15_000);
+
   it('stops waiting for the lock holder and computes within storeTimeout + the method once Redis is killed', async () => {
     const { value, waited, runs, stats, errors } = await waitThrough('killed', (server) =>
       server.kill(),

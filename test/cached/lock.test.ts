@@ -15,6 +15,9 @@ class FakeLock implements SingleFlightLock {
   readonly held = new Map<string, number>();
   readonly acquired: string[] = [];
   failing = false;
+  /** Releases called so far; with `releaseHangs`, they never settle (a frozen Redis). */
+  releases = 0;
+  releaseHangs = false;
   acquire(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
     if (this.failing) return Promise.reject(new Error('lock store down'));
     const until = this.held.get(key);
@@ -22,6 +25,8 @@ class FakeLock implements SingleFlightLock {
     this.held.set(key, Date.now() + ttlMs);
     this.acquired.push(key);
     return Promise.resolve(async () => {
+      this.releases++;
+      if (this.releaseHangs) return new Promise<void>(() => {});
       this.held.delete(key);
     });
   }
@@ -214,6 +219,35 @@ describe('@cached with distributedLock', () => {
     expect(await p).toBe('report-x');
     expect(errors).toEqual([
       'E_STORE: @cached on Reports.build: distributed lock acquire failed: lock store down',
+    ]);
+  });
+
+  it("answers the holder's caller when the method returns; writing, then releasing, goes on in the background", async () => {
+    jest.useFakeTimers();
+    const lock = new FakeLock();
+    const store = new ControlledStore();
+    const registry = createHotpath({ stores: { shared: store }, lock });
+    const errors: string[] = [];
+    registry.on('error', (e) => errors.push(e.message));
+    const svc = bindHotpath(new Reports(), registry);
+    let value: string | undefined;
+    void svc.build('q').then((v) => (value = v));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(lock.acquired).toEqual(["hotpath:lock:Reports.build:'q"]);
+    // The store freezes while this process holds the lock.
+    store.mode = 'hang';
+    lock.releaseHangs = true;
+    await jest.advanceTimersByTimeAsync(100);
+    // The method's 100 ms, nothing more: not + storeTimeout (write) + storeTimeout (release).
+    expect(value).toBe('report-q');
+    // The lock is given back only once the write is over (here: timed out, 250 ms later).
+    expect(lock.releases).toBe(0);
+    await jest.advanceTimersByTimeAsync(250);
+    expect(lock.releases).toBe(1);
+    await jest.advanceTimersByTimeAsync(250);
+    expect(errors).toEqual([
+      "@cached on Reports.build: store 'shared' set timed out after 250 ms",
+      '@cached on Reports.build: distributed lock release failed: timed out after 250 ms',
     ]);
   });
 

@@ -151,4 +151,24 @@ describePrivateRedis('RedisLock against a slow Redis', () => {
       await Promise.all([l.close(), raw.quit()]);
     }
   }, 10_000);
+
+  it('fails open, without rejecting, when Redis answers the SET with an error', async () => {
+    const errors: string[] = [];
+    const l = new RedisLock({ url: privateRedis().url, onError: (e) => errors.push(e.message) });
+    const raw = new Redis(privateRedis().url);
+    try {
+      await l.ready();
+      // Every write is refused with an OOM error from now on (this server is ours alone).
+      await raw.config('SET', 'maxmemory', '1');
+      const release = await l.acquire('refused', 1_000);
+      expect(typeof release).toBe('function');
+      expect(l.stats()).toEqual({ acquired: 0, contended: 0, failedOpen: 1 });
+      expect(errors).toEqual([
+        "acquiring lock 'refused' failed (OOM command not allowed when used memory > 'maxmemory'.); computing without it",
+      ]);
+    } finally {
+      await raw.config('SET', 'maxmemory', '0');
+      await Promise.all([l.close(), raw.quit()]);
+    }
+  }, 10_000);
 });
