@@ -129,7 +129,7 @@ export function toMilliseconds(value: unknown): number | undefined {
 }
 
 /** `2147483647 ms (24.8 days)`: a limit in the words duration messages use. */
-function describeLimit(ms: number): string {
+export function describeLimit(ms: number): string {
   // Rounded down: 2^31 − 1 ms is 24.85 days, and '24.9 days' would invite a value that fails.
   const days = Math.floor((ms / UNIT_MS.d) * 10) / 10;
   return days >= 1 ? `${ms} ms (${days} days)` : `${ms} ms`;

@@ -3,9 +3,11 @@
  * time for a method's own options, at the first call for a registry's named limiter).
  */
 import type Bottleneck from 'bottleneck';
+import { MAX_TIMER_MS } from '../core/clock.js';
 import {
   checkOptionsObject,
   configError,
+  describeLimit,
   durationOption,
   enumOption,
   functionOption,
@@ -15,6 +17,7 @@ import {
   type Duration,
   type OptionSite,
 } from '../core/options.js';
+import { deriveBottleneckSettings } from './bottleneck-engine.js';
 import type { LocalEngineSettings } from './local-engine.js';
 
 /**
@@ -162,9 +165,8 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
     'redisTimeout',
     o.redisTimeout,
     DEFAULT_REDIS_TIMEOUT_MS,
-    {
-      positive: true,
-    },
+    // It bounds one Redis round trip, with a Node timer (a longer one would fire after 1 ms).
+    { positive: true, max: MAX_TIMER_MS },
   );
   if (
     o.bottleneck !== undefined &&
@@ -199,6 +201,9 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
   if (engine !== 'bottleneck' && o.bottleneck !== undefined) {
     throw configError(site, "`bottleneck` options need `engine: 'bottleneck'`");
   }
+  if (engine === 'bottleneck') {
+    checkBottleneckTimers(site, { limit, interval, maxConcurrent, minTime }, o.bottleneck);
+  }
 
   const parts: string[] = [];
   if (limit !== Number.POSITIVE_INFINITY) {
@@ -218,6 +223,36 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
     redisTimeout,
     describe: parts.join(', '),
   };
+}
+
+/**
+ * Bottleneck waits with Node timers, which fire after 1 ms when asked to wait past 24.8 days
+ * (2^31 − 1 ms): a job granted 30 days ahead would start at once, and a heartbeat that long
+ * would spin. Refuses such settings (the local engine waits any duration).
+ */
+function checkBottleneckTimers(
+  site: OptionSite,
+  limit: Pick<LocalEngineSettings, 'limit' | 'interval' | 'maxConcurrent' | 'minTime'>,
+  extra: Bottleneck.ConstructorOptions | undefined,
+): void {
+  const spacing = deriveBottleneckSettings(limit).minTime;
+  if (spacing > MAX_TIMER_MS) {
+    throw configError(
+      site,
+      `\`engine: 'bottleneck'\` spaces starts ${spacing} ms apart here (\`interval\` / \`limit\`, or \`minTime\`, plus 10 % + 2 ms), longer than Bottleneck's timers can wait (${describeLimit(MAX_TIMER_MS)}): use the local engine, which waits any duration, or a larger \`limit\``,
+    );
+  }
+  for (const option of ['heartbeatInterval', 'penalty'] as const) {
+    const value = extra?.[option];
+    if (typeof value === 'number' && value > MAX_TIMER_MS) {
+      throw optionError(
+        site,
+        `bottleneck.${option}`,
+        `at most ${describeLimit(MAX_TIMER_MS)} (Bottleneck waits it with a Node timer)`,
+        value,
+      );
+    }
+  }
 }
 
 /** Validates `@rateLimit` options at decoration time; throws the house-form `TypeError`s. */

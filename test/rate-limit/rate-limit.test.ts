@@ -679,6 +679,47 @@ describe('@rateLimit, local engine', () => {
     expect(seen).toEqual([5, 105]);
   });
 
+  it('keeps a monthly quota: the call past 1 000 in 30 days waits 30 days, on one timer', async () => {
+    const DAY = 86_400_000;
+    const starts: number[] = [];
+    class Api {
+      @rateLimit({ limit: 1000, interval: '30d' })
+      async call(i: number): Promise<number> {
+        starts.push(Date.now() - t0);
+        return i;
+      }
+
+      @rateLimit({ limit: 1, interval: '30d', key: (tenant: string) => tenant })
+      async perTenant(tenant: string): Promise<string> {
+        return tenant;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const calls = Array.from({ length: 1001 }, (_, i) => api.call(i));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(starts).toHaveLength(1000);
+    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(30 * DAY - 1);
+    expect(starts).toHaveLength(1000);
+    await jest.advanceTimersByTimeAsync(1);
+    await Promise.all(calls);
+    expect(starts.at(-1)).toBe(30 * DAY);
+    // A tenant's monthly budget is kept while its month runs (the sweep runs every 30 days).
+    await expect(api.perTenant('acme')).resolves.toBe('acme');
+    await jest.advanceTimersByTimeAsync(29 * DAY);
+    let second = 'waiting';
+    const again = api.perTenant('acme').then((tenant) => (second = tenant));
+    await jest.advanceTimersByTimeAsync(DAY - 1);
+    expect(second).toBe('waiting');
+    expect(control(api, 'perTenant').stats().rateLimit).toMatchObject({ keys: 1 });
+    await jest.advanceTimersByTimeAsync(1);
+    await again;
+    expect(second).toBe('acme');
+    await jest.advanceTimersByTimeAsync(90 * DAY);
+    expect(control(api, 'perTenant').stats().rateLimit).toMatchObject({ keys: 0 });
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('works as a function wrapper, with its own budget', async () => {
     const fetchPage = rateLimit({ limit: 1, interval: 500, onLimit: 'reject' })(
       async function fetchPage(n: number): Promise<number> {
@@ -741,6 +782,23 @@ describe('@rateLimit options', () => {
     [
       { limit: 5, engine: 'bottleneck', key: () => 1 },
       `@rateLimit on ${where}: \`key\` is not available with \`engine: 'bottleneck'\` (use one named limiter per key)`,
+    ],
+    // Node timers fire after 1 ms past 24.8 days: Bottleneck would start a 30-day wait at once.
+    [
+      { limit: 1, interval: '30d', engine: 'bottleneck' },
+      `@rateLimit on ${where}: \`engine: 'bottleneck'\` spaces starts 2851200002 ms apart here (\`interval\` / \`limit\`, or \`minTime\`, plus 10 % + 2 ms), longer than Bottleneck's timers can wait (2147483647 ms (24.8 days)): use the local engine, which waits any duration, or a larger \`limit\``,
+    ],
+    [
+      { minTime: '25d', engine: 'bottleneck' },
+      `@rateLimit on ${where}: \`engine: 'bottleneck'\` spaces starts 2376000002 ms apart here (\`interval\` / \`limit\`, or \`minTime\`, plus 10 % + 2 ms), longer than Bottleneck's timers can wait (2147483647 ms (24.8 days)): use the local engine, which waits any duration, or a larger \`limit\``,
+    ],
+    [
+      { limit: 5, engine: 'bottleneck', bottleneck: { heartbeatInterval: 30 * 86_400_000 } },
+      `@rateLimit on ${where}: \`bottleneck.heartbeatInterval\` must be at most 2147483647 ms (24.8 days) (Bottleneck waits it with a Node timer), got 2592000000`,
+    ],
+    [
+      { limit: 5, engine: 'bottleneck', redisTimeout: '30d' },
+      `@rateLimit on ${where}: \`redisTimeout\` must be a positive duration (milliseconds or a string like '5m') of at most 2147483647 ms (24.8 days), got '30d'`,
     ],
   ])('rejects %p when the class is defined', (options, message) => {
     expect(() => define(options)).toThrow(new TypeError(message));
