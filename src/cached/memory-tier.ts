@@ -1,12 +1,13 @@
 /**
- * The in-process tier (L1): a bounded `lru-cache` of decoded entries per state owner, plus the
+ * The in-process tier (L1): a bounded LRU map of decoded entries per state owner, plus the
  * calls in flight for single flight.
  *
- * lru-cache is used without its TTL machinery: expiry, staleness and tags are checked by
- * `@cached` against fields of the entry, and only when those options are set, so a hit on a
- * method without `ttl`/`tags` costs one `get` and nothing else.
+ * Expiry, staleness and tags are checked by `@cached` against fields of the entry, and only
+ * when those options are set, so a hit on a method without `ttl`/`tags` costs one `get` and
+ * nothing else. A memo costs what it holds, not its bound: a new instance's first call stores
+ * one entry (see lru.ts).
  */
-import { LRUCache } from 'lru-cache';
+import { Lru } from './lru.js';
 
 /**
  * One cached value. `result` is what a hit returns: the value itself for a synchronous method,
@@ -40,14 +41,14 @@ export class Entry {
 
 /** One owner's L1: the LRU, the computations in flight, the background refreshes running. */
 export class Memo {
-  readonly lru: LRUCache<string, Entry>;
+  readonly lru: Lru<Entry>;
   /** Computations in flight per key: concurrent misses share them. */
   readonly inflight = new Map<string, Promise<unknown>>();
   /** Keys whose background refresh (`staleWhileRevalidate`) is running, with that refresh's token. */
   readonly refreshing = new Map<string, object>();
 
   constructor(max: number) {
-    this.lru = new LRUCache<string, Entry>({ max });
+    this.lru = new Lru<Entry>(max);
   }
 
   /** Drops every entry and forgets the computations and refreshes in flight (their results will not be stored). */

@@ -25,7 +25,12 @@ export interface CachedOptions {
    * next call recomputes. Setting it adds one clock read per hit.
    */
   ttl?: Duration;
-  /** Memory-tier (L1) entries per state owner (instance, or registry for shared scope), LRU-evicted. Default 10 000. */
+  /**
+   * Memory-tier (L1) entries per state owner (instance, or registry for shared scope),
+   * least recently used evicted first. Default 10 000, at most 16 777 216 (what a JavaScript
+   * `Map` holds). A bound, not a reservation: a memo costs what it holds (about 1 KB for a new
+   * instance's first entry).
+   */
   max?: number;
   /**
    * Builds the cache key from the call (`this` is the instance). Default: the stable argument
@@ -121,6 +126,9 @@ const KNOWN = [
   'distributedLock',
 ] as const;
 
+/** The largest `max`: a memory tier indexes its entries in a `Map`, which holds at most 2^24. */
+const MAX_ENTRIES = 2 ** 24;
+
 /** Defaults of `distributedLock: true`. */
 export const LOCK_DEFAULTS = { ttlMs: 10_000, waitMs: 5_000, pollMs: 25 } as const;
 
@@ -132,7 +140,7 @@ export function resolveCachedOptions(site: DecorationSite, raw: unknown): Resolv
   checkOptionsObject(site, raw, KNOWN);
   const o = (raw ?? {}) as Record<string, unknown>;
   const ttlMs = durationOption(site, 'ttl', o.ttl, undefined, { positive: true });
-  const max = integerOption(site, 'max', o.max, 10_000, 1);
+  const max = integerOption(site, 'max', o.max, 10_000, 1, MAX_ENTRIES);
   const key = functionOption<NonNullable<ResolvedCachedOptions['key']>>(site, 'key', o.key);
   const tags = functionOption<NonNullable<ResolvedCachedOptions['tags']>>(site, 'tags', o.tags);
   const unless = functionOption<(result: unknown) => boolean>(site, 'unless', o.unless);

@@ -667,7 +667,10 @@ describe('@cached options', () => {
       { ttl: '5 minutes' },
       "`ttl` must be a positive duration (milliseconds or a string like '5m'), got '5 minutes'",
     ],
-    [{ max: 0 }, '`max` must be a positive integer, got 0'],
+    [{ max: 0 }, '`max` must be an integer from 1 to 16777216, got 0'],
+    [{ max: 2.5 }, '`max` must be an integer from 1 to 16777216, got 2.5'],
+    [{ max: Infinity }, '`max` must be an integer from 1 to 16777216, got Infinity'],
+    [{ max: 2 ** 24 + 1 }, '`max` must be an integer from 1 to 16777216, got 16777217'],
     [{ tll: '5m' }, 'unknown option `tll` (did you mean `ttl`?)'],
     [{ scope: 'global' }, "`scope` must be one of 'instance', 'shared', got 'global'"],
     [
