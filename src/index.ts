@@ -23,7 +23,12 @@ export {
   type CallContext,
   type HotpathEvent,
 } from './core/channels.js';
-export { Hotpath, createHotpath, type ShutdownPhase } from './registry/hotpath.js';
+export {
+  Hotpath,
+  createHotpath,
+  type ShutdownPhase,
+  type ShutdownTask,
+} from './registry/hotpath.js';
 export { hotpath, bindHotpath } from './registry/binding.js';
 export type * from './registry/types.js';
 export { use } from './use/use.js';

@@ -18,12 +18,13 @@ import { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { argumentKey, mapKey } from '../core/key.js';
 import { describeValue } from '../core/options.js';
-import { ObservedPromise, guardRejection } from '../core/observed-promise.js';
+import { ObservedPromise, guardRejection, silenceRejection } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { BatchError, HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
+import type { AbandonedWork } from '../registry/types.js';
 import type { ResolvedBatchedOptions } from './options.js';
 
 let resolvedPromise: Promise<void> | undefined;
@@ -91,8 +92,9 @@ function picker(index: number): (result: unknown) => unknown {
 class Request {
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
-  /** Set for observed callers: their promise and where an unobserved failure goes. */
-  promise: ObservedPromise | undefined = undefined;
+  /** The caller's promise. */
+  promise: Promise<unknown> | undefined = undefined;
+  /** Set for observed callers ({@link ObservedPromise}): where a failure nobody awaits goes. */
   onUnhandled: ((error: unknown) => void) | undefined = undefined;
   /** Results at the caller's own positions. */
   readonly out: unknown[];
@@ -108,11 +110,21 @@ class Request {
     this.remaining = n;
   }
 
-  fail(error: unknown): void {
+  /**
+   * Rejects the caller with `error`. `ours`: a rejection hotpath makes (`E_CANCELLED`,
+   * `E_SHUTDOWN`), which must never become an unhandled rejection, even for a caller who
+   * fired and forgot; otherwise the body's own failure, which reaches an unobserved caller
+   * exactly as an undecorated method's would.
+   */
+  fail(error: unknown, ours = false): void {
     if (this.remaining <= 0) return;
     this.remaining = -1;
     this.reject(error);
-    if (this.promise !== undefined) guardRejection(this.promise, this.onUnhandled!);
+    if (this.onUnhandled !== undefined) {
+      guardRejection(this.promise as ObservedPromise, this.onUnhandled);
+    } else if (ours && this.promise !== undefined) {
+      silenceRejection(this.promise);
+    }
   }
 }
 
@@ -135,8 +147,11 @@ class Batch {
   readonly keys: Map<unknown, number> | undefined;
   /** Items callers asked for (before dedupe). */
   requested = 0;
-  /** Single-item callers waiting on `gate`. */
-  singles = 0;
+  /**
+   * The promises of the single-item callers waiting on `gate` (kept so that a cancellation or
+   * a shutdown can keep their rejection from going unhandled).
+   */
+  singles: Promise<unknown>[] | undefined = undefined;
   /** Settled with the checked result (or the failure); single-item callers chain on it. */
   gate: Promise<unknown> | undefined = undefined;
   openGate: (result: unknown) => void = noop;
@@ -267,10 +282,8 @@ function allDistinct(items: readonly unknown[]): boolean {
   }
   return new Set(items).size === n;
 }
-const MAX_DRAIN_ROUNDS = 100;
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
 }
 
 /**
@@ -359,23 +372,22 @@ export class BatchEngine {
       } catch (error) {
         return Promise.reject(error);
       }
-      batch.singles++;
       const promise = (batch.gate ?? this.#makeGate(batch)).then(picker(this.#index));
+      (batch.singles ??= []).push(promise);
       if (batch.items.length >= max) this.dispatch(batch, 'full');
       return promise;
     }
     let promise: Promise<unknown>;
     let req: Request;
     if (this.#observeCallers) {
-      const observed = new ObservedPromise(capture);
+      promise = new ObservedPromise(capture);
       req = new Request(n, capturedResolve, capturedReject);
-      req.promise = observed;
       req.onUnhandled = queue.onUnhandled ??= (error) => this.#unobserved(queue, error);
-      promise = observed;
     } else {
       promise = new Promise(capture);
       req = new Request(n, capturedResolve, capturedReject);
     }
+    req.promise = promise;
     try {
       for (let i = 0; i < n; i++) {
         batch = this.#place(queue, groupKey, call, rest, batch, items[i]);
@@ -521,7 +533,9 @@ export class BatchEngine {
     else (queue.groups ??= new Map()).set(groupKey, batch);
     queue.queued++;
     if (!queue.active) this.#activate(queue, call.registry);
-    if (this.#maxWait > 0) {
+    // While the registry shuts down (a flushed body calling this method), new work goes at
+    // once: shutdown must not wait out `maxWait`.
+    if (this.#maxWait > 0 && !queue.registry!.closed) {
       batch.timer = queue.registry!.clock.setTimeout(
         () => this.dispatch(batch, 'wait'),
         this.#maxWait,
@@ -545,9 +559,18 @@ export class BatchEngine {
       set = new Set();
       this.#active.set(queue.registry, set);
       const r = queue.registry;
+      const pending = set;
       // Held while this engine is reachable: queued batches reach it through their timer or
       // tick, running ones through their settling reactions.
-      r.onShutdown(() => this.#drain(r), 'flush', this);
+      r.onShutdown(
+        {
+          run: () => this.#drain(pending),
+          pending: () => pending.size > 0,
+          abandon: (error) => this.#abandon(pending, error(this.#site.name)),
+        },
+        'flush',
+        this,
+      );
     }
     set.add(queue);
   }
@@ -632,6 +655,8 @@ export class BatchEngine {
 
   /** The body answered: check the contract and hand every caller its results. */
   #settle(batch: Batch, result: unknown): void {
+    // Given up by a shutdown that timed out: its callers already have their answer.
+    if (batch.state === DONE) return;
     const n = batch.input.length;
     const slots = batch.slots;
     if (result === undefined) {
@@ -696,17 +721,22 @@ export class BatchEngine {
     this.#finish(batch);
   }
 
-  /** Rejects every caller of `batch` still waiting with `error`; returns how many there were. */
-  #rejectAll(batch: Batch, error: unknown): number {
-    let rejected = batch.singles;
+  /**
+   * Rejects every caller of `batch` still waiting with `error`; returns how many there were.
+   * `ours`: see {@link Request.fail}.
+   */
+  #rejectAll(batch: Batch, error: unknown, ours = false): number {
+    const singles = batch.singles;
+    let rejected = singles?.length ?? 0;
     batch.closeGate(error);
+    if (ours && singles !== undefined) for (const p of singles) silenceRejection(p);
     const slots = batch.slots;
     if (slots !== undefined) {
       for (let k = 0; k < slots.length; k += 3) {
         const r = slots[k] as Request;
         if (r.remaining > 0) {
           rejected++;
-          r.fail(error);
+          r.fail(error, ours);
         }
       }
     }
@@ -715,6 +745,7 @@ export class BatchEngine {
 
   /** The batch failed as a whole: every caller still waiting rejects with `error`. */
   #fail(batch: Batch, error: unknown): void {
+    if (batch.state === DONE) return;
     this.#figures(batch.queue).errors++;
     this.#rejectAll(batch, error);
     this.#finish(batch);
@@ -771,7 +802,7 @@ export class BatchEngine {
         'E_CANCELLED',
         `${this.#site.name}: a queued batch of ${plural(batch.items.length, 'item')} was cancelled before it ran`,
       );
-      figures.cancelled += this.#rejectAll(batch, error);
+      figures.cancelled += this.#rejectAll(batch, error, true);
       batch.state = DONE;
     }
     this.#settleIdle(queue);
@@ -789,15 +820,41 @@ export class BatchEngine {
   }
 
   /**
-   * `shutdown()`'s flush hook: flushes every owner with pending work in `registry` until none
-   * is left.
+   * `shutdown()`'s flush task: dispatches every pending batch of the registry's owners (`set`)
+   * and waits for them. Work their bodies enqueue on this method is dispatched at once (the
+   * registry is closed) and flushed by the registry's next round, which this task's `pending`
+   * asks for.
    */
-  async #drain(registry: Hotpath): Promise<void> {
-    const set = this.#active.get(registry);
-    // A flushed body may queue more work on this method (shutdown lets its own work through):
-    // drain again, a bounded number of times.
-    for (let round = 0; set && set.size > 0 && round < MAX_DRAIN_ROUNDS; round++) {
-      await Promise.all([...set].map((queue) => this.#flushQueue(queue)));
+  async #drain(set: Set<OwnerQueue>): Promise<void> {
+    await Promise.all([...set].map((queue) => this.#flushQueue(queue)));
+  }
+
+  /**
+   * `shutdown()` timed out: every batch of the registry's owners (`set`) still collecting or in
+   * its body is given up, its callers rejected with `error` (`E_SHUTDOWN`). A body that settles
+   * later changes nothing.
+   */
+  #abandon(set: Set<OwnerQueue>, error: unknown): AbandonedWork[] {
+    let batches = 0;
+    let items = 0;
+    let calls = 0;
+    for (const queue of [...set]) {
+      for (const batch of [...queue.collecting(), ...queue.running]) {
+        if (batch.state === QUEUED) this.#detach(batch);
+        batches++;
+        items += batch.items.length;
+        calls += this.#rejectAll(batch, error, true);
+        this.#finish(batch);
+      }
     }
+    if (batches === 0) return [];
+    return [
+      {
+        decorator: 'batched',
+        method: this.#site.name,
+        pending: batches,
+        detail: `${plural(batches, 'batch', 'batches')} of ${plural(items, 'item')} not finished (${plural(calls, 'caller')} rejected)`,
+      },
+    ];
   }
 }

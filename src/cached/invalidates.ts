@@ -13,6 +13,7 @@ import { checkOptionsObject, configError, optionError, stringOption } from '../c
 import type { Invoke, Layer, Site } from '../core/site.js';
 import type { InvalidationTarget } from '../registry/types.js';
 import { tagBook } from './tag-book.js';
+import { isThenable } from '../core/thenable.js';
 
 /** Options of `@invalidates`. At least `tags` or `namespace` is required. */
 export interface InvalidatesOptions {
@@ -39,14 +40,6 @@ export interface InvalidatesOptions {
 }
 
 const KNOWN = ['tags', 'namespace', 'key', 'args'] as const;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /**
  * Invalidates cache entries after the decorated method succeeds. For a method returning a

@@ -43,15 +43,6 @@ interface Generation {
   readonly at: number;
 }
 
-/** Whether `value` is a promise or another thenable. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 /** An error's message, for messages that quote it. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -115,7 +106,26 @@ export class MethodCache {
     // Held for this method's life only (a function wrapped per request must be collectable);
     // work in #pending keeps `this` reachable through its `track` reactions until it settles.
     registry.addInvalidator(this, this);
-    registry.onShutdown(() => Promise.all([...this.#pending]), 'flush', this);
+    registry.onShutdown(
+      {
+        run: () => Promise.all([...this.#pending]),
+        pending: () => this.#pending.size > 0,
+        // Background refreshes and shared writes have no caller to reject: list them only.
+        abandon: () =>
+          this.#pending.size === 0
+            ? []
+            : [
+                {
+                  decorator: 'cached',
+                  method: this.caller.method,
+                  pending: this.#pending.size,
+                  detail: `${this.#pending.size} background ${this.#pending.size === 1 ? 'refresh or write' : 'refreshes or writes'} not finished`,
+                },
+              ],
+      },
+      'flush',
+      this,
+    );
   }
 
   /** A new memo for an instance-scope owner. */

@@ -36,8 +36,10 @@ import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
+import type { AbandonedWork } from '../registry/types.js';
 import { guardRejection, silenceRejection, whenSettled } from '../core/observed-promise.js';
 import { SharedResult } from './shared-result.js';
+import { isThenable } from '../core/thenable.js';
 
 /** The resolved timing options of one decorated method. */
 export interface TimingSettings {
@@ -95,7 +97,7 @@ class RegistryScope {
   /** States whose timer runs (lodash's `timerId !== undefined`): what shutdown flushes. */
   readonly active = new Set<TimingState>();
   /** Invocations still running (async methods): what shutdown waits for besides the flush. */
-  readonly inflight = new Set<Promise<unknown>>();
+  readonly inflight = new Set<SharedResult>();
 
   constructor(engine: TimingEngine, registry: Hotpath) {
     this.registry = registry;
@@ -107,7 +109,15 @@ class RegistryScope {
     );
     // Held while this scope is reachable: every pending timer reaches it through its state,
     // every running invocation through the reaction that removes it from `inflight`.
-    registry.onShutdown(() => engine.shutdownFlush(this), 'flush', this);
+    registry.onShutdown(
+      {
+        run: () => engine.shutdownFlush(this),
+        pending: () => this.active.size > 0 || this.inflight.size > 0,
+        abandon: (error) => engine.abandon(this, error(engine.site.name)),
+      },
+      'flush',
+      this,
+    );
   }
 }
 
@@ -133,6 +143,8 @@ class TimingState {
   group: SharedResult | undefined = undefined;
   /** Whether a release check is scheduled (keyed states only). */
   releasing = false;
+  /** Whether a shutdown flush of this state is scheduled. */
+  flushing = false;
   readonly scope: RegistryScope;
   readonly expire: () => void;
   /** For keyed states: where to remove this state from once idle. */
@@ -148,13 +160,6 @@ class TimingState {
 }
 
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 type Edge = 'leading' | 'maxWait' | 'trailing' | 'flush' | 'shutdown';
 
@@ -251,8 +256,29 @@ export class TimingEngine {
     state.timers++;
   }
 
-  /** The hot path: one call of the decorated method. */
+  /** One call of the decorated method: lodash's debounced function, plus the shutdown case. */
   #call(state: TimingState, call: Call): Promise<unknown> {
+    const result = this.#debounced(state, call);
+    // A call that passed a closed registry is work done by its shutdown (a flushed batch body
+    // calling this method): its trailing invocation runs after this tick, not after `wait`, or
+    // the shutdown would wait that long for it.
+    if (state.timer !== undefined && state.scope.registry.closed) this.#flushSoon(state);
+    return result;
+  }
+
+  /** Runs the trailing edge of `state` once the current tick's calls have joined it. */
+  #flushSoon(state: TimingState): void {
+    if (state.flushing) return;
+    state.flushing = true;
+    // A promise job, not a timer: fake timers do not hold it back.
+    void Promise.resolve().then(() => {
+      state.flushing = false;
+      if (state.timer !== undefined) this.#shutdownEdge(state, state.scope.clock.now());
+    });
+  }
+
+  /** The hot path: lodash's debounced function, for one state. */
+  #debounced(state: TimingState, call: Call): Promise<unknown> {
     const time = state.scope.clock.now();
     const isInvoking = this.#shouldInvoke(state, time);
     state.lastCall = call;
@@ -306,10 +332,14 @@ export class TimingEngine {
       this.#guard(state, shared);
       const scope = state.scope;
       scope.inflight.add(shared);
-      // Refers to the scope (not just its set): keeps the shutdown hook until this settles.
+      // Refers to the scope (not just its set): keeps the shutdown task until this settles.
       void whenSettled(shared).then(() => scope.inflight.delete(shared));
+      // Followed rather than adopted (`resolve(value)`), so that a shutdown that times out can
+      // still reject the callers of an invocation that never settles.
+      value.then(shared.resolve, shared.reject);
+    } else {
+      shared.resolve(value);
     }
-    shared.resolve(value);
     return shared;
   }
 
@@ -444,16 +474,57 @@ export class TimingEngine {
    * resolves when those invocations, and any still running from before, have settled.
    */
   shutdownFlush(scope: RegistryScope): Promise<void> {
-    const work: Promise<void>[] = [];
     const time = scope.clock.now();
-    for (const state of [...scope.active]) {
-      scope.clock.clearTimeout(state.timer);
-      state.timers--;
-      const result = this.#trailingEdge(state, time, 'shutdown');
-      if (state.keyed !== undefined) this.#release(state, true);
-      if (result !== undefined) work.push(whenSettled(result));
-    }
+    for (const state of [...scope.active]) this.#shutdownEdge(state, time);
+    const work: Promise<void>[] = [];
     for (const running of scope.inflight) work.push(whenSettled(running));
     return Promise.all(work).then(() => undefined);
+  }
+
+  /** The pending trailing invocation of `state`, now; its timer is cleared (no call can follow). */
+  #shutdownEdge(state: TimingState, time: number): void {
+    state.scope.clock.clearTimeout(state.timer);
+    state.timers--;
+    this.#trailingEdge(state, time, 'shutdown');
+    if (state.keyed !== undefined) this.#release(state, true);
+  }
+
+  /**
+   * The registry's shutdown timed out: invocations still running and calls still waiting are
+   * given up; their callers reject with `error` (`E_SHUTDOWN`), reported on `error` when
+   * nobody awaits them.
+   */
+  abandon(scope: RegistryScope, error: unknown): AbandonedWork[] {
+    let pending = 0;
+    for (const state of [...scope.active]) {
+      const group = state.group;
+      state.group = undefined;
+      if (state.timer !== undefined) {
+        scope.clock.clearTimeout(state.timer);
+        state.timers--;
+      }
+      state.timer = undefined;
+      state.lastCall = undefined;
+      scope.active.delete(state);
+      if (group !== undefined) {
+        pending++;
+        this.#guard(state, group);
+        group.reject(error);
+      }
+    }
+    for (const running of [...scope.inflight]) {
+      pending++;
+      running.reject(error);
+      scope.inflight.delete(running);
+    }
+    if (pending === 0) return [];
+    return [
+      {
+        decorator: this.decorator,
+        method: this.site.name,
+        pending,
+        detail: `${pending} ${pending === 1 ? 'invocation' : 'invocations'} not finished`,
+      },
+    ];
   }
 }

@@ -126,7 +126,7 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
         }),
       )
       .inSingletonScope()
-      .onDeactivation((registry) => registry.shutdown());
+      .onDeactivation(async (registry) => void (await registry.shutdown()));
     // A fresh function per identifier: inversify 8.2.3 loses track of one activation function
     // registered for several identifiers and throws in `unbindAll()` ("Expecting model
     // relation, none found").

@@ -21,6 +21,7 @@ import { describeValue } from '../core/options.js';
 import type { Invoke, Layer, Site } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { registryOf } from '../registry/binding.js';
+import { isThenable } from '../core/thenable.js';
 
 /**
  * The decorator `lazy()` returns: applies to getters only, in both decorator standards.
@@ -59,14 +60,6 @@ interface LazyState {
   has: boolean;
   value: unknown;
   readonly figures: LazyFigures;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function newFigures(): LazyFigures {

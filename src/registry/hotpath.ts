@@ -3,11 +3,19 @@
  * where they report figures and errors, and who flushes their pending work on shutdown.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { systemClock, withLongTimeouts, type Clock } from '../core/clock.js';
+import {
+  MAX_TIMER_MS,
+  systemClock,
+  unrefTimeout,
+  withLongTimeouts,
+  type Clock,
+} from '../core/clock.js';
+import { checkOptionsObject, durationOption } from '../core/options.js';
 import { HotpathError } from '../errors.js';
 import { OwnedSet } from '../core/owned-set.js';
 import type { Site } from '../core/site.js';
 import { formatReport } from './report.js';
+import { ShutdownTasks, type ShutdownPhase, type ShutdownTask } from './shutdown.js';
 import type {
   CacheStore,
   ErrorInfo,
@@ -17,14 +25,13 @@ import type {
   InvalidationBus,
   InvalidationTarget,
   Invalidator,
+  ShutdownOptions,
+  ShutdownReport,
   SingleFlightLock,
   SlowCallEvent,
 } from './types.js';
 
-/** When a shutdown hook runs: `flush` (pending work) first, then `stop` (limiters, timers), then stores close. */
-export type ShutdownPhase = 'flush' | 'stop';
-
-type Hook = () => unknown;
+export type { ShutdownPhase, ShutdownTask } from './shutdown.js';
 
 /** One row of `stats()`: a method (or a `@profile` name) and its figures per decorator. */
 interface MetricRow {
@@ -40,6 +47,9 @@ export const shutdownState = { seen: false };
 
 /** How long `shutdown()` waits for one store to disconnect before moving on. */
 const STORE_CLOSE_TIMEOUT_MS = 2_000;
+
+/** How long `shutdown()` lets pending work finish by default (see `ShutdownOptions.timeout`). */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * An isolated registry. Create one with {@link createHotpath}; `hotpath` is the default one.
@@ -61,14 +71,11 @@ export class Hotpath {
   readonly clock: Clock;
 
   #closed = false;
-  #shutdown: Promise<void> | undefined;
-  // Figures, invalidators and shutdown hooks of a decorated method are held for the life of its
+  #shutdown: Promise<ShutdownReport> | undefined;
+  // Figures, invalidators and shutdown tasks of a decorated method are held for the life of its
   // site (or of its pending work), not of the registry: functions wrapped per request
   // (`cached()(fn)`) must be collectable once dropped (see OwnedSet).
-  readonly #hooks: Record<ShutdownPhase, OwnedSet<Hook>> = {
-    flush: new OwnedSet(),
-    stop: new OwnedSet(),
-  };
+  readonly #tasks = new ShutdownTasks();
   readonly #listeners: { [K in keyof HotpathEvents]: Set<HotpathEvents[K]> } = {
     error: new Set(),
     slow: new Set(),
@@ -295,40 +302,64 @@ export class Hotpath {
   // ---- shutdown -------------------------------------------------------------------------
 
   /**
-   * Registers work for `shutdown()`: `flush` hooks (pending batches, trailing debounced
-   * calls) run first, then `stop` hooks (limiters, timers). Returns a remover.
+   * Registers work for `shutdown()`: `flush` tasks (pending batches, trailing debounced
+   * calls) run first, in rounds until none reports pending work, then `stop` tasks (limiters,
+   * timers). A plain function is a task that only runs; a {@link ShutdownTask} can also say
+   * whether work is left and give it up at the timeout. Returns a remover.
    *
-   * With `owner`, the registry holds the hook only as long as `owner` is reachable from
-   * elsewhere: pass the object that holds the pending work the hook flushes, one that every
+   * With `owner`, the registry holds the task only as long as `owner` is reachable from
+   * elsewhere: pass the object that holds the pending work the task flushes, one that every
    * pending timer or promise of that work refers to. A dropped function then goes once idle,
    * and one with pending work stays (its timers reach the owner) until shutdown flushes it.
    */
-  onShutdown(hook: Hook, phase: ShutdownPhase = 'flush', owner?: object): () => void {
-    return this.#hooks[phase].add(hook, owner);
+  onShutdown(
+    task: ShutdownTask | (() => unknown),
+    phase: ShutdownPhase = 'flush',
+    owner?: object,
+  ): () => void {
+    return this.#tasks.add(task, phase, owner);
   }
 
   /**
-   * Flushes pending batches and trailing debounce/throttle calls, waits for them, stops
+   * Flushes pending batches and trailing debounce/throttle calls, and what flushing them
+   * enqueues in turn (dispatched at once, not after its `maxWait`/`wait`), waits for them, stops
    * limiters, closes the bus, the lock and the stores, and resolves when nothing is left. Calls
    * made after it starts reject with `E_SHUTDOWN` (work done by the flush itself still passes).
-   * Idempotent: later calls return the same promise. Never rejects; failures go to `error`.
+   *
+   * `timeout` (default `'10s'`) bounds the wait for pending work: past it, what is still pending
+   * is given up (its callers reject with `E_SHUTDOWN`; reported on `error` when nobody awaits),
+   * the stores close, and the report lists it in `abandoned`. A body that never settles cannot
+   * hold a deploy for longer.
+   *
+   * Idempotent: later calls return the same promise (their options are checked, not used).
+   * Never rejects; failures go to `error`. Throws a `TypeError` for bad options.
    */
-  shutdown(): Promise<void> {
-    this.#shutdown ??= this.#runShutdown();
+  shutdown(options?: ShutdownOptions): Promise<ShutdownReport> {
+    const where = { where: `shutdown() of registry '${this.name}'` };
+    checkOptionsObject(where, options, ['timeout']);
+    const timeoutMs = durationOption(where, 'timeout', options?.timeout, SHUTDOWN_TIMEOUT_MS, {
+      positive: true,
+      max: MAX_TIMER_MS,
+    });
+    this.#shutdown ??= this.#runShutdown(timeoutMs);
     return this.#shutdown;
   }
 
-  async #runShutdown(): Promise<void> {
+  async #runShutdown(timeoutMs: number): Promise<ShutdownReport> {
     this.#closed = true;
     shutdownState.seen = true;
-    await shutdownWork.run(this, async () => {
-      for (const phase of ['flush', 'stop'] as const) {
-        const results = await Promise.allSettled(
-          [...this.#hooks[phase]].map(async (hook) => hook()),
-        );
-        for (const r of results) if (r.status === 'rejected') this.emitError(r.reason);
-      }
-    });
+    const abandoned = await shutdownWork.run(this, () =>
+      this.#tasks.run(
+        this.clock,
+        timeoutMs,
+        (error) => this.emitError(error),
+        (method) =>
+          new HotpathError(
+            'E_SHUTDOWN',
+            `${method}: given up by the shutdown of the hotpath registry '${this.name}' after its ${timeoutMs} ms timeout`,
+          ),
+      ),
+    );
     this.#unsubscribeBus?.();
     const closing: Promise<unknown>[] = [];
     if (this.bus?.close) closing.push((async () => this.bus!.close!())());
@@ -340,16 +371,17 @@ export class Hotpath {
     for (const r of await Promise.allSettled(closing)) {
       if (r.status === 'rejected') this.emitError(r.reason);
     }
+    return { abandoned };
   }
 }
 
+/** Settles with `promise`, or with `undefined` after `ms` (a timer that never keeps the process alive). */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref?.();
+    timer = unrefTimeout(systemClock, () => resolve(undefined), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => systemClock.clearTimeout(timer));
 }
 
 /** Creates an isolated registry. See {@link HotpathConfig} for the options. */

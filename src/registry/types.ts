@@ -4,6 +4,7 @@
  * never load it.
  */
 import type { Clock } from '../core/clock.js';
+import type { Duration } from '../core/options.js';
 
 /**
  * A shared cache tier. Any keyv instance fits (`new Keyv(...)`, `createKeyv(url)`), and so does
@@ -127,4 +128,43 @@ export interface HotpathStats {
   methods: Record<string, Record<string, Record<string, unknown>>>;
   /** Registry-wide sections (e.g. `memory` from `memoryMonitor`). */
   [section: string]: unknown;
+}
+
+/** Options of `registry.shutdown()`. */
+export interface ShutdownOptions {
+  /**
+   * How long pending work may take to finish: flushed batches and debounced calls (and the
+   * work they enqueue), background cache writes, calls still running in a limiter. Past it,
+   * what is still pending is given up: its callers reject with `E_SHUTDOWN` (reported on the
+   * `error` event when nobody awaits them), and `shutdown()` closes the stores and resolves,
+   * listing it in `abandoned`. Default `'10s'`: well inside the 30 s a container platform
+   * usually allows between SIGTERM and SIGKILL, leaving time to close stores (at most 2 s
+   * each) and for the process's own cleanup. At most 24.8 days.
+   */
+  timeout?: Duration;
+}
+
+/** One piece of work `shutdown()` gave up at its timeout. */
+export interface AbandonedWork {
+  /**
+   * The decorator whose work it was (`'batched'`, `'debounce'`, `'throttle'`, `'cached'`, ...),
+   * or `'onShutdown'` for a hook added with `registry.onShutdown()` that had not settled.
+   */
+  decorator: string;
+  /** The decorated method (`ClassName.method`), when the work belongs to one. */
+  method?: string;
+  /**
+   * How much was given up, in the decorator's unit: batches for `@batched`, invocations for
+   * `@debounce`/`@throttle` (the callers folded into one share its promise), background
+   * operations for `@cached`, hooks for `'onShutdown'`.
+   */
+  pending: number;
+  /** The same in words, for logs: `'1 batch of 3 items not finished (2 callers rejected)'`. */
+  detail: string;
+}
+
+/** What `registry.shutdown()` resolves with. */
+export interface ShutdownReport {
+  /** Work given up at the timeout; empty when everything finished in time. */
+  abandoned: AbandonedWork[];
 }

@@ -40,6 +40,7 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from './options.js';
+import { isThenable } from '../core/thenable.js';
 
 /** Figures of one `@retry` method in one registry. */
 export interface RetryFigures {
@@ -61,14 +62,6 @@ export type PromiseMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
 
 function newFigures(): RetryFigures {
   return { calls: 0, retries: 0, recovered: 0, gaveUp: 0, notRetried: 0 };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** Why a failure is not retried, or undefined when it may be (before `retryIf`). */

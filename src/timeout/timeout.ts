@@ -33,6 +33,7 @@ import { figuresCache } from '../core/state.js';
 import { TimeoutError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { PromiseMethod } from '../retry/retry.js';
+import { isThenable } from '../core/thenable.js';
 
 /** Options of `@timeout` (the object form of `@timeout(ms)`). */
 export interface TimeoutOptions {
@@ -50,14 +51,6 @@ export interface TimeoutFigures {
 
 function newFigures(): TimeoutFigures {
   return { calls: 0, timeouts: 0 };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** Validates the argument of `@timeout` on `site`; returns the limit in milliseconds. */

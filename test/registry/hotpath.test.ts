@@ -181,7 +181,7 @@ describe('the registry', () => {
     registry.onShutdown(() => {
       throw new Error('flush failed');
     });
-    await expect(registry.shutdown()).resolves.toBeUndefined();
+    await expect(registry.shutdown()).resolves.toEqual({ abandoned: [] });
     expect(errors.map((e) => e.message)).toEqual(['flush failed']);
   });
 

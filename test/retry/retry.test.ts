@@ -358,7 +358,7 @@ describe('@retry', () => {
   it('starts no wait when shutdown began while onRetry ran', async () => {
     const registry = createHotpath({ name: 'retry-shutdown-onretry' });
     const up = new Upstream(Infinity);
-    let shuttingDown: Promise<void> | undefined;
+    let shuttingDown: Promise<unknown> | undefined;
     class Svc {
       @retry({
         attempts: 5,
