@@ -21,7 +21,8 @@
  * - `E_SHUTDOWN`: a call reached a registry after `shutdown()`.
  * - `E_STORE`: a shared cache tier failed or timed out (reported on the registry's `error` event).
  * - `E_NO_RECEIVER`: a decorated method was called without `this` (`const f = obj.m; f()`).
- * - `E_CONFIG`: the registry lacks something an option names (an unknown store or limiter).
+ * - `E_CONFIG`: the registry lacks something an option names (an unknown store or limiter), or
+ *   the installation lacks an optional peer package an integration needs (`hotpath/redis`).
  */
 export type HotpathErrorCode =
   | 'E_TIMEOUT'

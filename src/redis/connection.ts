@@ -3,7 +3,7 @@
  * a reconnect loop that never gives up, one outage report per outage, and one command
  * connection per process per URL shared by every bus publisher and lock.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { configError, describeValue, functionOption, type Duration } from '../core/options.js';
 import {
   TIMED_OUT,
@@ -15,6 +15,7 @@ import {
   errorMessage,
   withDeadline,
 } from './shared.js';
+import { ioredis } from './peers.js';
 
 /** The options every Redis integration with its own connection takes (`RedisBus`, `RedisLock`). */
 export interface RedisConnectionOptions {
@@ -65,6 +66,8 @@ export function resolveConnection(
   checkRedisOptions(where, options, known);
   if (options === undefined) throw configError({ where }, 'options with a `url` are required');
   const url = checkUrl(where, options.url);
+  // Before any connection is attempted: a missing package is named at construction.
+  ioredis(where);
   const settings: ConnectionSettings = {
     connectTimeout: durationSetting(where, 'connectTimeout', options.connectTimeout, 1_000),
     commandTimeout: durationSetting(where, 'commandTimeout', options.commandTimeout, 1_000),
@@ -119,7 +122,8 @@ export class RedisConnection {
   constructor(url: string, settings: ConnectionSettings, subscriber = false) {
     this.#settings = settings;
     this.host = describeUrl(url);
-    this.client = new Redis(url, {
+    // Loaded (and checked) by resolveConnection() already.
+    this.client = new (ioredis('hotpath/redis').Redis)(url, {
       // Shows in CLIENT LIST which process holds which connection.
       connectionName: `hotpath:${subscriber ? 'bus' : 'cmd'}:${process.pid}`,
       connectTimeout: settings.connectTimeout,

@@ -5,8 +5,10 @@
  * - {@link RedisBus}: cross-process invalidation (keys, tags, clears; never values) for `config.bus`.
  * - {@link RedisLock}: distributed single flight for `config.lock` and `@cached({ distributedLock: true })`.
  *
- * Needs the optional peers `keyv`, `@keyv/redis` (the store) and `ioredis` (bus and lock).
- * Not re-exported by `hotpath` itself, so single-process users never load a Redis client.
+ * Needs the optional peers `keyv` and `@keyv/redis` (the store) and `ioredis` (bus and lock),
+ * each loaded on first use: a missing one is named, with its `npm install`, by the integration
+ * that needs it (`HotpathError` `E_CONFIG`). Not re-exported by `hotpath` itself, so
+ * single-process users never load a Redis client.
  */
 export { redisStore, type RedisStoreOptions } from './redis-store.js';
 export { RedisBus, type RedisBusOptions } from './redis-bus.js';

@@ -23,10 +23,10 @@
  * Values are whatever the caller hands in; `@cached` hands already-encoded strings, so keyv's
  * JSON envelope never loses a `Date`, `Map` or `BigInt`.
  */
-import KeyvRedis, { createClient } from '@keyv/redis';
 // The type users see comes from keyv itself (the class @keyv/redis re-exports): the published
 // .d.ts then never pulls in @keyv/redis and node-redis typings, which TypeScript < 5.2 rejects.
-import { Keyv } from 'keyv';
+// Both packages load on first use (peers.ts).
+import type { Keyv } from 'keyv';
 import type { Duration } from '../core/options.js';
 import {
   checkRedisOptions,
@@ -37,6 +37,7 @@ import {
   errorMessage,
   withDeadline,
 } from './shared.js';
+import { keyvRedis } from './peers.js';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -74,7 +75,7 @@ function createNodeRedisClient(
   maxReconnectDelay: number,
   closed: () => boolean,
 ) {
-  return createClient({
+  return keyvRedis(WHERE).createClient({
     url,
     // Shows in CLIENT LIST which process holds which connection.
     name: `hotpath:store:${process.pid}`,
@@ -267,6 +268,8 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
     options?.maxReconnectDelay,
     1_000,
   );
+  // Before any connection is attempted: a missing package is named here.
+  const { Keyv, KeyvRedis } = keyvRedis(WHERE);
 
   const poolKey = `${url}|${connectTimeout}|${commandTimeout}|${maxReconnectDelay}`;
   const shared =

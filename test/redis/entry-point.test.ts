@@ -1,9 +1,12 @@
 /**
- * SPEC §14: `hotpath` never loads a Redis client; `hotpath/redis` does. Checked in a fresh
- * Node process (Jest's module registry would hide what Node itself loads).
+ * `hotpath` never loads a Redis client, and `hotpath/redis` loads each one only when it is
+ * used: `redisStore()` node-redis (through @keyv/redis), `RedisBus`/`RedisLock` ioredis. Checked
+ * in a fresh Node process (Jest's module registry would hide what Node itself loads).
  */
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../setup/jest-project.js';
 
@@ -13,20 +16,29 @@ const REDIS_CLIENTS = [
   '/node_modules/@redis/client/',
 ];
 
+const dir = mkdtempSync(path.join(tmpdir(), 'hotpath-entry-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let runs = 0;
+
 /**
- * Every module URL a fresh Node process resolves while importing `entry` (ESM and CommonJS
- * alike: a resolve hook reports each one on stderr).
+ * Every module a fresh Node process loads while it runs `code` (an ES module, from the
+ * repository root): what a resolve hook sees (imports) and what is in the CommonJS cache at
+ * exit (requires, which the hook does not see; the cache is one per process). Written to a
+ * file: hundreds of lines on a pipe fail with EAGAIN under load.
  */
-function modulesLoadedBy(entry: string): string[] {
-  const hooks = `import { writeSync } from 'node:fs';
+function modulesLoadedBy(code: string): string[] {
+  const file = path.join(dir, `${++runs}.log`);
+  const hooks = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  writeSync(2, 'RESOLVED ' + result.url + '\\n');
+  appendFileSync(${JSON.stringify(file)}, result.url + '\\n');
   return result;
 }`;
-  const register = `import { register } from 'node:module'; register(${JSON.stringify(
-    `data:text/javascript,${encodeURIComponent(hooks)}`,
-  )});`;
+  const register = `import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});
+const { cache } = createRequire(process.cwd() + '/');
+process.on('exit', () => appendFileSync(${JSON.stringify(file)}, Object.keys(cache).join('\\n') + '\\n'));`;
   const child = spawnSync(
     process.execPath,
     [
@@ -34,15 +46,14 @@ export async function resolve(specifier, context, next) {
       'tsx',
       '--import',
       `data:text/javascript,${encodeURIComponent(register)}`,
-      path.join(REPO_ROOT, entry),
+      '--input-type=module',
+      '-e',
+      code,
     ],
     { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 },
   );
   if (child.status !== 0) throw new Error(`node exited with ${child.status}: ${child.stderr}`);
-  return child.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('RESOLVED '))
-    .map((line) => line.slice('RESOLVED '.length));
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean);
 }
 
 const redisClientsIn = (modules: string[]): string[] =>
@@ -50,14 +61,29 @@ const redisClientsIn = (modules: string[]): string[] =>
 
 describe('entry points', () => {
   it('hotpath loads no Redis client', () => {
-    const modules = modulesLoadedBy('src/index.ts');
+    const modules = modulesLoadedBy(`await import('./src/index.ts');`);
     // The hook does see the whole graph: the cache decorator and its LRU are in it.
     expect(modules.some((m) => m.includes('/src/cached/'))).toBe(true);
     expect(modules.some((m) => m.includes('/node_modules/lru-cache/'))).toBe(true);
     expect(redisClientsIn(modules)).toEqual([]);
   }, 30_000);
 
-  it('hotpath/redis loads ioredis, @keyv/redis and node-redis', () => {
-    expect(redisClientsIn(modulesLoadedBy('src/redis/index.ts'))).toEqual(REDIS_CLIENTS);
+  it('hotpath/redis loads none either until one is used', () => {
+    const modules = modulesLoadedBy(`await import('./src/redis/index.ts');`);
+    expect(modules.some((m) => m.includes('/src/redis/redis-store.ts'))).toBe(true);
+    expect(redisClientsIn(modules)).toEqual([]);
+  }, 30_000);
+
+  it('redisStore() loads @keyv/redis and node-redis; RedisLock and RedisBus ioredis', () => {
+    const url = 'redis://127.0.0.1:1';
+    const store = modulesLoadedBy(`const { redisStore } = await import('./src/redis/index.ts');
+await redisStore('${url}').disconnect();`);
+    expect(redisClientsIn(store)).toEqual([
+      '/node_modules/@keyv/redis/',
+      '/node_modules/@redis/client/',
+    ]);
+    const lock = modulesLoadedBy(`const { RedisLock } = await import('./src/redis/index.ts');
+await new RedisLock({ url: '${url}', onError: () => {} }).close();`);
+    expect(redisClientsIn(lock)).toEqual(['/node_modules/ioredis/']);
   }, 30_000);
 });

@@ -71,11 +71,15 @@ export function project(mode: DecoratorMode, overrides: ProjectOverrides = {}): 
     testEnvironment: setupFile('environment.ts'),
     testTimeout: 20_000,
     transform: {
-      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(REPO_ROOT, `tsconfig.${mode}.json`) }],
+      '^.+\\.c?ts$': ['ts-jest', { tsconfig: path.join(REPO_ROOT, `tsconfig.${mode}.json`) }],
       '^.+\\.m?js$': ['ts-jest', { tsconfig: setupFile('tsconfig.node-modules.json') }],
     },
     transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
     moduleNameMapper: {
+      // tshy's dialect switch: Jest runs the sources as CommonJS, so a module with a CommonJS
+      // version (`src/redis/require-here-cjs.cts`, for `import.meta`) gets that one, as in
+      // the CommonJS build.
+      '^(\\.{1,2}/(?:.*/)?)require-here\\.js$': '$1require-here-cjs.cts',
       // Sources import `./x.js`; the file on disk is `./x.ts`.
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
