@@ -4,11 +4,8 @@
  * (`--expose-gc`) or exit that an in-process test cannot make.
  */
 import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { MODE } from './mode.js';
-
-/** The repository root (the fixtures' working directory). */
-const REPO_ROOT = path.resolve(__dirname, '../..');
+import { childEnv } from './child-env.js';
+import { REPO_ROOT } from './jest-project.js';
 
 export interface FixtureRun {
   code: number | null;
@@ -35,13 +32,7 @@ export function runFixture(
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
         maxBuffer: 16 * 2 ** 20,
-        env: {
-          ...process.env,
-          TSX_TSCONFIG_PATH: path.join(
-            REPO_ROOT,
-            MODE === 'legacy' ? 'tsconfig.legacy.json' : 'tsconfig.tc39.json',
-          ),
-        },
+        env: childEnv(),
       },
       (_error, stdout, stderr) =>
         resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
