@@ -7,7 +7,14 @@
  * store in that registry. Configure it per store with {@link withBreaker}.
  */
 import type { Clock } from '../core/clock.js';
-import { parseDuration, type Duration } from '../core/options.js';
+import {
+  checkOptionsObject,
+  durationOption,
+  optionError,
+  type Duration,
+  type OptionSite,
+} from '../core/options.js';
+import { checkStore } from '../registry/config.js';
 
 /** Settings of a store's circuit breaker. */
 export interface BreakerOptions {
@@ -28,25 +35,33 @@ export const DEFAULT_BREAKER: BreakerSettings = { failures: 5, cooldownMs: 10_00
 
 const settingsOf = new WeakMap<object, BreakerSettings>();
 
+const SITE: OptionSite = { where: 'withBreaker' };
+
 /**
  * Sets the circuit breaker of `store` (a keyv instance or any `CacheStore`) and returns the
  * same store, for use in `createHotpath({ stores: { redis: withBreaker(keyv, { failures: 3,
  * cooldown: '30s' }) } })`. Without it a store gets 5 failures / 10 s. Throws a `TypeError`
- * for bad settings.
+ * for a store that is not one, an unknown option (naming the closest known one) or a bad
+ * setting.
  */
 export function withBreaker<S extends object>(store: S, options: BreakerOptions): S {
-  const failures = options.failures ?? DEFAULT_BREAKER.failures;
+  checkStore(SITE, 'store', store);
+  checkOptionsObject(SITE, options, ['failures', 'cooldown']);
+  const failures = options?.failures ?? DEFAULT_BREAKER.failures;
   if (
     typeof failures !== 'number' ||
     !(failures >= 1) ||
     (!Number.isInteger(failures) && failures !== Number.POSITIVE_INFINITY)
   ) {
-    throw new TypeError(
-      `withBreaker: \`failures\` must be a positive integer or Infinity, got ${String(failures)}`,
-    );
+    throw optionError(SITE, 'failures', 'a positive integer or Infinity', failures);
   }
-  const cooldownMs =
-    options.cooldown === undefined ? DEFAULT_BREAKER.cooldownMs : parseDuration(options.cooldown);
+  // Compared with the clock, never a timer: any finite length works.
+  const cooldownMs = durationOption(
+    SITE,
+    'cooldown',
+    options?.cooldown,
+    DEFAULT_BREAKER.cooldownMs,
+  );
   settingsOf.set(store, { failures, cooldownMs });
   return store;
 }

@@ -3,9 +3,15 @@
  * growing, stable or shrinking, in the registry's `stats()` under `memory`.
  */
 import { unrefTimeout } from '../core/clock.js';
-import { describeValue, toMilliseconds, type Duration } from '../core/options.js';
+import {
+  checkOptionsObject,
+  durationOption,
+  optionError,
+  type Duration,
+  type OptionSite,
+} from '../core/options.js';
 import { hotpath } from '../registry/binding.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { Hotpath } from '../registry/hotpath.js';
 
 /** Options of {@link memoryMonitor}. */
 export interface MemoryMonitorOptions {
@@ -190,11 +196,8 @@ export class MemoryMonitor {
   }
 }
 
-function monitorOptionError(option: string, expected: string, got: unknown): TypeError {
-  return new TypeError(
-    `memoryMonitor: \`${option}\` must be ${expected}, got ${describeValue(got)}`,
-  );
-}
+const SITE: OptionSite = { where: 'memoryMonitor' };
+const KNOWN = ['interval', 'registry', 'window', 'threshold'] as const;
 
 /**
  * Starts sampling `process.memoryUsage()` (heap used and RSS) every `interval` (default 10 s)
@@ -208,27 +211,26 @@ function monitorOptionError(option: string, expected: string, got: unknown): Typ
  * @example
  * const monitor = memoryMonitor({ interval: '30s' });
  * // later: hotpath.stats().memory.trend === 'growing' → look for a leak
+ *
+ * Throws a `TypeError` for an unknown option (naming the closest known one) or a bad value.
  */
 export function memoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`memoryMonitor: options must be an object, got ${describeValue(options)}`);
-  }
-  const intervalMs = options.interval === undefined ? 10_000 : toMilliseconds(options.interval);
-  if (intervalMs === undefined || intervalMs <= 0) {
-    throw monitorOptionError(
-      'interval',
-      "a positive duration (milliseconds or a string like '5m')",
-      options.interval,
-    );
-  }
+  checkOptionsObject(SITE, options, KNOWN);
+  // The registry clock re-arms waits past 24.8 days in chunks: any positive interval works.
+  const intervalMs = durationOption(SITE, 'interval', options.interval, 10_000, {
+    positive: true,
+  });
   const window = options.window ?? 60;
   if (typeof window !== 'number' || !Number.isInteger(window) || window < 3) {
-    throw monitorOptionError('window', 'an integer >= 3', options.window);
+    throw optionError(SITE, 'window', 'an integer >= 3', options.window);
   }
   const threshold = options.threshold ?? 0.1;
   if (typeof threshold !== 'number' || !(threshold >= 0)) {
-    throw monitorOptionError('threshold', 'a non-negative number', options.threshold);
+    throw optionError(SITE, 'threshold', 'a non-negative number', options.threshold);
   }
   const registry = options.registry ?? hotpath;
+  if (!(registry instanceof Hotpath)) {
+    throw optionError(SITE, 'registry', 'a registry made by createHotpath()', registry);
+  }
   return new MemoryMonitor(registry, intervalMs, window, threshold);
 }

@@ -14,6 +14,7 @@ import { checkOptionsObject, durationOption } from '../core/options.js';
 import { HotpathError } from '../errors.js';
 import { OwnedSet } from '../core/owned-set.js';
 import type { Site } from '../core/site.js';
+import { checkHotpathConfig } from './config.js';
 import { formatReport } from './report.js';
 import { ShutdownTasks, type ShutdownPhase, type ShutdownTask } from './shutdown.js';
 import type {
@@ -88,7 +89,9 @@ export class Hotpath {
   readonly #invalidators = new OwnedSet<Invalidator>();
   readonly #unsubscribeBus: (() => void) | undefined;
 
+  /** Throws a `TypeError` naming the problem for a configuration it cannot use (see config.ts). */
   constructor(config: HotpathConfig = {}) {
+    checkHotpathConfig(config);
     this.name = config.name ?? 'hotpath';
     this.stores = { ...config.stores };
     this.limiters = { ...config.limiters };

@@ -236,12 +236,35 @@ describe('@cached when the shared tier fails', () => {
     });
   });
 
-  it('checks withBreaker settings', () => {
-    expect(() => withBreaker({}, { failures: 0 })).toThrow(
+  it('checks withBreaker settings and its store, naming them', () => {
+    const store = new ControlledStore();
+    expect(() => withBreaker(store, { failures: 0 })).toThrow(
       new TypeError('withBreaker: `failures` must be a positive integer or Infinity, got 0'),
     );
-    expect(() => withBreaker({}, { cooldown: 'soon' })).toThrow(
-      new TypeError("Expected a duration (milliseconds or a string like '5m'), got 'soon'"),
+    expect(() => withBreaker(store, { cooldown: 'soon' })).toThrow(
+      new TypeError(
+        "withBreaker: `cooldown` must be a duration (milliseconds or a string like '5m'), got 'soon'",
+      ),
     );
+    expect(() => withBreaker(store, { failure: 3 } as never)).toThrow(
+      new TypeError('withBreaker: unknown option `failure` (did you mean `failures`?)'),
+    );
+    expect(() => withBreaker(store, { coldown: '1m' } as never)).toThrow(
+      new TypeError('withBreaker: unknown option `coldown` (did you mean `cooldown`?)'),
+    );
+    expect(() => withBreaker(store, 3 as never)).toThrow(
+      new TypeError('withBreaker: options must be an object, got 3'),
+    );
+    expect(() => withBreaker({ get: () => undefined }, { failures: 3 })).toThrow(
+      new TypeError(
+        'withBreaker: `store` must be a keyv instance or a store with get(), set() and delete(), got { get: [Function: get] } (it has no set() or delete())',
+      ),
+    );
+    expect(() => withBreaker('redis://localhost:6379' as never, { failures: 3 })).toThrow(
+      new TypeError(
+        "withBreaker: `store` must be a keyv instance or a store with get(), set() and delete(), got 'redis://localhost:6379' (for a Redis URL, redisStore(url) from hotpath/redis makes one)",
+      ),
+    );
+    expect(withBreaker(store, { failures: Infinity, cooldown: '30s' })).toBe(store);
   });
 });

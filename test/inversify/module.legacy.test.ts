@@ -125,7 +125,8 @@ describe('hotpathModule (constructor injection)', () => {
 
   it('builds the registry from providers the user binds under the tokens', () => {
     const store = new RecordingStore();
-    const clock = { now: () => 1234 };
+    // A clock has now(), setTimeout() and clearTimeout(): createHotpath refuses less.
+    const clock = { now: () => 1234, setTimeout: () => 0, clearTimeout: () => undefined };
     const container = new Container();
     container.load(hotpathModule());
     container.bind(HOTPATH_STORES).toDynamicValue(() => ({ users: store }));

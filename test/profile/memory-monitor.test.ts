@@ -90,6 +90,28 @@ describe('memoryMonitor', () => {
       'memoryMonitor: `threshold` must be a non-negative number, got -1',
     );
   });
+
+  it('names a misspelt option, a registry that is not one and options that are not an object', () => {
+    expect(() => memoryMonitor({ intervall: '1s' } as never)).toThrow(
+      new TypeError('memoryMonitor: unknown option `intervall` (did you mean `interval`?)'),
+    );
+    expect(() => memoryMonitor({ windows: 10 } as never)).toThrow(
+      new TypeError('memoryMonitor: unknown option `windows` (did you mean `window`?)'),
+    );
+    expect(() => memoryMonitor({ registry: { name: 'app' } } as never)).toThrow(
+      new TypeError(
+        "memoryMonitor: `registry` must be a registry made by createHotpath(), got { name: 'app' }",
+      ),
+    );
+    expect(() => memoryMonitor('10s' as never)).toThrow(
+      new TypeError("memoryMonitor: options must be an object, got '10s'"),
+    );
+    expect(() => memoryMonitor({ interval: 'forever' })).toThrow(
+      new TypeError(
+        "memoryMonitor: `interval` must be a positive duration (milliseconds or a string like '5m'), got 'forever'",
+      ),
+    );
+  });
 });
 
 describe('memoryMonitor in a real process', () => {
