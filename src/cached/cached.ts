@@ -2,8 +2,8 @@
  * `@cached`: memoization in tiers (SPEC §5): an in-process LRU (L1) per instance (or per
  * registry for shared scope), then the registry's named shared stores (L2: any keyv), then the
  * method. Single flight per key, never caches failures, optional freshness machinery (`ttl`,
- * `staleWhileRevalidate`, `staleIfError`, `jitter`), invalidation by key, namespace (O(1)
- * through a generation number in the shared key) and tag, and shared tiers that fail open.
+ * `staleWhileRevalidate`, `staleIfError`, `jitter`), invalidation by key, namespace and tag
+ * (O(1): marks in the shared tiers, see invalidation-book.ts), and shared tiers that fail open.
  *
  * Events on the `hotpath:event` diagnostics channel (`decorator: 'cached'`):
  * - `hit` `{ tier: 'memory' | <store name>, key }`: served from a tier;
@@ -34,7 +34,7 @@ import { isThenable } from '../core/thenable.js';
 import { describeError, MethodCache, type OwnerMemo } from './method-cache.js';
 import { resolveCachedOptions, type CachedOptions, type ResolvedCachedOptions } from './options.js';
 import { bounded, FAILED } from './shared-tier.js';
-import { nextSequence } from './tag-book.js';
+import { nextSequence } from './invalidation-book.js';
 
 /** A method returning a promise (what `@cached` with `store` accepts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -345,8 +345,8 @@ class CachedLayer {
 
   /**
    * Runs the method and stores its value in L1 (if the flight is still current) and, in the
-   * background, the shared tiers; `onWrites` receives those writes (the lock holder releases
-   * after them).
+   * background, the shared tiers; `onWrites` receives those writes, resolving whether every
+   * tier took the value (the lock holder releases after them).
    */
   async #computeShared(
     memo: OwnerMemo,
@@ -355,7 +355,7 @@ class CachedLayer {
     call: Call,
     inner: Invoke,
     current: () => boolean,
-    onWrites?: (writes: Promise<void>) => void,
+    onWrites?: (writes: Promise<boolean>) => void,
   ): Promise<unknown> {
     const cache = memo.cache;
     const seq = nextSequence();
@@ -437,7 +437,7 @@ class CachedLayer {
     // freezes while this process holds the lock thus costs the caller nothing past the
     // acquire, which storeTimeout bounds (awaiting the write and the release cost it
     // 2 × storeTimeout more).
-    let writes: Promise<void> | undefined;
+    let writes: Promise<boolean> | undefined;
     try {
       return await this.#computeShared(memo, key, l1, call, inner, current, (w) => (writes = w));
     } finally {
@@ -447,7 +447,43 @@ class CachedLayer {
           lockFailed(cache, 'release', error),
         );
       // Nothing to write (the method failed, or the value is not cached): release at once.
-      cache.track(writes === undefined ? giveBack() : writes.then(giveBack));
+      cache.track(
+        writes === undefined
+          ? giveBack()
+          : writes
+              .then((taken) =>
+                taken ? undefined : this.#againForWaiters(memo, key, l1, call, inner),
+              )
+              .then(giveBack),
+      );
+    }
+  }
+
+  /**
+   * The lock holder's value was taken by no tier: one of its marks was missing when it was
+   * written (the first use of a tag, or bookkeeping the store lost) and is now newer than the
+   * computation. Computes it once more, still under the lock, for the processes polling for
+   * it, rather than leave them waiting until `wait` runs out. Runs as the key's refresh (an
+   * invalidation of the key meanwhile drops its result). Never rejects.
+   */
+  async #againForWaiters(
+    memo: OwnerMemo,
+    key: string,
+    l1: string,
+    call: Call,
+    inner: Invoke,
+  ): Promise<void> {
+    const token = {};
+    memo.refreshing.set(key, token);
+    const current = (): boolean => memo.refreshing.get(key) === token;
+    let writes: Promise<boolean> | undefined;
+    try {
+      await this.#computeShared(memo, key, l1, call, inner, current, (w) => (writes = w));
+      await writes;
+    } catch (error) {
+      memo.cache.registry.emitError(error, { decorator: 'cached', method: memo.cache.site.name });
+    } finally {
+      if (current()) memo.refreshing.delete(key);
     }
   }
 

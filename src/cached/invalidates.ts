@@ -12,7 +12,6 @@ import { argumentKey, entryKey } from '../core/key.js';
 import { checkOptionsObject, configError, optionError, stringOption } from '../core/options.js';
 import type { Invoke, Layer, Site } from '../core/site.js';
 import type { InvalidationTarget } from '../registry/types.js';
-import { tagBook } from './tag-book.js';
 import { isThenable } from '../core/thenable.js';
 
 /** Options of `@invalidates`. At least `tags` or `namespace` is required. */
@@ -127,7 +126,6 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
               registry.emitError(error, { decorator: 'invalidates', method: s.name });
               return Promise.resolve();
             }
-            if (target.tags && target.tags.length > 0) tagBook(registry);
             if (eventChannel.hasSubscribers)
               publishEvent('invalidates', 'invalidate', s, { ...target });
             return registry.invalidate(target);

@@ -1,7 +1,7 @@
 /**
- * One `@cached` method in one registry (`MethodCache`): its figures, its shared tiers with their
- * generation numbers, its memos, its invalidator; reading entries from the shared tiers and
- * writing them there. The decorator (`cached.ts`) decides when; this module knows how.
+ * One `@cached` method in one registry (`MethodCache`): its figures, its shared tiers, its
+ * memos, its invalidator; reading entries from the shared tiers and writing them there. The
+ * decorator (`cached.ts`) decides when; this module knows how.
  */
 import { eventChannel, publishEvent } from '../core/channels.js';
 import type { Clock } from '../core/clock.js';
@@ -12,13 +12,10 @@ import type { InvalidationTarget } from '../registry/types.js';
 import { decode, encode } from './codec.js';
 import { CachedFigures } from './figures.js';
 import { Entry, Memo } from './memory-tier.js';
-import { sharedPrefix } from './shared-keys.js';
 import type { ResolvedCachedOptions } from './options.js';
 import { bounded, FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
-import { nextSequence, TAGGED_ENTRY_MAX_AGE_MS, tagBook, type TagBook } from './tag-book.js';
-
-/** How long a generation number read from a shared tier is trusted without a bus. */
-const GENERATION_KNOWLEDGE_MS = 1_000;
+import { invalidationBook, nextSequence, type InvalidationBook } from './invalidation-book.js';
+import { entryKey, lockKey, namespaceMark, STORE_MARK, tagMark } from './shared-keys.js';
 
 /** An owner's memo, linked to its method's state in its registry. */
 export class OwnerMemo extends Memo {
@@ -38,21 +35,16 @@ export interface Found {
   readonly fresh: boolean;
 }
 
-interface Generation {
-  readonly value: Promise<string | undefined>;
-  readonly at: number;
-}
-
 /** An error's message, for messages that quote it. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** One `@cached` method in one registry: figures, shared tiers, generations, memos, invalidator. */
+/** One `@cached` method in one registry: figures, shared tiers, memos, invalidator. */
 export class MethodCache {
   readonly figures: CachedFigures;
   readonly tiers: readonly StoreTier[];
-  readonly book: TagBook;
+  readonly book: InvalidationBook;
   readonly namespace: string;
   readonly caller: TierCaller;
   readonly clock: Clock;
@@ -61,8 +53,8 @@ export class MethodCache {
   /** Instance scope: every owner's memo, weakly, for namespace/key invalidation and resync. */
   readonly #owners = new Set<WeakRef<OwnerMemo>>();
   #liveOwners = 0;
-  readonly #gens: (Generation | undefined)[];
-  readonly #prefix: string;
+  /** The marks every entry of this method has: the store's and its namespace's. */
+  readonly #baseMarks: readonly string[];
   /** Background work (refreshes, shared writes) that `shutdown()` waits for. */
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -92,8 +84,7 @@ export class MethodCache {
     this.tiers = tiers;
     this.clock = registry.clock;
     this.namespace = opts.namespace ?? site.name;
-    this.#prefix = sharedPrefix(this.namespace, opts.version);
-    this.#gens = tiers.map(() => undefined);
+    this.#baseMarks = [STORE_MARK, namespaceMark(this.namespace)];
     this.figures = registry.metric(site, 'cached', () => new CachedFigures(tiers));
     this.caller = {
       method: site.name,
@@ -101,7 +92,7 @@ export class MethodCache {
       figures: this.figures,
       site,
     };
-    this.book = tagBook(registry);
+    this.book = invalidationBook(registry);
     this.sharedMemo = opts.scope === 'shared' ? new OwnerMemo(this) : undefined;
     // Held for this method's life only (a function wrapped per request must be collectable);
     // work in #pending keeps `this` reachable through its `track` reactions until it settles.
@@ -157,85 +148,41 @@ export class MethodCache {
     work.then(done, done);
   }
 
-  // ---- shared keys and generations ---------------------------------------------------
+  // ---- shared keys ------------------------------------------------------------------
 
   /** The distributed lock's key for `key` (`hotpath:lock:<namespace>[@version]:<key>`). */
   lockKey(key: string): string {
-    return `hotpath:lock:${this.#prefix.slice('hotpath:'.length)}:${key}`;
+    return lockKey(this.namespace, this.opts.version, key);
   }
 
-  /** The shared-tier key of `key` in generation `gen`: `hotpath:<namespace>[@version]#<gen>:<key>`. */
-  sharedKey(gen: string, key: string): string {
-    return `${this.#prefix}#${gen}:${key}`;
+  /** The shared-tier key of `key`: `hotpath:<namespace>#<key>` (see shared-keys.ts). */
+  sharedKey(key: string): string {
+    return entryKey(this.namespace, key);
   }
 
-  /** The generation number of tier `i` (undefined when it cannot be read: skip the tier). */
-  generation(i: number): Promise<string | undefined> {
-    const now = this.clock.now();
-    const g = this.#gens[i];
-    if (g && (this.registry.bus !== undefined || now - g.at < GENERATION_KNOWLEDGE_MS))
-      return g.value;
-    const value = this.tiers[i]!.get(`${this.#prefix}:gen`, this.caller).then((raw) => {
-      if (raw === FAILED) {
-        // Do not remember a failure: the next call asks again.
-        if (this.#gens[i]?.value === value) this.#gens[i] = undefined;
-        return undefined;
-      }
-      return raw === undefined || raw === null ? '0' : String(raw);
-    });
-    this.#gens[i] = { value, at: now };
-    return value;
-  }
-
-  /** Starts a new generation in every tier: every shared entry of this method is gone at once. */
-  async bumpGenerations(): Promise<void> {
-    const now = this.clock.now();
-    await Promise.all(
-      this.tiers.map(async (tier, i) => {
-        const known = this.#gens[i] ? Number(await this.#gens[i]!.value) : 0;
-        const next = String(Math.max(now, (Number.isFinite(known) ? known : 0) + 1));
-        this.#gens[i] = { value: Promise.resolve(next), at: now };
-        await tier.set(`${this.#prefix}:gen`, next, undefined, this.caller);
-      }),
-    );
-  }
-
-  /** Forgets the generation numbers read so far: the next shared operation reads them again. */
-  forgetGenerations(): void {
-    this.#gens.fill(undefined);
+  /** The marks an entry with `tags` is judged against (see invalidation-book.ts). */
+  marksOf(tags: readonly string[] | undefined): readonly string[] {
+    return tags === undefined ? this.#baseMarks : [...this.#baseMarks, ...tags.map(tagMark)];
   }
 
   // ---- invalidation ------------------------------------------------------------------
 
   /**
-   * The registry invalidator of this method: `key` drops one entry, a namespace alone every
-   * entry (a new generation in the shared tiers). `'remote'`: the sender did the shared tiers.
+   * The registry invalidator of this method, in-process only (the invalidation book writes the
+   * shared tiers for the whole registry): `key` drops one entry, a namespace alone every entry.
    */
-  async invalidate(target: InvalidationTarget, origin: 'local' | 'remote'): Promise<void> {
+  invalidate(target: InvalidationTarget): void {
     if (target.namespace === undefined || target.namespace !== this.namespace) return;
     if (target.key !== undefined) {
-      const key = target.key;
-      for (const memo of this.memos()) memo.delete(key);
-      if (origin === 'local' && this.tiers.length > 0) {
-        await Promise.all(
-          this.tiers.map(async (tier, i) => {
-            const gen = await this.generation(i);
-            if (gen !== undefined) await tier.delete(this.sharedKey(gen, key), this.caller);
-          }),
-        );
-      }
-      return;
+      for (const memo of this.memos()) memo.delete(target.key);
+    } else {
+      for (const memo of this.memos()) memo.clear();
     }
-    for (const memo of this.memos()) memo.clear();
-    if (this.tiers.length === 0) return;
-    if (origin === 'local') await this.bumpGenerations();
-    else this.forgetGenerations();
   }
 
-  /** Drops every in-process entry and generation number (after a bus resync). */
+  /** Drops every in-process entry (after a bus resync). */
   dropLocal(): void {
     for (const memo of this.memos()) memo.clear();
-    this.forgetGenerations();
   }
 
   // ---- entries -----------------------------------------------------------------------
@@ -295,31 +242,32 @@ export class MethodCache {
   /**
    * Writes an entry to the shared tiers `0..upTo-1` (never rejects; failures are reported).
    * `awaited`: whether a caller waits for it (else its timeouts do not keep the process alive).
+   * A tier where the entry is already invalid (a mark newer than its creation, as this process
+   * knows or reads the marks) does not get it: nobody could use it. Resolves whether every
+   * tier took it or failed for its own reasons (false: a mark made it invalid somewhere).
    */
-  async writeTiers(key: string, entry: Entry, upTo: number, awaited: boolean): Promise<void> {
+  async writeTiers(key: string, entry: Entry, upTo: number, awaited: boolean): Promise<boolean> {
     let text: string;
     try {
-      text = encodeEntry(entry);
+      text = encodeEntry(entry, this.opts.version);
     } catch (error) {
       this.reportCodec('encode', key, error);
-      return;
+      return true;
     }
-    const now = this.clock.now();
-    let ttl = Number.isFinite(entry.staleUntil) ? entry.staleUntil - now : undefined;
-    if (entry.tags !== undefined) {
-      // Tag keys expire: a tagged entry must not outlive them (see tag-book.ts).
-      const left = entry.created + TAGGED_ENTRY_MAX_AGE_MS - now;
-      if (ttl === undefined || left < ttl) ttl = left;
-    }
-    if (ttl !== undefined && ttl <= 0) return;
-    await Promise.all(
-      this.tiers.slice(0, upTo).map(async (tier, i) => {
-        const gen = await this.generation(i);
-        if (gen !== undefined) {
-          await tier.set(this.sharedKey(gen, key), text, ttl, this.caller, awaited);
+    const ttl = Number.isFinite(entry.staleUntil) ? entry.staleUntil - this.clock.now() : undefined;
+    if (ttl !== undefined && ttl <= 0) return true;
+    const marks = this.marksOf(entry.tags);
+    const written = await Promise.all(
+      this.tiers.slice(0, upTo).map(async (tier) => {
+        const valid = await this.book.valid(tier, marks, entry.created, this.caller);
+        if (valid === false) return false;
+        if (valid === true) {
+          await tier.set(this.sharedKey(key), text, ttl, this.caller, awaited);
         }
+        return true;
       }),
     );
+    return !written.includes(false);
   }
 
   /** Reports a value the codec could not encode or decode (`E_STORE`). */
@@ -346,7 +294,7 @@ export class MethodCache {
 
   /**
    * Reads down the shared tiers; a hit fills the tiers above it. `raw`: see {@link Entry.raw}.
-   * The whole read of one tier (generation, entry, tag times) is bounded by `storeTimeout`,
+   * The whole read of one tier (entry and marks) is bounded by `storeTimeout`,
    * so a caller waits at most that long per tier even when each operation is just under it.
    *
    * Resolves the entry found, `undefined` on a miss in every tier, or {@link FAILED} when no
@@ -388,11 +336,14 @@ export class MethodCache {
     seq: number,
   ): Promise<Found | typeof FAILED | undefined> {
     const tier = this.tiers[i]!;
-    const gen = await this.generation(i);
-    if (gen === undefined) return FAILED;
-    const text = await tier.get(this.sharedKey(gen, key), this.caller);
+    // The store's and the namespace's marks, in parallel with the entry: known (or created, when
+    // missing) before the caller computes, so a value computed after a miss can be written.
+    const [text, learned] = await Promise.all([
+      tier.get(this.sharedKey(key), this.caller),
+      this.book.learn(tier, this.#baseMarks, this.caller),
+    ]);
     if (text === FAILED) return FAILED;
-    if (text === undefined || text === null) return undefined;
+    if (text === undefined || text === null) return learned ? undefined : FAILED;
     let parts: EntryParts;
     try {
       parts = decodeEntry(text);
@@ -400,15 +351,13 @@ export class MethodCache {
       this.reportCodec('decode', key, error, tier.name);
       return undefined;
     }
+    // Written by another version of the method: its value may have another shape.
+    if (parts.version !== this.opts.version) return undefined;
     const now = this.clock.now();
     if (now >= parts.staleUntil) return undefined;
-    // Older than a tag key lives: its tags' invalidations may be forgotten (see tag-book.ts).
-    if (parts.tags && now - parts.created >= TAGGED_ENTRY_MAX_AGE_MS) return undefined;
-    if (parts.tags) {
-      const stale = await this.book.staleIn(tier, parts.tags, parts.created, this.caller);
-      if (stale === FAILED) return FAILED;
-      if (stale) return undefined;
-    }
+    const valid = await this.book.valid(tier, this.marksOf(parts.tags), parts.created, this.caller);
+    if (valid === FAILED) return FAILED;
+    if (!valid) return undefined;
     const entry = new Entry(
       Promise.resolve(parts.value),
       parts.value,
@@ -429,12 +378,18 @@ interface EntryParts {
   expires: number;
   staleUntil: number;
   tags: readonly string[] | undefined;
+  /** The `version` option of the method that wrote it (`''` for none). */
+  version: string;
 }
 
-/** The shared form of an entry: `[value, created, expires, staleUntil, tags?]` through the codec. */
-function encodeEntry(entry: Entry): string {
+/**
+ * The shared form of an entry: `[value, created, expires, staleUntil, tags?, version?]`
+ * through the codec (`tags` is `null` when a version follows and the entry has none).
+ */
+function encodeEntry(entry: Entry, version: string): string {
   const parts: unknown[] = [entry.value, entry.created, entry.expires, entry.staleUntil];
-  if (entry.tags) parts.push(entry.tags);
+  if (entry.tags || version !== '') parts.push(entry.tags ?? null);
+  if (version !== '') parts.push(version);
   return encode(parts);
 }
 
@@ -450,15 +405,18 @@ function decodeEntry(raw: unknown): EntryParts {
   ) {
     throw new TypeError('not a hotpath cache entry');
   }
-  const tags = parts[4] as unknown;
+  const tags = (parts[4] ?? undefined) as unknown;
   if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === 'string'))) {
     throw new TypeError('not a hotpath cache entry (bad tags)');
   }
+  const version = (parts[5] ?? '') as unknown;
+  if (typeof version !== 'string') throw new TypeError('not a hotpath cache entry (bad version)');
   return {
     value: parts[0],
     created: parts[1],
     expires: parts[2],
     staleUntil: parts[3],
     tags: tags as string[] | undefined,
+    version,
   };
 }

@@ -2,7 +2,17 @@
  * A shared cache tier (L2) as `@cached` uses it: a named `CacheStore` (any keyv instance)
  * behind a timeout and a circuit breaker, whose operations never throw, never hang longer than
  * the caller's `storeTimeout`, and report every failure on the registry's `error` event as a
- * `HotpathError` `E_STORE` (SPEC §5.5).
+ * `HotpathError` `E_STORE`: a cache must never fail a call because its store does.
+ *
+ * Two things make what this process reads from the tier trustworthy after trouble:
+ *
+ * - invalidation writes go around the breaker into the tier's {@link Undelivered} list when
+ *   the store does not take them, and a read first writes what is pending there;
+ * - after the store reported an error (a lost connection, a failed operation), entries
+ *   created before the next operation that succeeds are no longer trusted
+ *   ({@link StoreTier.trustedFrom}): the store may have restarted from older data (an
+ *   append-only file or a snapshot that predates invalidations it had acknowledged), and this
+ *   process cannot tell. A frozen store (timeouts only) keeps its data and does not count.
  *
  * One tier per store per registry, shared by every `@cached` method of that registry.
  */
@@ -13,6 +23,7 @@ import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { CacheStore } from '../registry/types.js';
 import { breakerSettings, CircuitBreaker } from './breaker.js';
+import { Undelivered } from './undelivered.js';
 
 /** Per-method counters a tier updates (the method's `stats()`). */
 export interface StoreFigures {
@@ -85,6 +96,15 @@ export class StoreTier {
   readonly name: string;
   readonly store: CacheStore;
   readonly breaker: CircuitBreaker;
+  /** Invalidations the store has not taken yet. */
+  readonly undelivered: Undelivered;
+  /**
+   * Entries created (by any process) before this clock time are not trusted: set when an
+   * operation succeeds after the store reported an error. 0 until then.
+   */
+  trustedFrom = 0;
+  /** The store reported an error since the last operation that succeeded. */
+  #troubled = false;
   readonly #registry: Hotpath;
 
   constructor(registry: Hotpath, name: string, store: CacheStore) {
@@ -92,11 +112,37 @@ export class StoreTier {
     this.name = name;
     this.store = store;
     this.breaker = new CircuitBreaker(breakerSettings(store), registry.clock);
+    this.undelivered = new Undelivered(this, registry);
+    // keyv re-emits its adapter's connection errors and failed operations here.
+    store.on?.('error', () => {
+      this.#troubled = true;
+    });
   }
 
-  /** The stored string, `undefined` on a miss, {@link FAILED} when the store failed or was skipped. */
-  get(key: string, caller: TierCaller): Promise<unknown> {
-    return this.#run('get', caller, () => this.store.get(key));
+  /**
+   * The stored string, `undefined` on a miss, {@link FAILED} when the store failed or was
+   * skipped, or when invalidations of this process are still waiting for it (written first,
+   * within the caller's timeout).
+   */
+  async get(key: string, caller: TierCaller): Promise<unknown> {
+    if (!this.breaker.allow()) {
+      caller.figures.storeSkipped++;
+      return FAILED;
+    }
+    if (this.undelivered.size > 0) {
+      const delivered = await bounded(
+        () => this.undelivered.flush(true),
+        caller.timeoutMs,
+        this.#registry.clock,
+      ).catch(() => false);
+      if (!delivered) {
+        // Counts as a failed operation: a half-open breaker's trial must end either way.
+        caller.figures.storeSkipped++;
+        this.#breakerFailure(caller);
+        return FAILED;
+      }
+    }
+    return this.#run('get', caller, () => this.store.get(key), true);
   }
 
   /**
@@ -110,37 +156,65 @@ export class StoreTier {
     caller: TierCaller,
     keepAlive = true,
   ): Promise<boolean> {
-    const ttl = ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs));
+    if (!this.breaker.allow()) {
+      caller.figures.storeSkipped++;
+      return false;
+    }
+    const ttl = storeTtl(ttlMs);
     const fn = (): unknown => this.store.set(key, value, ttl);
     return (await this.#run('set', caller, fn, keepAlive)) !== FAILED;
   }
 
-  /** Deletes `key`; resolves to false when the delete failed or was skipped. */
-  async delete(key: string, caller: TierCaller): Promise<boolean> {
-    return (await this.#run('delete', caller, () => this.store.delete(key))) !== FAILED;
+  /**
+   * An invalidation write, around the breaker: sets `key` to `value` (a mark's stamp), or
+   * deletes it when `value` is undefined. Resolves `undefined` when it landed, else a short
+   * description of the failure (failures are not reported one by one and do not count against
+   * the breaker: the {@link Undelivered} list reports once per outage and retries). One that
+   * lands closes the breaker: the store answers again.
+   */
+  async writeInvalidation(
+    key: string,
+    value: string | undefined,
+    caller: TierCaller,
+    keepAlive: boolean,
+    ttlMs?: number,
+  ): Promise<string | undefined> {
+    const ttl = storeTtl(ttlMs);
+    const fn =
+      value === undefined ? () => this.store.delete(key) : () => this.store.set(key, value, ttl);
+    try {
+      await bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive);
+    } catch (error) {
+      const timedOut = error instanceof StoreTimeout;
+      if (timedOut) caller.figures.storeTimeouts++;
+      else {
+        caller.figures.storeErrors++;
+        this.#troubled = true;
+      }
+      return timedOut ? error.message : `failed: ${describe(error)}`;
+    }
+    this.#succeeded();
+    return undefined;
   }
 
   async #run(
     op: string,
     caller: TierCaller,
     fn: () => unknown,
-    keepAlive = true,
+    keepAlive: boolean,
   ): Promise<unknown> {
-    if (!this.breaker.allow()) {
-      caller.figures.storeSkipped++;
-      return FAILED;
-    }
     try {
       const value = await bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive);
-      this.breaker.success();
+      this.#succeeded();
       return value;
     } catch (error) {
       const timedOut = error instanceof StoreTimeout;
       if (timedOut) caller.figures.storeTimeouts++;
-      else caller.figures.storeErrors++;
-      const what = timedOut
-        ? error.message
-        : `failed: ${error instanceof Error ? error.message : String(error)}`;
+      else {
+        caller.figures.storeErrors++;
+        this.#troubled = true;
+      }
+      const what = timedOut ? error.message : `failed: ${describe(error)}`;
       this.#report(
         new HotpathError(
           'E_STORE',
@@ -151,17 +225,29 @@ export class StoreTier {
         ),
         caller,
       );
-      if (this.breaker.failure()) {
-        const { failures, cooldownMs } = this.breaker.settings;
-        this.#report(
-          new HotpathError(
-            'E_STORE',
-            `@cached on ${caller.method}: store '${this.name}' failed ${failures} times in a row; skipping it for ${cooldownMs} ms`,
-          ),
-          caller,
-        );
-      }
+      this.#breakerFailure(caller);
       return FAILED;
+    }
+  }
+
+  /** Tells the breaker about a failure; reports when that opens it. */
+  #breakerFailure(caller: TierCaller): void {
+    if (!this.breaker.failure()) return;
+    const { failures, cooldownMs } = this.breaker.settings;
+    this.#report(
+      new HotpathError(
+        'E_STORE',
+        `@cached on ${caller.method}: store '${this.name}' failed ${failures} times in a row; skipping it for ${cooldownMs} ms`,
+      ),
+      caller,
+    );
+  }
+
+  #succeeded(): void {
+    this.breaker.success();
+    if (this.#troubled) {
+      this.#troubled = false;
+      this.trustedFrom = this.#registry.clock.now();
     }
   }
 
@@ -182,6 +268,15 @@ export class StoreTier {
   }
 }
 
+/** A ttl as stores take it: whole milliseconds, at least 1; undefined for none. */
+function storeTtl(ttlMs: number | undefined): number | undefined {
+  return ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 const tiersOf = new WeakMap<Hotpath, Map<string, StoreTier>>();
 
 /**
@@ -200,9 +295,4 @@ export function storeTier(registry: Hotpath, name: string): StoreTier | undefine
     tiers.set(name, (tier = new StoreTier(registry, name, store)));
   }
   return tier;
-}
-
-/** Every tier of `registry` created so far (for registry-wide writes such as tag invalidations). */
-export function knownTiers(registry: Hotpath): StoreTier[] {
-  return [...(tiersOf.get(registry)?.values() ?? [])];
 }

@@ -196,9 +196,21 @@ export class RedisBus implements InvalidationBus {
    * while the connection is down (sent on reconnect), or after `publishTimeout` while Redis is
    * slow (the PUBLISH goes on in the background). Never rejects: failures go to `onError`.
    */
-  async publish(target: InvalidationTarget): Promise<void> {
+  publish(target: InvalidationTarget): Promise<void> {
+    return this.#post({ v: 1, o: this.origin, t: pickTarget(target) });
+  }
+
+  /**
+   * Tells every other process to drop its in-process (L1) copies and re-read what it knows of
+   * the shared tiers, as after a reconnect (the registry sends it after a store-wide
+   * invalidation). Queued and timed like {@link RedisBus.publish}; never rejects.
+   */
+  resync(): Promise<void> {
+    return this.#post({ v: 1, o: this.origin, r: 1 });
+  }
+
+  async #post(message: BusMessage): Promise<void> {
     if (this.#closed) return;
-    const message: BusMessage = { v: 1, o: this.origin, t: pickTarget(target) };
     if (!this.#publisher.connection.isReady) {
       this.#enqueue(message);
       return;

@@ -11,6 +11,7 @@ import {
   type Clock,
 } from '../core/clock.js';
 import { checkOptionsObject, durationOption } from '../core/options.js';
+import { invalidationBook } from '../cached/invalidation-book.js';
 import { HotpathError } from '../errors.js';
 import { OwnedSet } from '../core/owned-set.js';
 import type { Site } from '../core/site.js';
@@ -273,9 +274,14 @@ export class Hotpath {
 
   /**
    * Invalidates matching entries in every tier of every `@cached` method of this registry, and,
-   * with a bus, in every other process. Tier failures go to the `error` event; this never rejects.
+   * with a bus, in every other process. Writes to every shared store of the registry even when
+   * no `@cached` method ran in this process (an admin script, a write-only worker); a store
+   * that does not take the write gets it when it answers again. Publishes on the bus after the
+   * stores were written (or the write kept for later), so that a process acting on the message
+   * reads them after the write. Tier failures go to the `error` event; this never rejects.
    */
   async invalidate(target: InvalidationTarget): Promise<void> {
+    invalidationBook(this);
     await this.#runInvalidators(target, 'local');
     if (this.bus) {
       try {

@@ -58,6 +58,13 @@ export interface InvalidationBus {
     onMessage: (target: InvalidationTarget) => void,
     onResync: () => void,
   ): void | (() => void);
+  /**
+   * Asks every process to drop its in-process copies and re-read what it knows of the shared
+   * tiers, as after a reconnect. Sent after a store-wide invalidation (more invalidations were
+   * waiting for a store than a process keeps). Optional: without it, other processes learn of
+   * that invalidation at their next resync.
+   */
+  resync?(): Promise<void> | void;
   /** Closes the bus's connections; called by `shutdown()`. */
   close?(): Promise<void> | void;
 }

@@ -23,6 +23,11 @@ class Prices {
   }
 }
 
+/** The entry keys a store holds (not the invalidation marks). */
+function entriesOf(store: ControlledStore): string[] {
+  return [...store.data.keys()].filter((k) => k.includes('#'));
+}
+
 function registryWith(store: CacheStore): { registry: Hotpath; errors: string[] } {
   const registry = createHotpath({ name: 'failing', stores: { remote: store } });
   const errors: string[] = [];
@@ -55,8 +60,9 @@ describe('@cached when the shared tier fails', () => {
       "E_STORE remote: @cached on Prices.price: store 'remote' get timed out after 250 ms",
     );
 
-    // Every call costs one failed operation (its write reuses the read's pending generation
-    // lookup): the 5th failure opens the breaker, after which calls no longer touch the store.
+    // A read costs three operations at once (the entry, and the store's and the namespace's
+    // marks it is judged by; its write reuses those pending mark reads): the second call's
+    // failures open the breaker (5 in a row), after which calls no longer touch the store.
     for (const sku of ['b', 'c', 'd', 'e']) {
       const p = svc.price(sku);
       await jest.advanceTimersByTimeAsync(500);
@@ -73,9 +79,9 @@ describe('@cached when the shared tier fails', () => {
     // Memory hits keep serving all the while.
     await expect(svc.price('a')).resolves.toBe('price:a:1');
     expect(control(svc, 'price').stats().cached).toMatchObject({
-      storeTimeouts: 5,
+      storeTimeouts: 6,
       storeErrors: 0,
-      storeReadsAbandoned: 5,
+      storeReadsAbandoned: 2,
       breaker: { remote: 'open' },
     });
     expect(
@@ -85,20 +91,41 @@ describe('@cached when the shared tier fails', () => {
 
   it('bounds the whole read of a tier by storeTimeout, even when each operation is just under it', async () => {
     jest.useFakeTimers();
+    const data = new Map<string, unknown>();
+    let delay = 0;
+    const answer = <T>(value: () => T): Promise<T> =>
+      new Promise((r) => setTimeout(() => r(value()), delay));
     const slow: CacheStore = {
-      get: () => new Promise((r) => setTimeout(() => r(undefined), 200)),
-      set: () => new Promise((r) => setTimeout(() => r(true), 200)),
-      delete: () => Promise.resolve(true),
+      get: (key) => answer(() => data.get(key)),
+      set: (key, value) => answer(() => data.set(key, value) && true),
+      delete: (key) => answer(() => data.delete(key)),
     };
+    class Tagged {
+      @cached({ store: 'remote', storeTimeout: 250, tags: () => ['prices'] })
+      async price(sku: string): Promise<string> {
+        runs++;
+        return `price:${sku}:${runs}`;
+      }
+    }
+    // Another process wrote the entry (its second value: the first under a new tag is not shared).
+    const writer = bindHotpath(new Tagged(), createHotpath({ stores: { remote: slow } }));
+    for (const sku of ['a', 'b']) {
+      const p = writer.price(sku);
+      await jest.advanceTimersByTimeAsync(10);
+      await p;
+    }
+    expect([...data.keys()]).toContain("hotpath:Tagged.price#'b");
+    delay = 200;
     const { registry, errors } = registryWith(slow);
-    const svc = bindHotpath(new Prices(), registry);
+    const svc = bindHotpath(new Tagged(), registry);
     let settled: string | undefined;
-    // Generation lookup (200 ms) + entry lookup (200 ms) would be 400 ms: abandoned at 250.
-    void svc.price('a').then((v) => (settled = v));
+    // The entry (200 ms, with the store's and namespace's marks alongside), then its tag's mark
+    // (200 ms): 400 ms, abandoned at 250.
+    void svc.price('b').then((v) => (settled = v));
     await jest.advanceTimersByTimeAsync(249);
     expect(settled).toBeUndefined();
     await jest.advanceTimersByTimeAsync(1);
-    expect(settled).toBe('price:a:1');
+    expect(settled).toBe('price:b:3');
     await jest.advanceTimersByTimeAsync(1_000);
     expect(errors).toEqual([]);
     expect(control(svc, 'price').stats().cached).toMatchObject({
@@ -115,15 +142,17 @@ describe('@cached when the shared tier fails', () => {
     const { registry, errors } = registryWith(store);
     const svc = bindHotpath(new Prices(), registry);
     await expect(svc.price('a')).resolves.toBe('price:a:1');
+    // Three reads at once (the entry and two marks): the second failure opens the breaker.
     expect(errors).toEqual([
       "E_STORE remote: @cached on Prices.price: store 'remote' get failed: ECONNREFUSED",
       "E_STORE remote: @cached on Prices.price: store 'remote' get failed: ECONNREFUSED",
       "E_STORE remote: @cached on Prices.price: store 'remote' failed 2 times in a row; skipping it for 1000 ms",
+      "E_STORE remote: @cached on Prices.price: store 'remote' get failed: ECONNREFUSED",
     ]);
     expect(control(svc, 'price').stats().cached).toMatchObject({ breaker: { remote: 'open' } });
     store.mode = 'ok';
     await svc.price('b');
-    expect(store.calls).toBe(2);
+    expect(store.calls).toBe(3);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(control(svc, 'price').stats().cached).toMatchObject({
       breaker: { remote: 'half-open' },
@@ -131,7 +160,11 @@ describe('@cached when the shared tier fails', () => {
     await svc.price('c');
     await jest.advanceTimersByTimeAsync(0);
     expect(control(svc, 'price').stats().cached).toMatchObject({ breaker: { remote: 'closed' } });
-    expect([...store.data.keys()]).toContain("hotpath:Prices.price#0:'c");
+    // The half-open trial let only the entry's read through, not the marks it is judged by:
+    // found missing only when 'c' was written, they make it too old to share. The next one is.
+    await svc.price('d');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(entriesOf(store)).toEqual(["hotpath:Prices.price#'d"]);
   });
 
   it('survives the store dying mid-run and coming back, never failing a caller', async () => {
@@ -206,7 +239,8 @@ describe('@cached when the shared tier fails', () => {
       const { registry } = registryWith(store);
       await bindHotpath(new Prices(), registry).price('z');
       const mine = events.filter((e) => e.event === 'store-error');
-      // The read's generation lookup, then the write's (a failed lookup is not remembered).
+      // The read's entry and marks, then the write's marks (a failed read is not remembered):
+      // the fifth failure opens the breaker.
       const failure = [
         'Prices.price',
         'remote',
@@ -215,6 +249,14 @@ describe('@cached when the shared tier fails', () => {
       expect(mine.map((e) => [e.method, e.store, (e.error as Error).message])).toEqual([
         failure,
         failure,
+        failure,
+        failure,
+        failure,
+        [
+          'Prices.price',
+          'remote',
+          "@cached on Prices.price: store 'remote' failed 5 times in a row; skipping it for 10000 ms",
+        ],
       ]);
     } finally {
       unsubscribe('hotpath:event', listener);

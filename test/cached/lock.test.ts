@@ -74,6 +74,40 @@ describe('@cached with distributedLock', () => {
     ]);
   });
 
+  it("computes once more for the waiters when no tier takes the holder's value (its tag had no mark)", async () => {
+    jest.useFakeTimers();
+    class Tagged {
+      @cached({
+        store: 'shared',
+        tags: (_r: string, id: string) => [`report:${id}`],
+        distributedLock: { wait: '1s', poll: '20ms' },
+      })
+      async build(id: string): Promise<string> {
+        runs++;
+        await new Promise((r) => setTimeout(r, 100));
+        return `report-${id}`;
+      }
+    }
+    const store = new Keyv();
+    const lock = new FakeLock();
+    const processes = [1, 2, 3].map((n) =>
+      createHotpath({ name: `p${n}`, stores: { shared: store }, lock }),
+    );
+    const calls = processes.map((p) => bindHotpath(new Tagged(), p).build('q2'));
+    const settled: string[] = [];
+    for (const c of calls) void c.then((v) => settled.push(v));
+    // The first value under the new tag started before its mark existed: no tier takes it. The
+    // holder computes it again under the lock, and the waiters read that one.
+    await jest.advanceTimersByTimeAsync(400);
+    expect(settled).toEqual(Array(3).fill('report-q2'));
+    expect(runs).toBe(2);
+    expect(lock.held.size).toBe(0);
+    const figures = processes.map(
+      (p) => p.stats().methods['Tagged.build']!.cached as Record<string, unknown>,
+    );
+    expect(figures.map((f) => f.lockWaitTimeouts)).toEqual([0, 0, 0]);
+  });
+
   it('computes itself when nothing lands within wait', async () => {
     jest.useFakeTimers();
     const lock = new FakeLock();

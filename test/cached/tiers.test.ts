@@ -76,6 +76,18 @@ class UserService {
   }
 }
 
+/**
+ * Marks for `tags` with an old time, as a store holds them once those tags were used before:
+ * the first value computed under a tag the store has no mark for is not shared (see the test
+ * "does not share the first value computed under a tag the store never saw").
+ */
+async function tagsSeenBefore(store: CacheStore, ...tags: string[]): Promise<void> {
+  for (const tag of tags) await store.set(`hotpath:tag:${tag}`, '1');
+}
+
+/** The entry keys of a keyv map (not the invalidation marks). */
+const entries = (m: Map<string, unknown>): string[] => [...m.keys()].filter((k) => k.includes('#'));
+
 /** Two "processes": two registries sharing one store (and, optionally, a bus). */
 function twoProcesses(config: Partial<HotpathConfig> = {}, bus = false) {
   const { store, gets, sets, map } = recordingStore();
@@ -99,7 +111,8 @@ describe('@cached with shared tiers', () => {
   });
 
   it('fills the memory tier from the shared tier, so another process does not recompute', async () => {
-    const { a, b } = twoProcesses();
+    const { a, b, store } = twoProcesses();
+    await tagsSeenBefore(store, 'user:1');
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     const fromA = await svcA.getUser('1');
@@ -139,16 +152,14 @@ describe('@cached with shared tiers', () => {
     const writer = bindHotpath(new Catalog(), createHotpath({ stores }));
     await writer.item(1);
     await settle();
-    const keys = (m: Map<string, unknown>): string[] =>
-      [...m.keys()].filter((k) => !k.endsWith(':gen'));
-    expect(keys(near.map)).toEqual(['keyv:hotpath:Catalog.item#0:1']);
-    expect(keys(far.map)).toEqual(['keyv:hotpath:Catalog.item#0:1']);
-    await near.store.delete('hotpath:Catalog.item#0:1');
+    expect(entries(near.map)).toEqual(['keyv:hotpath:Catalog.item#1']);
+    expect(entries(far.map)).toEqual(['keyv:hotpath:Catalog.item#1']);
+    await near.store.delete('hotpath:Catalog.item#1');
     const reader = bindHotpath(new Catalog(), createHotpath({ stores }));
     expect(await reader.item(1)).toBe('item-1');
     await settle();
     expect(computed).toEqual(['1']);
-    expect(keys(near.map)).toEqual(['keyv:hotpath:Catalog.item#0:1']);
+    expect(entries(near.map)).toEqual(['keyv:hotpath:Catalog.item#1']);
   });
 
   it('round-trips rich types through a keyv store', async () => {
@@ -231,7 +242,8 @@ describe('@cached with shared tiers', () => {
   });
 
   it('invalidate(...args) removes the entry from every tier; with a bus other processes drop their copy', async () => {
-    const { a, b, hub } = twoProcesses({}, true);
+    const { a, b, hub, store } = twoProcesses({}, true);
+    await tagsSeenBefore(store, 'user:1');
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await svcA.getUser('1');
@@ -281,8 +293,9 @@ describe('@cached with shared tiers', () => {
     expect(busA.sent).toHaveLength(2);
   });
 
-  it('clear() starts a new generation: O(1), no scan, every process misses', async () => {
-    const { a, b, gets, sets } = twoProcesses({}, true);
+  it('clear() writes one mark: O(1), no scan, every process misses', async () => {
+    const { a, b, gets, sets, store } = twoProcesses({}, true);
+    await tagsSeenBefore(store, 'user:1', 'user:2', 'user:3');
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await Promise.all(['1', '2', '3'].map((id) => svcA.getUser(id)));
@@ -292,8 +305,11 @@ describe('@cached with shared tiers', () => {
     sets.length = 0;
     gets.length = 0;
     await control(svcA, 'getUser').clear();
-    // One write: the new generation number. Nothing is listed or deleted.
-    expect(sets).toEqual(['hotpath:UserService.getUser:gen']);
+    // One write: the namespace's mark. Nothing is listed or deleted.
+    expect(sets).toEqual(['hotpath:ns:UserService.getUser']);
+    // Marks have millisecond resolution and err on the side of recomputing: a value computed in
+    // the millisecond of the clear counts as older than it (and would be computed again).
+    await new Promise((r) => setTimeout(r, 2));
     await Promise.all(['1', '2'].map((id) => svcB.getUser(id)));
     await Promise.all(['1', '2'].map((id) => svcA.getUser(id)));
     expect(computed).toEqual(['1', '2', '3', '1', '2']);
@@ -311,20 +327,22 @@ describe('@cached with shared tiers', () => {
       }
     }
     const reader = bindHotpath(new Reader(), b);
+    await tagsSeenBefore(a.stores.shared!, 'user:1');
     await svcA.getUser('1');
-    await jest.advanceTimersByTimeAsync(0);
-    // The reader learns the current generation (its own key '2' misses and is computed).
+    await jest.advanceTimersByTimeAsync(1);
+    // The reader learns the namespace's mark (its own key '2' misses and is computed).
     expect((await reader.getUser('2')).name).toBe('reader');
     await control(svcA, 'getUser').clear();
     await jest.advanceTimersByTimeAsync(1_000);
-    // '1' was written by A in the old generation: after a second the reader reads the new one.
+    // '1' was written by A before the clear: after a second the reader reads the new mark.
     expect((await reader.getUser('1')).name).toBe('reader');
     expect(computed).toEqual(['1', 'reader:2', 'reader:1']);
   });
 
   it('invalidates tags across processes without scanning: only the entries carrying the tag', async () => {
     jest.useFakeTimers();
-    const { a, b } = twoProcesses({}, true);
+    const { a, b, store } = twoProcesses({}, true);
+    await tagsSeenBefore(store, 'user:1', 'user:2');
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await Promise.all([svcA.getUser('1'), svcA.getUser('2')]);
@@ -346,7 +364,8 @@ describe('@cached with shared tiers', () => {
   });
 
   it('treats a shared entry written before its tag was invalidated as a miss in a fresh process', async () => {
-    const { a } = twoProcesses();
+    const { a, store } = twoProcesses();
+    await tagsSeenBefore(store, 'user:9');
     const svcA = bindHotpath(new UserService(), a);
     await svcA.getUser('9');
     await settle();
@@ -357,7 +376,8 @@ describe('@cached with shared tiers', () => {
   });
 
   it('flushes the memory tier when the bus resyncs', async () => {
-    const { a, hub } = twoProcesses({}, true);
+    const { a, hub, store } = twoProcesses({}, true);
+    await tagsSeenBefore(store, 'user:1');
     const svcA = bindHotpath(new UserService(), a);
     await svcA.getUser('1');
     await settle();
@@ -373,20 +393,35 @@ describe('@cached with shared tiers', () => {
   });
 
   it('keeps versions apart and does not write results that unless() rejects', async () => {
-    const { a, map } = twoProcesses();
-    class V {
-      @cached({ store: 'shared', version: 2, unless: (r: string) => r === 'skip' })
+    const { a, b, map } = twoProcesses();
+    class V2 {
+      @cached({
+        store: 'shared',
+        version: 2,
+        namespace: 'V.get',
+        unless: (r: string) => r === 'skip',
+      })
       async get(what: string): Promise<string> {
+        computed.push(`v2:${what}`);
         return what;
       }
     }
-    const v = bindHotpath(new V(), a);
+    class V3 {
+      @cached({ store: 'shared', version: 3, namespace: 'V.get' })
+      async get(what: string): Promise<string> {
+        computed.push(`v3:${what}`);
+        return what.toUpperCase();
+      }
+    }
+    const v = bindHotpath(new V2(), a);
     await v.get('keep');
     await v.get('skip');
     await settle();
-    expect([...map.keys()].filter((k) => !k.endsWith(':gen'))).toEqual([
-      "keyv:hotpath:V.get@2#0:'keep",
-    ]);
+    // The version is stored in the entry, not in its key: one key invalidation reaches every version.
+    expect(entries(map)).toEqual(["keyv:hotpath:V.get#'keep"]);
+    // Another version reads the entry as a miss (its value may have another shape) and replaces it.
+    expect(await bindHotpath(new V3(), b).get('keep')).toBe('KEEP');
+    expect(computed).toEqual(['v2:keep', 'v2:skip', 'v3:keep']);
   });
 
   it('never lets a namespace holding @, # or : name the records of another namespace or version', async () => {
@@ -416,25 +451,32 @@ describe('@cached with shared tiers', () => {
     await settle();
     expect(await one.byGeneration("0:'1")).toBe("byGeneration 0:'1");
     await settle();
-    expect([...map.keys()].filter((k) => k.includes('Orders')).sort()).toEqual([
-      "keyv:hotpath:Orders.total%402#0:'1",
-      "keyv:hotpath:Orders.total%402%230#0:'0:'1",
-      "keyv:hotpath:Orders.total@2#0:'1",
+    expect(
+      entries(map)
+        .filter((k) => k.includes('Orders'))
+        .sort(),
+    ).toEqual([
+      "keyv:hotpath:Orders.total#'1",
+      "keyv:hotpath:Orders.total%402#'1",
+      "keyv:hotpath:Orders.total%402%230#'0:'1",
     ]);
-    // A namespace spelled `tag` keeps its generation apart from the time of the tag `gen`.
-    expect(await one.namedTag('1')).toBe('namedTag 1');
+    // A namespace spelled `tag` (or `ns`) keeps its entries apart from the marks.
+    expect(await one.namedTag('gen')).toBe('namedTag gen');
     await a.invalidate({ tags: ['gen'] });
     await control(one, 'namedTag').clear();
     await settle();
-    expect(map.has('keyv:hotpath:%74ag:gen')).toBe(true);
-    expect(map.has('keyv:hotpath:tag:gen')).toBe(true);
+    expect([...map.keys()].filter((k) => k.includes('tag')).sort()).toEqual([
+      'keyv:hotpath:ns:tag',
+      "keyv:hotpath:tag#'gen",
+      'keyv:hotpath:tag:gen',
+    ]);
   });
 
   it('reports an undecodable shared value as E_STORE and recomputes', async () => {
     const { a, store } = twoProcesses();
     const errors: string[] = [];
     a.on('error', (e) => errors.push(`${(e as { code?: string }).code}: ${e.message}`));
-    await store.set("hotpath:UserService.getUser#0:'5", '{not json');
+    await store.set("hotpath:UserService.getUser#'5", '{not json');
     const svc = bindHotpath(new UserService(), a);
     expect((await svc.getUser('5')).id).toBe('5');
     expect(errors).toHaveLength(1);
@@ -462,7 +504,7 @@ describe('@cached with shared tiers', () => {
     expect(errors).toEqual([
       '@cached on Fns.get: the value of key [] cannot be encoded for the shared tiers: cannot encode function values for a shared cache tier',
     ]);
-    expect([...map.keys()].filter((k) => !k.endsWith(':gen'))).toEqual([]);
+    expect(entries(map)).toEqual([]);
   });
 
   it('rejects calls with E_CONFIG when the registry lacks the store', async () => {
@@ -494,7 +536,27 @@ describe('@cached with shared tiers', () => {
     expect(await other.price()).toBe(2);
   });
 
-  describe('tag keys expire (no pile-up), and tagged entries never outlive them', () => {
+  it('does not share the first value computed under a tag the store never saw', async () => {
+    const { a, b, map } = twoProcesses();
+    const svcA = bindHotpath(new UserService(), a);
+    const svcB = bindHotpath(new UserService(), b);
+    await svcA.getUser('1');
+    await settle();
+    // Its mark was missing when A wrote: A cannot tell "never invalidated" from "invalidated,
+    // then lost" (flushed, evicted, expired), so the value stays in A's memory tier only and
+    // the mark is created, newer than that computation.
+    expect(entries(map)).toEqual([]);
+    expect([...map.keys()]).toContain('keyv:hotpath:tag:user:1');
+    await svcB.getUser('1');
+    await settle();
+    expect(entries(map)).toEqual(["keyv:hotpath:UserService.getUser#'1"]);
+    // From the second value on, entries are shared.
+    const c = bindHotpath(new UserService(), createHotpath({ stores: a.stores }));
+    await c.getUser('1');
+    expect(computed).toEqual(['1', '1']);
+  });
+
+  describe('tag marks expire (no pile-up); an expired mark makes older entries misses', () => {
     const DAY = 24 * 3_600_000;
 
     /** A store that records each write's ttl and, like an entry from an older version, never expires anything. */
@@ -514,7 +576,7 @@ describe('@cached with shared tiers', () => {
     }
 
     class Documents {
-      // Tagged, without `ttl`: the entry itself would never expire.
+      // Tagged, without `ttl`: the entry itself never expires.
       @cached({ store: 'shared', tags: (d: { id: string }) => [`doc:${d.id}`] })
       async get(id: string): Promise<{ id: string }> {
         computed.push(id);
@@ -522,31 +584,37 @@ describe('@cached with shared tiers', () => {
       }
     }
 
-    it('writes tag keys with a 31-day expiry and tagged entries with at most 30 days', async () => {
+    it('writes tag marks with a 31-day expiry; entries and namespace marks keep their own (none)', async () => {
       jest.useFakeTimers();
       const { store, ttls } = ttlStore();
       const registry = createHotpath({ stores: { shared: store } });
+      await tagsSeenBefore(store, 'doc:1');
       await bindHotpath(new Documents(), registry).get('1');
       await settle();
-      expect(ttls.get("hotpath:Documents.get#0:'1")).toBe(30 * DAY);
+      expect(ttls.has("hotpath:Documents.get#'1")).toBe(true);
+      expect(ttls.get("hotpath:Documents.get#'1")).toBeUndefined();
       await registry.invalidate({ tags: ['doc:1'] });
       expect(ttls.get('hotpath:tag:doc:1')).toBe(31 * DAY);
-      // Untagged keys keep their own expiry (none for the generation).
-      expect(ttls.get('hotpath:Documents.get:gen')).toBeUndefined();
+      expect(ttls.has('hotpath:ns:Documents.get')).toBe(true);
+      expect(ttls.get('hotpath:ns:Documents.get')).toBeUndefined();
     });
 
-    it('treats a tagged shared entry older than 30 days as a miss, whatever its store expiry', async () => {
+    it('treats an entry whose tag mark expired as a miss, and shares the next value', async () => {
       jest.useFakeTimers();
-      const { store } = ttlStore();
+      const { store, map } = ttlStore();
       const process = (): Documents =>
         bindHotpath(new Documents(), createHotpath({ stores: { shared: store } }));
+      await tagsSeenBefore(store, 'doc:1');
       await process().get('1');
       await settle();
-      await jest.advanceTimersByTimeAsync(30 * DAY - 1);
+      await jest.advanceTimersByTimeAsync(40 * DAY);
       await process().get('1');
       expect(computed).toEqual(['1']);
+      // The mark expires (this store never expires anything: drop it as the store would).
+      map.delete('hotpath:tag:doc:1');
+      await process().get('1');
+      await settle();
       await jest.advanceTimersByTimeAsync(1);
-      // Its tags' invalidation times may have expired by now: recompute rather than trust it.
       await process().get('1');
       expect(computed).toEqual(['1', '1']);
     });

@@ -112,7 +112,7 @@ describe('hotpathModule with toDynamicValue (TC39 route)', () => {
     const b = make(storeB);
     await expect(a.get(PriceService).price('abc')).resolves.toBe(300);
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(storeA.data.size).toBe(1);
+    expect([...storeA.data.keys()].filter((k) => k.includes('#'))).toHaveLength(1);
     expect(storeB.data.size).toBe(0);
     await expect(b.get(PriceService).price('abc')).resolves.toBe(300);
     expect(b.get(PriceService).reads).toBe(1);

@@ -5,19 +5,11 @@ import type { InvalidationTarget } from '../../src/index.js';
 import { RedisBus } from '../../src/redis/index.js';
 import { describeRedis } from '../setup/services.js';
 import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
+import { eventually } from '../setup/eventually.js';
 
 const run = `hotpath-test:bus:${process.pid}:${Date.now()}`;
 let channelCount = 0;
 const newChannel = (): string => `${run}:${++channelCount}`;
-
-async function eventually(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return check();
-}
 
 /** Cuts this process's shared command connection (the buses' publisher) from the server side. */
 async function killPublisher(raw: Redis): Promise<void> {
@@ -126,7 +118,7 @@ describeRedis('RedisBus', (url) => {
     await a.publish({ tags: ['user:42'], value: 'secret' } as InvalidationTarget);
     await a.publish({ namespace: 'UserService.getUser', key: '42' });
     await a.publish({ namespace: 'UserService.getUser' });
-    expect(await eventually(() => seenB.messages.length === 3, 2_000)).toBe(true);
+    expect(await eventually(() => seenB.messages.length === 3, 2_000, 5)).toBe(true);
     expect(seenB.messages).toEqual([
       { tags: ['user:42'] },
       { namespace: 'UserService.getUser', key: '42' },
@@ -159,7 +151,7 @@ describeRedis('RedisBus', (url) => {
     await Promise.all([(one.bus as RedisBus).ready(), (two.bus as RedisBus).ready()]);
     const sent = Date.now();
     await one.invalidate({ tags: ['order:7'] });
-    expect(await eventually(() => got.two!.length === 1, 2_000)).toBe(true);
+    expect(await eventually(() => got.two!.length === 1, 2_000, 5)).toBe(true);
     expect(Date.now() - sent).toBeLessThan(200);
     expect(got).toEqual({
       one: [[{ tags: ['order:7'] }, 'local']],
@@ -182,7 +174,7 @@ describeRedis('RedisBus', (url) => {
         channel,
         JSON.stringify({ v: 1, o: 'elsewhere', t: { key: 'k', namespace: 'N' } }),
       );
-      expect(await eventually(() => seen.messages.length === 1, 2_000)).toBe(true);
+      expect(await eventually(() => seen.messages.length === 1, 2_000, 5)).toBe(true);
       expect(seen.messages).toEqual([{ namespace: 'N', key: 'k' }]);
       expect(errors).toEqual([
         `ignored a malformed message on '${channel}': 'not json'`,
@@ -228,7 +220,7 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
 
       await privateRedis().kill();
       expect(
-        await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000),
+        await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000, 5),
       ).toBe(true);
       await a.publish({ tags: ['while-down'] });
       expect(a.pending).toBe(1);
@@ -240,6 +232,7 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
         await eventually(
           () => seenA.resyncs === 2 && seenB.resyncs === 2 && a.pending === 0,
           5_000,
+          5,
         ),
       ).toBe(true);
     } finally {
@@ -262,11 +255,11 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
       await Promise.all([a.ready(), b.ready()]);
       await killPublisher(raw);
       expect(
-        await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000),
+        await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000, 5),
       ).toBe(true);
       await a.publish({ tags: ['while-down'] });
       expect(a.pending).toBe(1);
-      expect(await eventually(() => seen.messages.length === 1, 5_000)).toBe(true);
+      expect(await eventually(() => seen.messages.length === 1, 5_000, 5)).toBe(true);
       expect(seen.messages).toEqual([{ tags: ['while-down'] }]);
       expect(seen.resyncs).toBe(1);
       expect(a.pending).toBe(0);
@@ -291,12 +284,12 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
       await Promise.all([a.ready(), b.ready()]);
       await killPublisher(raw);
       expect(
-        await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000),
+        await eventually(() => errors.some((e) => e.startsWith('lost the connection')), 2_000, 5),
       ).toBe(true);
       for (let i = 0; i < 3; i++) await a.publish({ tags: [`t${i}`] });
       expect(a.pending).toBe(1);
       // 1 when b subscribed, 1 for a's resync message; none of the three messages.
-      expect(await eventually(() => seen.resyncs === 2, 5_000)).toBe(true);
+      expect(await eventually(() => seen.resyncs === 2, 5_000, 5)).toBe(true);
       expect(seen.messages).toEqual([]);
     } finally {
       await Promise.all([a.close(), b.close(), raw.quit()]);
@@ -323,10 +316,12 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
       expect(Date.now() - t).toBeLessThan(200);
       // Past the command timeout: the PUBLISH failed, is queued and retried.
       expect(
-        await eventually(() => errors.some((e) => e.startsWith('publish failed')), 2_000),
+        await eventually(() => errors.some((e) => e.startsWith('publish failed')), 2_000, 5),
       ).toBe(true);
       privateRedis().resume();
-      expect(await eventually(() => seen.messages.length > 0 && a.pending === 0, 5_000)).toBe(true);
+      expect(await eventually(() => seen.messages.length > 0 && a.pending === 0, 5_000, 5)).toBe(
+        true,
+      );
       // Delivered at least once (a thawed Redis may also run the first, timed-out PUBLISH).
       for (const m of seen.messages) expect(m).toEqual({ tags: ['frozen'] });
     } finally {
@@ -353,10 +348,11 @@ describePrivateRedis('RedisBus through a Redis restart', () => {
         await eventually(
           () => errors.some((e) => e.includes('did not answer a PING within 200 ms; reconnecting')),
           3_000,
+          5,
         ),
       ).toBe(true);
       privateRedis().resume();
-      expect(await eventually(() => seen.resyncs === 2, 5_000)).toBe(true);
+      expect(await eventually(() => seen.resyncs === 2, 5_000, 5)).toBe(true);
       expect(await b.ready(1_000)).toBe(true);
     } finally {
       privateRedis().resume();

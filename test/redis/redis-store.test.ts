@@ -6,6 +6,7 @@ import { redisStore } from '../../src/redis/index.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 import { describeRedis } from '../setup/services.js';
 import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
+import { eventually } from '../setup/eventually.js';
 
 const run = `hotpath-test:store:${process.pid}:${Date.now()}`;
 const STORE_CYCLES = path.join(REPO_ROOT, 'test/redis/fixtures/store-cycles.ts');
@@ -15,15 +16,6 @@ async function storeConnections(raw: Redis): Promise<number> {
   const list = (await raw.client('LIST')) as string;
   return list.split('\n').filter((line) => line.includes(` name=hotpath:store:${process.pid} `))
     .length;
-}
-
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return check();
 }
 
 describe('redisStore options', () => {

@@ -9,6 +9,7 @@ import KeyvPostgres from '@keyv/postgres';
 import { bindHotpath, cached, createHotpath, type Hotpath } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { describePostgres, describeRedis } from '../setup/services.js';
+import { eventually } from '../setup/eventually.js';
 
 const stamp = `${process.pid}_${Date.now()}`;
 const run = `hotpath-test:tiers:${stamp}`;
@@ -34,15 +35,6 @@ class Catalogue {
       stock: new Map([['S', 12n]]),
     };
   }
-}
-
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return check();
 }
 
 describePostgres('memory → Redis → PostgreSQL', (postgresUrl) => {
