@@ -12,6 +12,7 @@ import { publishEvent } from '../core/channels.js';
 import { ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
+import { disconnectLimiter } from '../registry/hotpath.js';
 import { priorityOf, refuse, type SiteContext } from './local-engine.js';
 
 /**
@@ -41,7 +42,10 @@ export function isBottleneck(value: unknown): value is BottleneckLike {
 
 /** What the engine needs from its owner. */
 export interface BottleneckEngineOptions {
-  /** hotpath built the limiter: `shutdown()` stops and disconnects it. Given limiters are stopped too. */
+  /**
+   * hotpath built the limiter: `stop()` disconnects it. A limiter given in the registry's
+   * `limiters` is stopped here and disconnected by the registry (it belongs to the registry).
+   */
   readonly owned: boolean;
   /** Calls of this process waiting for the limiter at most (per process); `Infinity` = unbounded. */
   readonly maxQueue: number;
@@ -187,12 +191,16 @@ export class BottleneckEngine {
   readonly #pending = new Set<Pending>();
   #running = 0;
   #stopping: Promise<void> | undefined;
+  #stopped = false;
   #idleWaiters: (() => void)[] = [];
 
   constructor(limiter: BottleneckLike, options: BottleneckEngineOptions) {
     this.limiter = limiter;
     this.#options = options;
-    limiter.on?.('error', (error) => options.onError(error));
+    limiter.on?.('error', (error) => {
+      // Once stopped, the limiter is being disconnected: "Connection is closed" is expected.
+      if (!this.#stopped) options.onError(error);
+    });
     hardenBottleneck(limiter, options.redisTimeout, (error) => this.#failPending(error));
   }
 
@@ -337,12 +345,10 @@ export class BottleneckEngine {
       } catch {
         // Already stopped by its owner: nothing left to stop.
       }
-      if (this.#options.owned) {
-        const flushed = await withTimeout(this.limiter.disconnect?.(true), bound).catch(
-          () => false,
-        );
-        if (flushed === false) await this.limiter.disconnect?.(false).catch(() => undefined);
-      }
+      this.#stopped = true;
+      // A limiter given in the registry's `limiters` is disconnected by the registry itself,
+      // with its stores (whether or not a call ever used it).
+      if (this.#options.owned) await disconnectLimiter(this.limiter, bound);
     })();
     return this.#stopping;
   }

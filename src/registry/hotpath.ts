@@ -377,6 +377,11 @@ export class Hotpath {
       if (store.disconnect)
         closing.push(withTimeout((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));
     }
+    // A Bottleneck instance given in `limiters` belongs to the registry, like a store: its
+    // Redis sockets would keep the process alive (the `stop` phase already stopped it).
+    for (const limiter of Object.values(this.limiters)) {
+      closing.push(disconnectLimiter(limiter, STORE_CLOSE_TIMEOUT_MS));
+    }
     for (const r of await Promise.allSettled(closing)) {
       if (r.status === 'rejected') this.emitError(r.reason);
     }
@@ -391,6 +396,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
     timer = unrefTimeout(systemClock, () => resolve(undefined), ms);
   });
   return Promise.race([promise, timeout]).finally(() => systemClock.clearTimeout(timer));
+}
+
+/**
+ * Closes the connections of a Bottleneck limiter (anything with `disconnect(flush)`; a no-op
+ * for other objects): QUIT within `ms`, else the sockets are dropped, because a frozen Redis
+ * never answers QUIT and an open socket keeps the process alive. Never rejects.
+ */
+export async function disconnectLimiter(limiter: object, ms: number): Promise<void> {
+  const { disconnect } = limiter as { disconnect?: unknown };
+  if (typeof disconnect !== 'function') return;
+  const close = async (flush: boolean): Promise<unknown> =>
+    (disconnect as (flush: boolean) => unknown).call(limiter, flush);
+  const quit = await withTimeout(
+    close(true).then(
+      () => true,
+      () => false,
+    ),
+    ms,
+  );
+  if (quit !== true) await close(false).catch(() => undefined);
 }
 
 /** Creates an isolated registry. See {@link HotpathConfig} for the options. */

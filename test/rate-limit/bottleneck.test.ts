@@ -130,7 +130,8 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
         running: 0,
         queued: 0,
       });
-      // Queued calls reject with E_SHUTDOWN; the one in flight finishes; the limiter is stopped.
+      // Queued calls reject with E_SHUTDOWN; the one in flight finishes; the limiter, which
+      // belongs to the registry from now on, is stopped and disconnected.
       const first = one.a();
       const queued = two.a().catch((e: unknown) => e);
       while (starts.length < 5) await sleep(5); // `first` is in flight, `queued` waits
@@ -138,9 +139,16 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
       await registry.shutdown();
       expect(await first).toBe('a');
       expect(await queued).toMatchObject({ code: 'E_SHUTDOWN' });
+      const { client, subscriber } = limiter.clients() as {
+        client: { status: string };
+        subscriber: { status: string };
+      };
+      // QUIT was answered; the sockets close right after.
+      for (let i = 0; i < 100 && client.status !== 'end'; i++) await sleep(10);
+      for (let i = 0; i < 100 && subscriber.status !== 'end'; i++) await sleep(10);
+      expect([client.status, subscriber.status]).toEqual(['end', 'end']);
     } finally {
       await registry.shutdown();
-      await limiter.disconnect();
     }
   }, 30_000);
 
