@@ -85,13 +85,16 @@ function limitersOf(registry: Hotpath): RegistryLimiters {
   // When shutdown starts, calls still waiting for their turn are refused at once: the limit may
   // keep them waiting for hours, and they must not start while the shutdown flushes batches.
   // Calls queued by that flush itself (a batch body calling a rate-limited method) still run.
-  // Those engines are stopped in the `stop` phase even though their queues are now empty (they
-  // may have calls in flight to wait for).
-  let dropped: Engine[] = [];
+  // Runs in every flush round (only calls queued before shutdown are dropped). Those engines
+  // are stopped in the `stop` phase even though their queues are now empty (they may have calls
+  // in flight to wait for).
+  const dropped = new Set<Engine>();
   registry.onShutdown(() => {
     const error = (site: Site): HotpathError => waitingShutdownError(registry, site);
-    dropped = engines();
-    for (const e of dropped) e.dropWaiting(error);
+    for (const e of engines()) {
+      dropped.add(e);
+      e.dropWaiting(error);
+    }
   }, 'flush');
   // Every rate limiter of the registry stops in the `stop` phase, after pending batches and
   // trailing calls were flushed (they may still need a limiter to run).
