@@ -2,9 +2,12 @@
  * The Bottleneck engine: runs calls through a Bottleneck limiter, which is how one limit is
  * shared by many processes (Bottleneck clustering over Redis with ioredis).
  *
- * Two things Bottleneck 2.19.5 gets wrong in clustered mode are repaired here from the outside
- * (see {@link hardenBottleneck}): its recovery from a lost settings key never runs on Redis 7,
- * and a call whose Redis script never answers (Redis down) waits forever.
+ * What Bottleneck 2.19.5 gets wrong in clustered mode is repaired from the outside
+ * (bottleneck-repair.ts): its recovery from a lost state never runs on Redis 7 and, once it
+ * runs, exceeds the limit; a call whose Redis script never answers (Redis down) waits forever.
+ * Here, a start Bottleneck granted is made only while it still keeps the spacing: a job whose
+ * process runs it too late (a busy or descheduled process), or whose grant the lost state
+ * voided, is scheduled again instead.
  */
 import Bottleneck from 'bottleneck';
 import type { Call } from '../core/call.js';
@@ -13,23 +16,8 @@ import { ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
 import { disconnectLimiter } from '../registry/hotpath.js';
+import { ON_GRANT, hardenBottleneck, type BottleneckLike } from './bottleneck-repair.js';
 import { priorityOf, refuse, type SiteContext } from './local-engine.js';
-
-/**
- * The part of a Bottleneck limiter hotpath uses. Anything with a `schedule` function is taken
- * for a Bottleneck instance (named limiters are detected structurally, so hotpath never loads
- * Bottleneck unless asked to build one).
- */
-export interface BottleneckLike {
-  schedule<R>(
-    options: { priority?: number; id?: string },
-    fn: () => PromiseLike<R> | R,
-  ): Promise<R>;
-  on?(event: 'error', listener: (error: unknown) => void): void;
-  stop?(options?: { dropWaitingJobs?: boolean }): Promise<void>;
-  check?(weight?: number): Promise<boolean>;
-  disconnect?(flush?: boolean): Promise<void>;
-}
 
 /** Is `value` a Bottleneck limiter (structurally: it has `schedule`)? */
 export function isBottleneck(value: unknown): value is BottleneckLike {
@@ -55,11 +43,21 @@ export interface BottleneckEngineOptions {
   readonly onError: (error: unknown) => void;
   /** Name for messages (`limiter 'github'`), if named. */
   readonly name: string | undefined;
+  /**
+   * How late after its grant a job may still start, ms (`Infinity`: any time). A later one is
+   * scheduled again: see {@link DerivedBottleneckSettings.lateness}.
+   */
+  readonly lateness: number;
 }
 
 interface Pending {
   readonly ctx: SiteContext;
+  readonly call: Call;
+  readonly inner: Invoke;
   readonly since: number;
+  priority: number;
+  /** The current Bottleneck job's ticket; jobs of older tickets do nothing. */
+  ticket: Ticket | undefined;
   /** Made by the registry's own shutdown work: served, not refused, when shutdown starts. */
   readonly closing: boolean;
   started: boolean;
@@ -70,111 +68,19 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** Marks a connection/datastore already patched by {@link hardenBottleneck}. */
-const HARDENED = Symbol.for('hotpath.bottleneck.hardened');
+/** One Bottleneck job of a waiting call; the call gets a new one when its grant is void. */
+class Ticket {
+  readonly entry: Pending;
+  /** When Bottleneck granted the job a start (epoch ms), once it has. */
+  grantAt: number | undefined;
 
-/** The Bottleneck errors (as Redis 7 words them) whose recovery Bottleneck only runs without the prefix. */
-const PREFIXED_RECOVERABLE = /^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)$/;
-
-/** Scripts that run inside Bottleneck's own `ready` chain or its recovery: never time them out (see below). */
-const UNBOUNDED_SCRIPTS = new Set(['init', 'register_client']);
-
-interface RedisDatastoreLike {
-  runScript(name: string, args: unknown[]): Promise<unknown>;
-  connection?: ScriptConnection;
-  [HARDENED]?: true;
-}
-
-interface ScriptConnection {
-  __scriptArgs__(
-    name: string,
-    id: string,
-    args: unknown[],
-    cb: (err: unknown, replies: unknown) => void,
-  ): unknown[];
-  [HARDENED]?: true;
-}
-
-/**
- * Makes a clustered Bottleneck limiter survive Redis trouble. No-op for local limiters.
- *
- * 1. Redis 7 prefixes script errors raised with `redis.error_reply('X')` as `ERR X`.
- *    Bottleneck's `RedisDatastore.runScript` (node_modules/bottleneck/lib/RedisDatastore.js,
- *    the `.catch` after `__scriptFn__(name)(...arr)`) compares `e.message === "SETTINGS_KEY_NOT_FOUND"`
- *    and `=== "UNKNOWN_CLIENT"` exactly; the messages come from `validate_keys.lua` and
- *    `validate_client.lua` (lib/lua.json). With the prefix the comparison fails, so when the
- *    settings key disappears (FLUSHALL, eviction, expiry, a Redis restart without persistence)
- *    every job fails with `ERR SETTINGS_KEY_NOT_FOUND` instead of re-running `init` and retrying.
- *    Fix: wrap the connection's `__scriptArgs__`, which builds every script call and receives its
- *    reply callback, so the callback sees the message without the `ERR ` prefix. Bottleneck's
- *    own recovery (re-`init` with `clear = false`, or `register_client`, then retry the script)
- *    then runs exactly as its authors intended on Redis 6. Only those two exact messages change.
- *
- * 2. While Redis is unreachable, ioredis holds commands (offline queue, reconnect retries), so a
- *    script call and the job waiting for it can hang for a long time. Fix: wrap the datastore's
- *    `runScript` so each script call (other than `init`/`register_client`, which run inside
- *    Bottleneck's `ready` chain, where a rejection would poison `ready` for good, and inside the
- *    recovery of an already bounded call) fails after `redisTimeout` ms with an `E_STORE`
- *    `HotpathError`. `onFailure` hears about every failure that is not a Redis reply (a
- *    timeout, a closed connection), so the engine can reject the calls still waiting: a failed
- *    `submit` already rejects its job, but a failed `register` leaves jobs queued with nothing
- *    left to wake them, and Bottleneck's heartbeat (every 5 s) is then the script that fails.
- *
- * Both wrappers are installed once per datastore/connection (marked with a symbol).
- */
-export function hardenBottleneck(
-  limiter: BottleneckLike,
-  redisTimeout: number,
-  onFailure: (error: unknown) => void,
-): void {
-  const store = (limiter as unknown as { _store?: RedisDatastoreLike })._store;
-  if (!store || typeof store.runScript !== 'function' || !store.connection) return; // local datastore
-  const connection = store.connection;
-  if (typeof connection.__scriptArgs__ === 'function' && !connection[HARDENED]) {
-    connection[HARDENED] = true;
-    const scriptArgs = connection.__scriptArgs__;
-    connection.__scriptArgs__ = function (this: ScriptConnection, name, id, args, cb) {
-      return scriptArgs.call(this, name, id, args, (err, replies) => {
-        if (err instanceof Error && PREFIXED_RECOVERABLE.test(err.message)) {
-          err.message = err.message.slice(4);
-        }
-        cb(err, replies);
-      });
-    };
+  constructor(entry: Pending) {
+    this.entry = entry;
   }
-  if (store[HARDENED]) return;
-  store[HARDENED] = true;
-  const runScript = store.runScript;
-  store.runScript = function (
-    this: RedisDatastoreLike,
-    name: string,
-    args: unknown[],
-  ): Promise<unknown> {
-    const running = runScript.call(this, name, args);
-    if (UNBOUNDED_SCRIPTS.has(name)) return running;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const error = new HotpathError(
-          'E_STORE',
-          `Redis did not answer the rate limiter's '${name}' script within ${redisTimeout} ms`,
-        );
-        onFailure(error);
-        reject(error);
-      }, redisTimeout);
-      timer.unref?.();
-      running.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          if ((error as { name?: unknown } | null)?.name !== 'ReplyError') onFailure(error);
-          reject(error);
-        },
-      );
-    });
-  };
+
+  [ON_GRANT](at: number): void {
+    this.grantAt = at;
+  }
 }
 
 /**
@@ -201,7 +107,12 @@ export class BottleneckEngine {
       // Once stopped, the limiter is being disconnected: "Connection is closed" is expected.
       if (!this.#stopped) options.onError(error);
     });
-    hardenBottleneck(limiter, options.redisTimeout, (error) => this.#failPending(error));
+    hardenBottleneck(
+      limiter,
+      options.redisTimeout,
+      (error) => this.#failPending(error),
+      () => this.#voidGrants(),
+    );
   }
 
   /** Calls of this process waiting for the limiter. */
@@ -215,7 +126,11 @@ export class BottleneckEngine {
     const promise = new ObservedPromise<unknown>((resolve, reject) => {
       entry = {
         ctx,
+        call,
+        inner,
         since: Date.now(),
+        priority: 5,
+        ticket: undefined,
         closing: call.registry.closed,
         started: false,
         cancelled: false,
@@ -230,7 +145,7 @@ export class BottleneckEngine {
       // round trip when clustered; another process may take the slot in between).
       this.limiter.check().then(
         (now) => {
-          if (now && this.#pending.size === 0) return this.#schedule(entry, call, inner);
+          if (now && this.#pending.size === 0) return this.#schedule(entry);
           publishEvent('rateLimit', 'rejected', ctx.site, { reason: 'limit', retryAfter: 0 });
           this.#refuse(
             entry,
@@ -243,7 +158,7 @@ export class BottleneckEngine {
         (error: unknown) => this.#refuse(entry, this.#translate(error, ctx)),
       );
     } else {
-      this.#schedule(entry, call, inner);
+      this.#schedule(entry);
     }
     return promise;
   }
@@ -255,7 +170,7 @@ export class BottleneckEngine {
     refuse(entry.promise, entry.reject, entry.ctx, error);
   }
 
-  #schedule(entry: Pending, call: Call, inner: Invoke): void {
+  #schedule(entry: Pending): void {
     const ctx = entry.ctx;
     const figures = ctx.figures;
     figures.tracksRunning = true;
@@ -280,9 +195,8 @@ export class BottleneckEngine {
       );
       return;
     }
-    let priority: number;
     try {
-      priority = priorityOf(ctx, call);
+      entry.priority = priorityOf(ctx, entry.call);
     } catch (error) {
       this.#refuse(entry, error);
       return;
@@ -290,33 +204,64 @@ export class BottleneckEngine {
     this.#pending.add(entry);
     figures.queued++;
     publishEvent('rateLimit', 'queued', ctx.site, () => ({ queued: this.#pending.size }));
-    const job = (): unknown => {
-      if (entry.cancelled) return undefined;
-      this.#pending.delete(entry);
-      entry.started = true;
-      figures.queued--;
-      figures.started++;
-      const waited = Date.now() - entry.since;
-      figures.waits++;
-      figures.waitedMs += waited;
-      publishEvent('rateLimit', 'started', ctx.site);
-      this.#running++;
-      figures.running++;
-      let result: unknown;
-      try {
-        result = inner(call);
-      } catch (error) {
-        result = Promise.reject(error);
+    this.#submit(entry);
+  }
+
+  /** Hands the call to Bottleneck as a new job (the previous one, if any, becomes a no-op). */
+  #submit(entry: Pending): void {
+    const ticket = new Ticket(entry);
+    entry.ticket = ticket;
+    this.limiter
+      .schedule({ priority: entry.priority }, this.#job, ticket)
+      .catch((error: unknown) => {
+        // A job of a void ticket, or of a call that started or was refused: nothing to tell.
+        if (entry.ticket !== ticket || entry.started || entry.cancelled) return;
+        this.#settle(entry, this.#translate(error, entry.ctx));
+      });
+  }
+
+  /** What Bottleneck runs when it starts a job. */
+  readonly #job = (ticket: Ticket): unknown => {
+    const entry = ticket.entry;
+    if (entry.ticket !== ticket || entry.cancelled) return undefined;
+    if (ticket.grantAt !== undefined && Date.now() - ticket.grantAt > this.#options.lateness) {
+      // Too late to keep the spacing (this process was busy or descheduled): ask again.
+      this.#submit(entry);
+      return undefined;
+    }
+    const figures = entry.ctx.figures;
+    this.#pending.delete(entry);
+    entry.started = true;
+    figures.queued--;
+    figures.started++;
+    figures.waits++;
+    figures.waitedMs += Date.now() - entry.since;
+    publishEvent('rateLimit', 'started', entry.ctx.site);
+    this.#running++;
+    figures.running++;
+    let result: unknown;
+    try {
+      result = entry.inner(entry.call);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    entry.resolve(result);
+    // Bottleneck counts the job as running until this settles (maxConcurrent).
+    const done = (): void => this.#release(figures);
+    return Promise.resolve(result).finally(done);
+  };
+
+  /**
+   * The limiter's shared state was lost: the starts it granted this process and that have not
+   * been made are void (the new state may grant the same moments to others). Those calls are
+   * scheduled again; calls not granted yet keep their place.
+   */
+  #voidGrants(): void {
+    for (const entry of this.#pending) {
+      if (entry.ticket?.grantAt !== undefined && !entry.started && !entry.cancelled) {
+        this.#submit(entry);
       }
-      entry.resolve(result);
-      // Bottleneck counts the job as running until this settles (maxConcurrent).
-      const done = (): void => this.#release(figures);
-      return Promise.resolve(result).finally(done);
-    };
-    this.limiter.schedule({ priority }, job).catch((error: unknown) => {
-      if (entry.started || entry.cancelled) return; // the caller already has the method's own outcome
-      this.#settle(entry, this.#translate(error, ctx));
-    });
+    }
   }
 
   /**
@@ -435,6 +380,14 @@ async function withTimeout<T>(
 export interface DerivedBottleneckSettings {
   maxConcurrent: number | null;
   minTime: number;
+  /**
+   * How late after its grant a job may start and still keep the limit (ms; `Infinity` when
+   * nothing is spaced). Grants are `minTime` apart; starts made within `lateness` of them (and
+   * at most 1 ms early, `Date.now()` counting whole milliseconds) put at most `limit` in any
+   * window of `interval` as long as `limit × minTime ≥ interval + lateness + 1`, and stay
+   * `minTime` (the option) apart as long as `derived minTime ≥ minTime + lateness + 1`.
+   */
+  lateness: number;
 }
 
 /**
@@ -444,8 +397,9 @@ export interface DerivedBottleneckSettings {
  * starts can never put more than `limit` of them in any window of `interval`. Bottleneck spaces
  * the moments it grants; each process starts its job when its own timer fires, a little later
  * and by a different amount in each process, so 10 % + 2 ms of slack is added to the spacing
- * (and to `minTime`) to keep the window exact across processes in practice. So a clustered
- * limiter runs at about 90 % of `limit`, without bursts.
+ * (and to `minTime`), and a job that would start later than that slack allows is scheduled
+ * again (see {@link DerivedBottleneckSettings.lateness}). So a clustered limiter runs at about
+ * 90 % of `limit`, without bursts, and never above it.
  */
 export function deriveBottleneckSettings(s: {
   limit: number;
@@ -453,13 +407,16 @@ export function deriveBottleneckSettings(s: {
   maxConcurrent: number;
   minTime: number;
 }): DerivedBottleneckSettings {
-  const spacing = Math.max(
-    s.minTime,
-    s.limit === Number.POSITIVE_INFINITY ? 0 : s.interval / s.limit,
-  );
+  const window = s.limit === Number.POSITIVE_INFINITY ? 0 : s.interval / s.limit;
+  const spacing = Math.max(s.minTime, window);
+  const minTime = spacing > 0 ? Math.ceil((spacing * 11) / 10) + 2 : 0;
+  let lateness = Number.POSITIVE_INFINITY;
+  if (window > 0) lateness = s.limit * minTime - s.interval - 1;
+  if (s.minTime > 0) lateness = Math.min(lateness, minTime - s.minTime - 1);
   return {
     maxConcurrent: s.maxConcurrent === Number.POSITIVE_INFINITY ? null : s.maxConcurrent,
-    minTime: spacing > 0 ? Math.ceil((spacing * 11) / 10) + 2 : 0,
+    minTime,
+    lateness,
   };
 }
 

@@ -5,4 +5,4 @@
 export { rateLimit } from './rate-limit.js';
 export type { LimiterOptions, RateLimitOptions } from './options.js';
 export { RateLimitFigures } from './local-engine.js';
-export { hardenBottleneck, type BottleneckLike } from './bottleneck-engine.js';
+export { hardenBottleneck, type BottleneckLike } from './bottleneck-repair.js';

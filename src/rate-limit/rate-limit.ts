@@ -33,10 +33,11 @@ import type { Hotpath } from '../registry/hotpath.js';
 import {
   BottleneckEngine,
   buildBottleneck,
+  type BottleneckEngineOptions,
   deriveBottleneckSettings,
   isBottleneck,
-  type BottleneckLike,
 } from './bottleneck-engine.js';
+import type { BottleneckLike } from './bottleneck-repair.js';
 import { LocalEngine, RateLimitFigures, type SiteContext } from './local-engine.js';
 import {
   resolveLimiterOptions,
@@ -143,15 +144,16 @@ function createEngine(
   method: string,
 ): Engine {
   if (resolved.engine === 'bottleneck') {
-    const limiter = buildBottleneck(
-      deriveBottleneckSettings(resolved.settings),
-      resolved.bottleneck,
-    );
+    const derived = deriveBottleneckSettings(resolved.settings);
+    const limiter = buildBottleneck(derived, resolved.bottleneck);
     return bottleneckEngine(
       limiter,
-      true,
-      resolved.settings.maxQueue,
-      resolved.redisTimeout,
+      {
+        owned: true,
+        maxQueue: resolved.settings.maxQueue,
+        redisTimeout: resolved.redisTimeout,
+        lateness: derived.lateness,
+      },
       rec,
       registry,
       name,
@@ -165,18 +167,14 @@ function createEngine(
 
 function bottleneckEngine(
   limiter: BottleneckLike,
-  owned: boolean,
-  maxQueue: number,
-  redisTimeout: number,
+  settings: Pick<BottleneckEngineOptions, 'owned' | 'maxQueue' | 'redisTimeout' | 'lateness'>,
   rec: RegistryLimiters,
   registry: Hotpath,
   name: string | undefined,
   method: string,
 ): BottleneckEngine {
   const engine = new BottleneckEngine(limiter, {
-    owned,
-    maxQueue,
-    redisTimeout,
+    ...settings,
     name,
     onError: storeErrorReporter(registry, name ? `limiter '${name}'` : method),
   });
@@ -220,11 +218,16 @@ function buildNamed(
     );
   }
   if (isBottleneck(config)) {
+    // The user's own settings: hotpath does not know the limit they stand for, so it lets
+    // Bottleneck's grants stand however late a job starts.
     return bottleneckEngine(
       config,
-      false,
-      Number.POSITIVE_INFINITY,
-      5_000,
+      {
+        owned: false,
+        maxQueue: Number.POSITIVE_INFINITY,
+        redisTimeout: 5_000,
+        lateness: Number.POSITIVE_INFINITY,
+      },
       rec,
       registry,
       name,

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import Bottleneck from 'bottleneck';
 import { RateLimitError, bindHotpath, control, createHotpath, rateLimit } from '../../src/index.js';
 import { deriveBottleneckSettings } from '../../src/rate-limit/bottleneck-engine.js';
+import { busiestWindow } from './busiest-window.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,26 +89,53 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     await registry.shutdown();
   });
 
-  it('derives Bottleneck settings: limit/interval as spacing plus 10 % + 2 ms slack', () => {
+  it('derives Bottleneck settings: limit/interval as spacing plus 10 % + 2 ms slack, and how late a start may be', () => {
     const inf = Number.POSITIVE_INFINITY;
+    // 4 × 57 = 228 ms: a start up to 27 ms late (and 1 ms early) keeps 4 starts per 200 ms.
     expect(
       deriveBottleneckSettings({ limit: 4, interval: 200, maxConcurrent: inf, minTime: 0 }),
     ).toEqual({
       maxConcurrent: null,
       minTime: 57,
+      lateness: 27,
     });
     expect(
       deriveBottleneckSettings({ limit: inf, interval: 1000, maxConcurrent: 3, minTime: 100 }),
     ).toEqual({
       maxConcurrent: 3,
       minTime: 112,
+      lateness: 11,
     });
     expect(
       deriveBottleneckSettings({ limit: inf, interval: 1000, maxConcurrent: 3, minTime: 0 }),
     ).toEqual({
       maxConcurrent: 3,
       minTime: 0,
+      lateness: inf,
     });
+  });
+
+  it('schedules again a job its process starts too late, so that starts keep the limit', async () => {
+    // 1 per 100 ms: grants 112 ms apart, a start may be at most 11 ms late.
+    const registry = createHotpath();
+    const starts: number[] = [];
+    class Api {
+      @rateLimit({ limit: 1, interval: 100, engine: 'bottleneck' })
+      async call(i: number): Promise<number> {
+        starts.push(performance.now());
+        return i;
+      }
+    }
+    const api = bindHotpath(new Api(), registry);
+    const calls = [0, 1, 2, 3].map((i) => api.call(i));
+    // The process is busy from 60 to 260 ms (a long synchronous task, a descheduled VM): the
+    // jobs granted for about 117 and 229 ms start only at 260 ms, together.
+    const began = performance.now();
+    await sleep(60);
+    while (performance.now() - began < 260);
+    expect((await Promise.all(calls)).sort()).toEqual([0, 1, 2, 3]);
+    expect(busiestWindow(starts, 100)).toBe(1);
+    await registry.shutdown();
   });
 
   it('keeps a built limiter within limit per interval', async () => {

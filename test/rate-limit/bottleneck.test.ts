@@ -18,6 +18,7 @@ import {
   type Hotpath,
 } from '../../src/index.js';
 import { describePrivateRedis, PrivateRedis } from '../redis/redis-server.js';
+import { childEnv } from '../setup/child-env.js';
 import { describeRedis } from '../setup/services.js';
 import { busiestWindow } from './busiest-window.js';
 
@@ -39,6 +40,61 @@ async function cleanShared(url: string): Promise<void> {
   }
 }
 
+/**
+ * Three worker processes (`fixtures/cluster-worker.ts`) share one clustered limiter of `limit`
+ * per `interval`; each makes `calls` calls (one every `arrival` ms, or all at once), starting
+ * together; `during(startAt)` runs meanwhile. Resolves with each worker's start times.
+ */
+async function runCluster(options: {
+  url: string;
+  limit: number;
+  interval: number;
+  calls: number;
+  arrival?: number;
+  during?: (startAt: number) => Promise<void>;
+}): Promise<number[][]> {
+  const startAt = Date.now() + 4_000;
+  const env = childEnv({
+    REDIS_URL: options.url,
+    LIMITER_ID: uniqueId('cluster'),
+    LIMIT: String(options.limit),
+    INTERVAL: String(options.interval),
+    CALLS: String(options.calls),
+    START_AT: String(startAt),
+    ARRIVAL_MS: String(options.arrival ?? 0),
+  });
+  const fixture = path.join(REPO, 'test/rate-limit/fixtures/cluster-worker.ts');
+  const run = (worker: string): Promise<number[]> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+        cwd: REPO,
+        env: { ...env, WORKER: worker },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) reject(new Error(`worker ${worker} exited with ${code}: ${err}`));
+        else
+          resolve(
+            out
+              .trim()
+              .split('\n')
+              .map((line) => (JSON.parse(line) as { start: number }).start),
+          );
+      });
+    });
+  const [results] = await Promise.all([
+    Promise.all(['a', 'b', 'c'].map(run)),
+    options.during?.(startAt),
+  ]);
+  return results;
+}
+
 describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
   afterAll(async () => {
     await cleanShared(url);
@@ -48,43 +104,8 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
     const limit = 5;
     const interval = 500;
     const calls = 8;
-    const env = {
-      ...process.env,
-      REDIS_URL: url,
-      LIMITER_ID: uniqueId('cluster'),
-      LIMIT: String(limit),
-      INTERVAL: String(interval),
-      CALLS: String(calls),
-      START_AT: String(Date.now() + 4_000),
-    };
-    const fixture = path.join(REPO, 'test/rate-limit/fixtures/cluster-worker.ts');
-    const run = (worker: string): Promise<{ worker: string; start: number }[]> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-          cwd: REPO,
-          env: { ...env, WORKER: worker },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          if (code !== 0) reject(new Error(`worker ${worker} exited with ${code}: ${err}`));
-          else
-            resolve(
-              out
-                .trim()
-                .split('\n')
-                .map((line) => JSON.parse(line)),
-            );
-        });
-      });
-    const results = await Promise.all(['a', 'b', 'c'].map(run));
-    const starts = results.flat().map((r) => r.start);
-    expect(starts).toHaveLength(3 * calls);
+    const results = await runCluster({ url, limit, interval, calls });
+    const starts = results.flat();
     for (const r of results) expect(r).toHaveLength(calls);
     expect(busiestWindow(starts, interval)).toBeLessThanOrEqual(limit);
     // Coordinated, not three separate budgets: 24 starts at 5 per 500 ms take at least 1.9 s
@@ -270,6 +291,27 @@ describePrivateRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, r
       ),
     ).toBe(1);
   }, 20_000);
+
+  it('never lets three processes exceed the limit when FLUSHALL wipes its state mid-run', async () => {
+    const limit = 10;
+    const interval = 500;
+    const calls = 20;
+    // Calls keep arriving (one every 80 ms per process, faster than the limit), so every
+    // process holds starts granted ahead when the state disappears, and asks for more after.
+    const results = await runCluster({
+      url: `redis://127.0.0.1:${port}`,
+      limit,
+      interval,
+      calls,
+      arrival: 80,
+      during: async (startAt) => {
+        await sleep(startAt - Date.now() + 500);
+        await admin.flushall();
+      },
+    });
+    for (const r of results) expect(r).toHaveLength(calls);
+    expect(busiestWindow(results.flat(), interval)).toBeLessThanOrEqual(limit);
+  }, 60_000);
 
   it('rejects calls with E_STORE while Redis is down, and keeps working after it restarts', async () => {
     const { registry, errors } = clustered();
