@@ -80,9 +80,21 @@ function encodeObject(obj: object, seen: object[], where: string): string {
     const special = encodeSpecial(obj, seen, where);
     if (special !== undefined) return special;
   } else if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
-    return `(${encode((obj as { toJSON(): unknown }).toJSON(), seen, where)})`;
+    return `(${encode(callToJSON(obj, where), seen, where)})`;
   }
   const keys = Object.keys(obj).sort();
+  // Symbol-keyed fields hold state no key can name the same way in every process (two
+  // `Symbol('id')` are different symbols): `{ [a]: 1 }` and `{ [a]: 2 }` would share `{}`.
+  if (
+    Object.getOwnPropertySymbols(obj).some((sym) =>
+      Object.prototype.propertyIsEnumerable.call(obj, sym),
+    )
+  ) {
+    throw unkeyable(
+      where,
+      `an object with symbol-keyed fields (${plain ? 'a plain object' : describeClass(obj)})`,
+    );
+  }
   // A class instance with no own enumerable field: unless its class is bare data (an empty DTO,
   // all of whose fields were optional), its state is somewhere a key cannot see and every
   // instance would share the key `Name{}`.
@@ -134,7 +146,7 @@ function encodeSpecial(obj: object, seen: object[], where: string): string | und
   // The class's own serial form is its value (URL, Decimal, ObjectId, Luxon DateTime), and
   // takes precedence over its fields as it does for JSON.stringify.
   if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') {
-    return `${className(obj)}(${encode((obj as { toJSON(): unknown }).toJSON(), seen, where)})`;
+    return `${className(obj)}(${encode(callToJSON(obj, where), seen, where)})`;
   }
   for (const Opaque of OPAQUE) {
     if (obj instanceof Opaque) throw invisible(where, obj, true);
@@ -158,6 +170,25 @@ function isDataClass(proto: object): boolean {
   return true;
 }
 
+/** `obj.toJSON()`, with a throw turned into `E_UNKEYABLE` naming the class (its cause kept). */
+function callToJSON(obj: object, where: string): unknown {
+  try {
+    return (obj as { toJSON(): unknown }).toJSON();
+  } catch (error) {
+    throw unkeyable(
+      where,
+      `${describeClass(obj)} whose \`toJSON()\` threw (${String(error)})`,
+      '',
+      error,
+    );
+  }
+}
+
+function describeClass(obj: object): string {
+  const name = className(obj);
+  return name ? `an instance of ${name}` : 'an instance of an anonymous class';
+}
+
 function constructorOf(obj: object): { name?: unknown } | undefined {
   return (Object.getPrototypeOf(obj) as { constructor?: { name?: unknown } } | null)?.constructor;
 }
@@ -177,10 +208,11 @@ function isBuiltIn(obj: object): boolean {
   return typeof name === 'string' && (globalThis as Record<string, unknown>)[name] === ctor;
 }
 
-function unkeyable(where: string, what: string, alternative = ''): HotpathError {
+function unkeyable(where: string, what: string, alternative = '', cause?: unknown): HotpathError {
   return new HotpathError(
     'E_UNKEYABLE',
     `${where}: cannot build a key from an argument that is ${what}; pass a \`key\` option that returns a string or number${alternative}`,
+    cause === undefined ? undefined : { cause },
   );
 }
 
@@ -191,7 +223,7 @@ function unkeyable(where: string, what: string, alternative = ''): HotpathError 
  */
 function invisible(where: string, obj: object, opaque: boolean): HotpathError {
   const name = className(obj);
-  const shown = name ? `an instance of ${name}` : 'an instance of an anonymous class';
+  const shown = describeClass(obj);
   return unkeyable(
     where,
     opaque
@@ -228,7 +260,7 @@ export function argumentKey(args: readonly unknown[], where: string): string {
   let out = '[';
   for (let i = 0; i < n; i++) {
     const a = args[i];
-    out += (i ? ',' : '') + (typeof a === 'string' ? JSON.stringify(a) : encode(a, [], where));
+    out += (i ? ',' : '') + (typeof a === 'string' ? JSON.stringify(a) : encodeRoot(a, where));
   }
   return out + ']';
 }
@@ -238,7 +270,20 @@ export function argumentKey(args: readonly unknown[], where: string): string {
  * structural part of {@link mapKey}.
  */
 export function valueKey(value: unknown, where: string): string {
-  return encode(value, [], where);
+  return encodeRoot(value, where);
+}
+
+/**
+ * {@link encode} from the top of one value. A structure nested deeper than the stack allows
+ * (thousands of levels) is refused like a cycle, not left to surface as a `RangeError`.
+ */
+function encodeRoot(value: unknown, where: string): string {
+  try {
+    return encode(value, [], where);
+  } catch (error) {
+    if (error instanceof RangeError) throw unkeyable(where, 'nested too deeply to walk');
+    throw error;
+  }
 }
 
 /**

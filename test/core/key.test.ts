@@ -240,6 +240,51 @@ describe('the stable argument key', () => {
     expectUnkeyable(run, what);
   });
 
+  it('refuses symbol-keyed fields: two objects that differ only there would share `{}`', () => {
+    const tag = Symbol('tag');
+    expectUnkeyable(
+      () => key({ [tag]: 1 }),
+      'an object with symbol-keyed fields (a plain object); pass a `key` option that returns a string or number',
+    );
+    class Tagged {
+      id = 1;
+      [tag] = 2;
+    }
+    expectUnkeyable(
+      () => key(new Tagged()),
+      'an object with symbol-keyed fields (an instance of Tagged); pass a `key` option that returns a string or number',
+    );
+    // A non-enumerable symbol (a library's brand) is not data: the object keys by its fields.
+    const branded = Object.defineProperty({ id: 1 }, tag, { value: true, enumerable: false });
+    expect(key(branded)).toBe(key({ id: 1 }));
+  });
+
+  it('refuses a toJSON() that throws with E_UNKEYABLE, keeping the error as its cause', () => {
+    const boom = new Error('not ready');
+    class Lazy {
+      toJSON(): never {
+        throw boom;
+      }
+    }
+    expectUnkeyable(
+      () => key(new Lazy()),
+      'an instance of Lazy whose `toJSON()` threw (Error: not ready); pass a `key` option that returns a string or number',
+    );
+    expect(() => key({ nested: new Lazy() })).toThrow(expect.objectContaining({ cause: boom }));
+  });
+
+  it('refuses a structure nested deeper than the stack with E_UNKEYABLE, not a RangeError', () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    expectUnkeyable(
+      () => key(deep),
+      'nested too deeply to walk; pass a `key` option that returns a string or number',
+    );
+    expect(() => valueKey(deep, 'Svc.find')).toThrow(
+      expect.objectContaining({ code: 'E_UNKEYABLE' }),
+    );
+  });
+
   it('encodes single values with the same rules', () => {
     expect(valueKey({ b: 1, a: 2 }, 'x')).toBe('{"a":2,"b":1}');
     expect(valueKey('s', 'x')).toBe('"s"');
