@@ -15,6 +15,7 @@ import { registryOf } from '../registry/binding.js';
 import { shutdownError, shutdownState } from '../registry/hotpath.js';
 import { Call } from './call.js';
 import { callChannel, traceCall } from './channels.js';
+import { ObservedPromise, guardRejection } from './observed-promise.js';
 import { describeValue, type OptionSite } from './options.js';
 import { Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
 
@@ -156,13 +157,20 @@ function detached(site: Site): never {
   );
 }
 
-/** After a shutdown, a call to a closed registry is refused: a rejection for promise-returning methods, a throw otherwise. */
+/**
+ * After a shutdown, a call to a closed registry is refused: a rejection for promise-returning
+ * methods, a throw otherwise. The rejection is hotpath's own, and callers of debounced or
+ * write-behind methods often fire and forget: when nobody handles it, it goes to the
+ * registry's `error` event instead of becoming an unhandled rejection.
+ */
 function refused(site: Site, owner: object): { value: unknown } | undefined {
   const registry = registryOf(owner);
   if (!registry.refuses() || !site.refusesAfterShutdown) return undefined;
   const error = shutdownError(registry, site.name);
-  if (site.returnsPromise) return { value: Promise.reject(error) };
-  throw error;
+  if (!site.returnsPromise) throw error;
+  const value = new ObservedPromise((_resolve, reject) => reject(error));
+  guardRejection(value, (e) => registry.emitError(e, { method: site.name }));
+  return { value };
 }
 
 function createWrapper(site: Site): AnyFunction {

@@ -98,6 +98,8 @@ class RegistryScope {
   readonly active = new Set<TimingState>();
   /** Invocations still running (async methods): what shutdown waits for besides the flush. */
   readonly inflight = new Set<SharedResult>();
+  /** States with timers lodash's `flush` left running (see {@link TimingState.strays}). */
+  readonly strays = new Set<TimingState>();
 
   constructor(engine: TimingEngine, registry: Hotpath) {
     this.registry = registry;
@@ -145,6 +147,13 @@ class TimingState {
   releasing = false;
   /** Whether a shutdown flush of this state is scheduled. */
   flushing = false;
+  /**
+   * Handles of physical timers the state no longer refers to as `timer` (lodash's `flush`
+   * leaves the running timer behind; a timer firing early re-arms over the current one), some
+   * of which may have fired already. Shutdown clears them: a `wait` of an hour would otherwise
+   * keep the process alive that long after `shutdown()`. Dropped once no timer is left.
+   */
+  strays: unknown[] | undefined = undefined;
   readonly scope: RegistryScope;
   readonly expire: () => void;
   /** For keyed states: where to remove this state from once idle. */
@@ -353,6 +362,10 @@ export class TimingEngine {
   /** A timer fired (the current one, or one lodash's `flush` left behind). */
   timerExpired(state: TimingState): void {
     state.timers--;
+    if (state.timers === 0 && state.strays !== undefined) {
+      state.strays = undefined;
+      state.scope.strays.delete(state);
+    }
     const time = state.scope.clock.now();
     if (this.#shouldInvoke(state, time)) {
       this.#trailingEdge(state, time, 'trailing');
@@ -360,8 +373,26 @@ export class TimingEngine {
       return;
     }
     if (state.timer === undefined) state.scope.active.add(state);
+    else if (state.timers > 0) this.#keepStray(state);
     state.timer = state.scope.clock.setTimeout(state.expire, this.#remainingWait(state, time));
     state.timers++;
+  }
+
+  /** Remembers `state.timer` before the state lets go of it (see {@link TimingState.strays}). */
+  #keepStray(state: TimingState): void {
+    (state.strays ??= []).push(state.timer);
+    state.scope.strays.add(state);
+  }
+
+  /** Clears every timer lodash left behind in `scope` (shutdown: nothing may wait any more). */
+  #clearStrays(scope: RegistryScope): void {
+    for (const state of scope.strays) {
+      for (const handle of state.strays!) scope.clock.clearTimeout(handle);
+      state.strays = undefined;
+      state.timers = state.timer === undefined ? 0 : 1;
+      if (state.keyed !== undefined) this.#release(state, true);
+    }
+    scope.strays.clear();
   }
 
   #trailingEdge(state: TimingState, time: number, edge: Edge): SharedResult | undefined {
@@ -457,6 +488,7 @@ export class TimingEngine {
       for (const state of this.#statesOf(ctx.owner)) {
         // lodash `flush()`: the trailing edge now, if a timer runs.
         if (state.timer === undefined) continue;
+        this.#keepStray(state);
         const result = this.#trailingEdge(state, state.scope.clock.now(), 'flush');
         if (result !== undefined) work.push(whenSettled(result));
       }
@@ -474,6 +506,7 @@ export class TimingEngine {
    * resolves when those invocations, and any still running from before, have settled.
    */
   shutdownFlush(scope: RegistryScope): Promise<void> {
+    this.#clearStrays(scope);
     const time = scope.clock.now();
     for (const state of [...scope.active]) this.#shutdownEdge(state, time);
     const work: Promise<void>[] = [];
@@ -495,6 +528,7 @@ export class TimingEngine {
    * nobody awaits them.
    */
   abandon(scope: RegistryScope, error: unknown): AbandonedWork[] {
+    this.#clearStrays(scope);
     let pending = 0;
     for (const state of [...scope.active]) {
       const group = state.group;

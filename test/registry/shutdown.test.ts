@@ -10,6 +10,7 @@ import {
   HotpathError,
   batched,
   bindHotpath,
+  control,
   createHotpath,
   debounce,
   type Hotpath,
@@ -123,6 +124,19 @@ describe('shutdown() drains until nothing is left', () => {
     await settle();
     expect(shutdown).toEqual({ done: true, value: { abandoned: [] } });
     expect(log).toEqual(['orders 7', 'audit placed 7']);
+  });
+  it('leaves no timer behind after a debounced method was flushed by hand (lodash keeps it running)', async () => {
+    class Search {
+      @debounce('1h')
+      async index(): Promise<void> {}
+    }
+    const registry = createHotpath({ name: 'stray-timer' });
+    const search = bindHotpath(new Search(), registry);
+    void search.index();
+    await control(search, 'index').flush();
+    expect(jest.getTimerCount()).toBe(1);
+    await registry.shutdown();
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
 
