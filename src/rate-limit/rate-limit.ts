@@ -99,16 +99,39 @@ function limitersOf(registry: Hotpath): RegistryLimiters {
   }, 'flush');
   // Every rate limiter of the registry stops in the `stop` phase, after pending batches and
   // trailing calls were flushed (they may still need a limiter to run).
-  registry.onShutdown(async () => {
-    const error = (site: Site): HotpathError => waitingShutdownError(registry, site);
-    const all = new Set([...dropped, ...engines()]);
-    const results = await Promise.allSettled([...all].map((e) => e.stop(error)));
-    for (const result of results) {
-      if (result.status === 'rejected')
-        registry.emitError(result.reason, { decorator: 'rateLimit' });
-    }
-  }, 'stop');
+  // At the shutdown timeout, a limiter still stopping (a clustered one whose Redis does not
+  // answer) is reported by name rather than as an anonymous hook.
+  const stopping = new Set<Engine>();
+  registry.onShutdown(
+    {
+      run: async () => {
+        const error = (site: Site): HotpathError => waitingShutdownError(registry, site);
+        const all = [...new Set([...dropped, ...engines()])];
+        for (const e of all) stopping.add(e);
+        const results = await Promise.allSettled(
+          all.map((e) => e.stop(error).finally(() => stopping.delete(e))),
+        );
+        for (const result of results) {
+          if (result.status === 'rejected')
+            registry.emitError(result.reason, { decorator: 'rateLimit' });
+        }
+      },
+      abandon: () =>
+        [...stopping].map((e) => ({
+          decorator: 'rateLimit',
+          pending: 1,
+          detail: `${limiterLabel(r, e)} had not stopped (its Redis did not answer)`,
+        })),
+    },
+    'stop',
+  );
   return rec;
+}
+
+/** `limiter 'github'` for a named limiter, `an unnamed limiter` for one built from options. */
+function limiterLabel(rec: RegistryLimiters, engine: Engine): string {
+  for (const [name, e] of rec.named) if (e === engine) return `limiter '${name}'`;
+  return 'an unnamed limiter';
 }
 
 /** The `E_SHUTDOWN` of a call that was still waiting for its turn when shutdown started. */

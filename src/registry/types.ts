@@ -154,8 +154,9 @@ export interface ShutdownOptions {
 /** One piece of work `shutdown()` gave up at its timeout. */
 export interface AbandonedWork {
   /**
-   * The decorator whose work it was (`'batched'`, `'debounce'`, `'throttle'`, `'cached'`, ...),
-   * or `'onShutdown'` for a hook added with `registry.onShutdown()` that had not settled.
+   * The decorator whose work it was (`'batched'`, `'debounce'`, `'throttle'`, `'cached'`, ...;
+   * `'rateLimit'` for a limiter still stopping, named in `detail`), or `'onShutdown'` for a hook
+   * added with `registry.onShutdown()` that had not settled.
    */
   decorator: string;
   /** The decorated method (`ClassName.method`), when the work belongs to one. */
