@@ -1,5 +1,5 @@
 /**
- * SPEC §12: `@batched`, 100 000 single-item calls in one tick, throughput >= DataLoader's
+ * Target: `@batched`, 100 000 single-item calls in one tick, throughput >= DataLoader's
  * `load()` on the same work (an identity batch function, every caller awaited through
  * `Promise.all`). Figures are per 100 000-call round; the table also shows ns per call.
  *

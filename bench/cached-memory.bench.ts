@@ -1,5 +1,5 @@
 /**
- * SPEC §12, memory: 1 000 000 distinct keys through `@cached({ max: 10_000 })` grow the heap by
+ * Memory target: 1 000 000 distinct keys through `@cached({ max: 10_000 })` grow the heap by
  * less than 50 MB (the memory tier stays bounded; nothing else keeps per-key state).
  */
 import { cached } from '../src/index.js';

@@ -1,5 +1,5 @@
 /**
- * SPEC §12, `@cached` memory-tier hit on a synchronous method, in its own process (one file
+ * `@cached` memory-tier hit on a synchronous method, in its own process (one file
  * per measure): side by side with hand-written lru-cache memoization. One hot key, every call
  * a hit. Target: within 2x of the hand-written memo.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §12, `@cached` memory-tier hit on an async method, side by side with the anchors in one
+ * `@cached` memory-tier hit on an async method, side by side with the anchors in one
  * run: hand-written lru-cache memoization, p-memoize, cache-manager `wrap`, cacheable `wrap`.
  * One hot key per case, every call a hit (awaited). The sync hit is `cached-sync.bench.ts`, the
  * heap measure `cached-memory.bench.ts`.

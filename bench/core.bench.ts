@@ -1,5 +1,5 @@
 /**
- * SPEC §12: middleware core overhead — `@use` with a pass-through middleware over an
+ * Middleware core overhead — `@use` with a pass-through middleware over an
  * undecorated call, target <= 50 ns per call. Also the stable argument key on its fast path
  * (a lone string or number) and on a small object.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §12: `@debounce` / `@throttle` cost per call within 1.5x of lodash, on the same work:
+ * Target: `@debounce` / `@throttle` cost per call within 1.5x of lodash, on the same work:
  * calling the debounced (throttled) function repeatedly within the wait, so every measured
  * call only folds into the pending invocation. Each side keeps what the call returns (lodash:
  * the last result; hotpath: the shared promise of the pending invocation).

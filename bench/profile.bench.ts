@@ -1,5 +1,5 @@
 /**
- * SPEC §12: `@profile` per recorded call <= 150 ns over an undecorated call, beside
+ * Target: `@profile` per recorded call <= 150 ns over an undecorated call, beside
  * `performance.timerify` with a histogram (Node's own "time this function" wrapper) and a
  * hand-written `performance.now()` pair. Also: the histogram's `record()` against
  * `perf_hooks.createHistogram().record()`, and the cost of the `hotpath:call` tracing channel

@@ -1,7 +1,7 @@
 /**
  * `@rateLimit` local engine, per call when no waiting is needed, beside a default Bottleneck
- * limiter (`new Bottleneck()`, `.schedule()`) and the undecorated method. SPEC §12: the local
- * engine must be >= 1000x faster per call than Bottleneck.
+ * limiter (`new Bottleneck()`, `.schedule()`) and the undecorated method. Target: the local engine
+ * must be >= 1000x faster per call than Bottleneck (it is meant for hot paths).
  */
 import Bottleneck from 'bottleneck';
 import { bindHotpath, createHotpath, rateLimit } from '../src/index.js';

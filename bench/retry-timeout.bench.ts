@@ -1,7 +1,7 @@
 /**
  * The cost of `@retry` and `@timeout` on an async call that succeeds at once (the common
  * case, and the only one where the wrapper's own cost matters), beside p-retry, p-timeout
- * and cockatiel's retry/timeout policies doing the same job. No SPEC §12 target: this is for
+ * and cockatiel's retry/timeout policies doing the same job. No performance target: this is for
  * information (not a `check()`).
  */
 import {

@@ -38,13 +38,15 @@ export type BatchedMethod<T = any> = (
  *   dispatched at once (its body starts inside the call that filled it); a caller with more
  *   items than that spans batches and still gets one array.
  * - State per owner (instance, constructor for statics, the wrapper for the functional form);
- *   calls whose `rest` arguments differ by the stable key (SPEC §2) batch separately, and the
- *   body receives that group's `rest`. Trailing `undefined` arguments count as left out.
+ *   calls whose `rest` arguments differ by the stable key (structure, not identity) batch
+ *   separately, and the body receives that group's `rest`. Trailing `undefined` arguments count
+ *   as left out.
  * - Dedupe (default on): an item asked for by several callers of one batch reaches the body
  *   once; every caller gets the result. Items are the same when `itemKey` says so, else
- *   primitives by value and objects by structure (SPEC §2). An item that cannot be keyed
- *   rejects its caller with `E_UNKEYABLE`. With `maxBatchSize` set, dedupe happens as items
- *   arrive (the limit counts distinct items); without, it happens once at dispatch (cheaper).
+ *   primitives by value and objects by structure (as `core/key.ts` keys them). An item that
+ *   cannot be keyed rejects its caller with `E_UNKEYABLE`. With `maxBatchSize` set, dedupe
+ *   happens as items arrive (the limit counts distinct items); without, it happens once at
+ *   dispatch (cheaper).
  *   Dedupe is per batch: DataLoader's cache across batches is `@cached`'s job.
  * - Results: the body must resolve to an array of its input's length, else every caller of
  *   the batch rejects with `BatchError` (`E_BATCH_CONTRACT`, naming the method and both

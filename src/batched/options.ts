@@ -34,7 +34,7 @@ export interface BatchedOptions<T = unknown> {
   /**
    * Send an item requested by several callers of one batch to the body once, and hand each
    * caller its result. Items are the same when their keys are: `itemKey(item)` if given, else
-   * the item itself for primitives and its stable key (SPEC §2: structure, not identity) for
+   * the item itself for primitives and its stable key (by structure, not identity) for
    * objects. Default `true`. Cost with it on: one `Map` lookup per item (plus the stable-key
    * walk for object items without `itemKey`).
    */

@@ -3,8 +3,8 @@
  * a `maxWait` timer, or at once when full), the body call, and the fan-out of its result to
  * every caller's slice.
  *
- * Shapes, chosen for the per-call cost (SPEC §12: 100 000 single-item calls in one tick at
- * least as fast as DataLoader's `load()`):
+ * Shapes, chosen for the per-call cost (the benchmark target: 100 000 single-item calls in one
+ * tick at least as fast as DataLoader's `load()`, bench/batched.bench.ts):
  * - A single-item caller (the common case) gets `batch.gate.then(picker(index))`: the batch
  *   has one "gate" promise settled with the body's checked result, and `picker(index)` is a
  *   function shared by every batch that turns a result into `[result[index]]` (or throws the

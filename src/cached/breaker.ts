@@ -1,7 +1,8 @@
 /**
- * The circuit breaker in front of each shared cache tier (SPEC §5.5): after `failures`
- * consecutive failed operations the store is skipped for `cooldown`; then one trial operation
- * is let through (half-open): success closes the breaker, failure opens it again.
+ * The circuit breaker in front of each shared cache tier, so a failing store is skipped rather
+ * than waited on: after `failures` consecutive failed operations the store is skipped for
+ * `cooldown`; then one trial operation is let through (half-open): success closes the breaker,
+ * failure opens it again.
  *
  * There is one breaker per store per registry, shared by every `@cached` method using that
  * store in that registry. Configure it per store with {@link withBreaker}.

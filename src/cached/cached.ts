@@ -1,5 +1,5 @@
 /**
- * `@cached`: memoization in tiers (SPEC §5): an in-process LRU (L1) per instance (or per
+ * `@cached`: memoization in tiers: an in-process LRU (L1) per instance (or per
  * registry for shared scope), then the registry's named shared stores (L2: any keyv), then the
  * method. Single flight per key, never caches failures, optional freshness machinery (`ttl`,
  * `staleWhileRevalidate`, `staleIfError`, `jitter`), invalidation by key, namespace and tag
@@ -41,8 +41,8 @@ import { nextSequence } from './invalidation-book.js';
 export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
 
 /**
- * Caches a method's results. See {@link CachedOptions} for every option and SPEC §5 for the
- * contract; in short:
+ * Caches a method's results. See {@link CachedOptions} for every option and the README's
+ * `@cached` section for the full behaviour; in short:
  *
  * - per instance by default (two instances never share a memo); `scope: 'shared'` or `store`
  *   share one memo per registry (and, with `store`, one entry for every process);

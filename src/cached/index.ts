@@ -1,5 +1,5 @@
 /**
- * `@cached` and `@invalidates` (SPEC §5), the shared-tier codec (reused by `hotpath/redis`)
+ * `@cached` and `@invalidates`, the shared-tier codec (reused by `hotpath/redis`)
  * and the per-store circuit breaker setting.
  */
 export { cached, type AsyncMethod } from './cached.js';

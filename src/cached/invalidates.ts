@@ -1,7 +1,7 @@
 /**
  * `@invalidates`: on a mutating method, invalidates `@cached` entries after the method
- * succeeds (SPEC §5.4), through `registry.invalidate()`, so every tier of every process (with a
- * bus) drops them. A method that throws or rejects invalidates nothing.
+ * succeeds (never when it fails), through `registry.invalidate()`, so every tier of every
+ * process (with a bus) drops them. A method that throws or rejects invalidates nothing.
  *
  * Events on `hotpath:event` (`decorator: 'invalidates'`): `invalidate` `{ tags?, namespace?, key? }`.
  */

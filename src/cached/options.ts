@@ -1,6 +1,6 @@
 /**
  * `@cached` options: the public type and the resolver that validates them once, at decoration
- * time, in the SPEC §1.6 message form.
+ * time, in the one message form of `core/options.ts` (decorator, method, option, expected, got).
  */
 import { MAX_TIMER_MS } from '../core/clock.js';
 import type { DecorationSite } from '../core/intercept.js';
@@ -34,8 +34,9 @@ export interface CachedOptions {
   max?: number;
   /**
    * Builds the cache key from the call (`this` is the instance). Default: the stable argument
-   * key of SPEC §2. The result is turned into a string; it is also the `key` that
-   * `registry.invalidate({ namespace, key })` and `@invalidates({ key })` name.
+   * key (by structure, not identity; see `core/key.ts`). The result is turned into a string; it
+   * is also the `key` that `registry.invalidate({ namespace, key })` and `@invalidates({ key })`
+   * name.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   key?: (this: any, ...args: any[]) => string | number;

@@ -1,6 +1,6 @@
 /**
- * Option validation: every configuration error in hotpath is built here, in the SPEC §1.6
- * form, so that all messages read alike:
+ * Option validation: every configuration error in hotpath is built here, in one form
+ * (decorator, method, option, what was expected, what was got), so that all messages read alike:
  *
  *     @cached on UserService.getUser: `ttl` must be a duration (milliseconds or a string like '5m'), got -1
  *

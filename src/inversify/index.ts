@@ -1,6 +1,7 @@
 /**
- * `hotpath/inversify`: container integration (SPEC §11). The only entry point that loads
- * `inversify` (an optional peer dependency): code that imports just `hotpath` never does.
+ * `hotpath/inversify`: container integration (one registry per container). The only entry
+ * point that loads `inversify` (an optional peer dependency): code that imports just `hotpath`
+ * never does.
  * Constructor injection needs `experimentalDecorators`, `emitDecoratorMetadata` and
  * `import 'reflect-metadata'` in the application; TC39-decorator code binds with
  * `toDynamicValue` and {@link hotpathActivation}.

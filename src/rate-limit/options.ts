@@ -68,7 +68,7 @@ export interface LimiterOptions {
   redisTimeout?: Duration;
 }
 
-/** Options of `@rateLimit` (SPEC §7). See {@link LimiterOptions} for the limit itself. */
+/** Options of `@rateLimit`. See {@link LimiterOptions} for the limit itself. */
 export interface RateLimitOptions extends LimiterOptions {
   /**
    * A separate budget per key, e.g. per tenant or host: `key: (tenant) => tenant`. Called with

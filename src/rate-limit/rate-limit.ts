@@ -1,7 +1,7 @@
 /**
  * `@rateLimit(options)`: at most `limit` starts per `interval` (a sliding window, or a token
  * bucket), `maxConcurrent` in flight and `minTime` between starts; calls over the limit wait in a
- * FIFO queue with priorities, or reject with `RateLimitError`. SPEC §7.
+ * FIFO queue with priorities, or reject with `RateLimitError`. External limits are never exceeded.
  *
  * Budgets: per instance by default (per `call.owner`), per key with `key`, or shared by every
  * method and instance naming a registry limiter (`limiter: 'github'`). Engines: the local one
@@ -378,7 +378,7 @@ interface OwnerState {
 }
 
 /**
- * Limits how often (and how many at once) the decorated async method runs. See SPEC §7 and
+ * Limits how often (and how many at once) the decorated async method runs. See
  * {@link RateLimitOptions}: `limit` per `interval` (sliding window, or `algorithm:
  * 'token-bucket'` with `burst`), `maxConcurrent`, `minTime`, `key`, `limiter`, `onLimit`
  * (`'queue'` | `'reject'`), `maxQueue`, `priority`, `engine` (`'local'` | `'bottleneck'`).

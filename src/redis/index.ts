@@ -1,5 +1,5 @@
 /**
- * `hotpath/redis`: run many processes against one Redis (SPEC §5.6).
+ * `hotpath/redis`: run many processes against one Redis with one cache and one truth.
  *
  * - {@link redisStore}: a keyv instance for `config.stores` that never hangs when Redis does.
  * - {@link RedisBus}: cross-process invalidation (keys, tags, clears; never values) for `config.bus`.

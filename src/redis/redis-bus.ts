@@ -1,5 +1,5 @@
 /**
- * `RedisBus`: the cross-process invalidation channel of SPEC §5.6 over Redis pub/sub.
+ * `RedisBus`: the cross-process invalidation channel (`config.bus`) over Redis pub/sub.
  *
  * Every process's registry publishes what it invalidated (keys, tags, namespace clears, never
  * values) on one channel; every other process drops its in-process (L1) copies. The shared

@@ -1,5 +1,6 @@
 /**
- * `RedisLock`: distributed single flight for `@cached({ distributedLock: true })` (SPEC §5.6).
+ * `RedisLock`: distributed single flight for `@cached({ distributedLock: true })`, so that N
+ * processes missing one key run the method about once.
  *
  * When several processes miss the same key at once, the one that takes the lock runs the
  * method and writes the shared tier; the others (`acquire` resolved `null`) wait for the value

@@ -44,7 +44,8 @@ export interface Invalidator {
 }
 
 /**
- * A cross-process invalidation channel (SPEC §5.6). `hotpath/redis` provides `RedisBus`.
+ * A cross-process invalidation channel, so every process drops its L1 copies. `hotpath/redis`
+ * provides `RedisBus`.
  * Messages carry invalidations only, never values.
  */
 export interface InvalidationBus {

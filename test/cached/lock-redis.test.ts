@@ -1,8 +1,8 @@
 /**
  * `distributedLock` through a real Redis that dies while another process holds the lock: the
- * waiting caller must stop polling and compute at once (SPEC §5.5: never wait longer than
- * `storeTimeout` plus the method's own time because of a dead store). A private redis-server
- * (never the shared one) is started for it and killed mid-call.
+ * waiting caller must stop polling and compute at once (a dead store must never make a caller
+ * wait longer than `storeTimeout` plus the method's own time). A private redis-server (never
+ * the shared one) is started for it and killed mid-call.
  */
 import { afterAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';

@@ -2,7 +2,7 @@
  * lodash's own `debounce` test cases (lodash/test/debounce.spec.js), re-expressed for
  * `@debounce` on a method and for the functional form, under fake timers. Where lodash
  * asserts a synchronous return value, hotpath's caller gets a promise of the invocation its
- * call was folded into (SPEC §6): those cases say so in their names.
+ * call was folded into (all folded callers share it): those cases say so in their names.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { FORMS, advance, timed } from './helpers.js';

@@ -1,6 +1,7 @@
 /**
- * Redis down when the application starts (SPEC §5.5): calls neither hang nor fail, and the
- * store, bus and lock pick Redis up by themselves once it appears.
+ * Redis down when the application starts (a store must never hang or crash a caller): calls
+ * neither hang nor fail, and the store, bus and lock pick Redis up by themselves once it
+ * appears.
  */
 import { afterAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';

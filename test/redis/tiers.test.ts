@@ -1,6 +1,7 @@
 /**
  * Shared tiers in order: memory → Redis → PostgreSQL (`@keyv/postgres` against the real
- * server), read-through and backfill (SPEC §5.1), with `redisStore` as the middle tier.
+ * server), read-through and backfill (a hit fills every tier above it), with `redisStore` as
+ * the middle tier.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';

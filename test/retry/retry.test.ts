@@ -151,7 +151,7 @@ describe('@retry', () => {
     expect(delays).toEqual([300, 600]);
   });
 
-  it('uses the defaults of SPEC §10: 3 tries, 100 ms exponential, full jitter', async () => {
+  it('uses the documented defaults: 3 tries, 100 ms exponential, full jitter', async () => {
     jest.spyOn(Math, 'random').mockReturnValue(1);
     const { svc, up } = service({}, Infinity);
     await settle(svc.call());

@@ -3,7 +3,8 @@
  * `@throttle` on a method and for the functional form, under fake timers. lodash's
  * `runInContext({ Date })` cases use a registry with an injected clock instead. Where lodash
  * asserts a synchronous return value (the last result), hotpath's caller gets a promise of
- * the invocation its call was folded into (SPEC §6): those cases say so in their names.
+ * the invocation its call was folded into (all folded callers share it): those cases say so in
+ * their names.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { FORMS, advance, registryWithNow, timed } from '../debounce/helpers.js';
