@@ -13,7 +13,7 @@ import type * as KeyvRedisModule from '@keyv/redis';
 import type * as KeyvModule from 'keyv';
 import { HotpathError } from '../errors.js';
 import { errorMessage } from './shared.js';
-import { requireHere } from './require-here.js';
+import { requireHere } from '../core/require-here.js';
 
 /** Whether `error` says that `name` itself (not one of its own dependencies) was not found. */
 function isMissing(error: unknown, name: string): boolean {

@@ -52,8 +52,8 @@ function probe(type: 'module' | 'commonjs', peers: string[]): string[] {
   cpSync(path.join(REPO_ROOT, 'src'), path.join(dir, 'src'), { recursive: true });
   if (type === 'commonjs') {
     cpSync(
-      path.join(dir, 'src/redis/require-here-cjs.cts'),
-      path.join(dir, 'src/redis/require-here.ts'),
+      path.join(dir, 'src/core/require-here-cjs.cts'),
+      path.join(dir, 'src/core/require-here.ts'),
     );
   }
   for (const name of [...Object.keys(dependencies), ...peers]) {

@@ -77,7 +77,7 @@ export function project(mode: DecoratorMode, overrides: ProjectOverrides = {}): 
     transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
     moduleNameMapper: {
       // tshy's dialect switch: Jest runs the sources as CommonJS, so a module with a CommonJS
-      // version (`src/redis/require-here-cjs.cts`, for `import.meta`) gets that one, as in
+      // version (`src/core/require-here-cjs.cts`, for `import.meta`) gets that one, as in
       // the CommonJS build.
       '^(\\.{1,2}/(?:.*/)?)require-here\\.js$': '$1require-here-cjs.cts',
       // Sources import `./x.js`; the file on disk is `./x.ts`.

@@ -1,6 +1,8 @@
 /**
- * `require` relative to this file: the optional peers of `hotpath/redis` are resolved from
- * where hotpath is installed, as its own imports would be. This is the ES module build's
+ * `require` relative to this file, for what hotpath loads on first use rather than at import
+ * (Bottleneck, the optional peers of `hotpath/redis`): resolved from where hotpath is installed,
+ * as its own imports would be, and synchronous (engines and stores are built synchronously;
+ * those packages are CommonJS or ship a CommonJS build). This is the ES module build's
  * version; tshy swaps in `require-here-cjs.cts` for the CommonJS build (and so does Jest, which
  * runs the sources as CommonJS).
  */
