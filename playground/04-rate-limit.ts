@@ -107,7 +107,18 @@ for (const q of ['a', 'b', 'c']) {
 }
 
 console.log(`\nupstream served ${api.served}, refused ${api.refused} (429)`);
-console.log('stats of RepoClient.repo:', control(repos, 'repo').stats().rateLimit);
+const repo = control(repos, 'repo').stats().rateLimit as {
+  waits: number;
+  waitedMs: number;
+  meanWaitMs: number;
+};
+console.log('stats of RepoClient.repo:', repo);
+// waitedMs adds up every call's wait; the calls waited at the same time, so it exceeds the run.
+console.log(
+  `  ${repo.waits} calls waited ${(repo.waitedMs / 1000).toFixed(2)} s summed (waitedMs), ` +
+    `${repo.meanWaitMs.toFixed(0)} ms each on average (meanWaitMs), over the ${((Date.now() - t0) / 1000).toFixed(1)} s so far`,
+);
 console.log(`\n${registry.report()}`);
+console.log("  (the report's waited column is that sum, per method; meanWait the mean per call)");
 await registry.shutdown();
 if (api.refused > 0) process.exitCode = 1;

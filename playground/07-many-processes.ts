@@ -147,8 +147,10 @@ async function main(redisUrl: string): Promise<void> {
 if (role === 'server') {
   await appServer(process.argv[3]!, url!);
 } else if (url === undefined || url === '') {
-  console.log('REDIS_URL is not set: skipping the many-processes demo (it needs a Redis server).');
-  console.log('Try: REDIS_URL=redis://127.0.0.1:6379 npx tsx playground/07-many-processes.ts');
+  console.log(
+    'skipped (it needs a Redis server): set REDIS_URL=redis://127.0.0.1:6379 to run this, e.g.',
+  );
+  console.log('  REDIS_URL=redis://127.0.0.1:6379 npm run playground');
 } else {
   await main(url);
 }

@@ -89,7 +89,12 @@ class UserService {
 /** The Redis store when REDIS_URL is set (a namespace of its own per run), else memory. */
 async function makeStore(): Promise<{ store: CacheStore; kind: string }> {
   const url = process.env.REDIS_URL;
-  if (!url) return { store: new Keyv(), kind: 'in-memory keyv' };
+  if (!url) {
+    return {
+      store: new Keyv(),
+      kind: 'in-memory keyv (set REDIS_URL=redis://127.0.0.1:6379 to run this on Redis)',
+    };
+  }
   const { redisStore } = await import('../src/redis/index.js');
   const namespace = `hotpath-playground-08-${process.pid}-${Date.now()}`;
   return { store: redisStore(url, { namespace }), kind: `Redis ${url} (namespace ${namespace})` };
@@ -168,6 +173,7 @@ console.log(`  rows written so far: ${repo.logins.flat().length}`);
 
 const registry = app.container.get<Hotpath>(HOTPATH_REGISTRY);
 console.log(`\nFigures of registry '${registry.name}':\n${registry.report()}`);
+console.log("  (@rateLimit's waited is the sum of every call's wait; meanWait the mean per call)");
 
 if (process.env.REDIS_URL) await store.clear?.();
 console.log('\n6. ... and unloading the module flushes them and closes the store, at once');
