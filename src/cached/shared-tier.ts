@@ -185,16 +185,24 @@ export class StoreTier {
     try {
       await bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive);
     } catch (error) {
-      const timedOut = error instanceof StoreTimeout;
-      if (timedOut) caller.figures.storeTimeouts++;
-      else {
-        caller.figures.storeErrors++;
-        this.#troubled = true;
-      }
-      return timedOut ? error.message : `failed: ${describe(error)}`;
+      return this.#failed(caller, error);
     }
     this.#succeeded();
     return undefined;
+  }
+
+  /**
+   * Counts a failed store operation (a timeout, or an error that makes the tier distrust what it
+   * held) and says what happened, for the report.
+   */
+  #failed(caller: TierCaller, error: unknown): string {
+    if (error instanceof StoreTimeout) {
+      caller.figures.storeTimeouts++;
+      return error.message;
+    }
+    caller.figures.storeErrors++;
+    this.#troubled = true;
+    return `failed: ${describe(error)}`;
   }
 
   async #run(
@@ -208,20 +216,12 @@ export class StoreTier {
       this.#succeeded();
       return value;
     } catch (error) {
-      const timedOut = error instanceof StoreTimeout;
-      if (timedOut) caller.figures.storeTimeouts++;
-      else {
-        caller.figures.storeErrors++;
-        this.#troubled = true;
-      }
-      const what = timedOut ? error.message : `failed: ${describe(error)}`;
+      const what = this.#failed(caller, error);
       this.#report(
         new HotpathError(
           'E_STORE',
           `@cached on ${caller.method}: store '${this.name}' ${op} ${what}`,
-          {
-            cause: timedOut ? undefined : error,
-          },
+          { cause: error instanceof StoreTimeout ? undefined : error },
         ),
         caller,
       );
