@@ -12,6 +12,7 @@
 import type Bottleneck from 'bottleneck';
 import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
+import { withDeadline } from '../core/deadline.js';
 import { requireHere } from '../core/require-here.js';
 import { ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
@@ -303,7 +304,8 @@ export class BottleneckEngine {
       // Both talk to Redis when clustered: bounded, so a dead Redis cannot hold up shutdown.
       const bound = this.#options.redisTimeout;
       try {
-        await withTimeout(this.limiter.stop?.({ dropWaitingJobs: true }), bound);
+        const stopped = this.limiter.stop?.({ dropWaitingJobs: true });
+        if (stopped) await withDeadline(stopped, bound);
       } catch {
         // Already stopped by its owner: nothing left to stop.
       }
@@ -372,24 +374,6 @@ export class BottleneckEngine {
       );
     }
     return this.#storeError(ctx, error);
-  }
-}
-
-/** `promise`'s value, or `false` when it has not settled within `ms` (a timer that keeps nobody alive). */
-async function withTimeout<T>(
-  promise: Promise<T> | undefined,
-  ms: number,
-): Promise<T | false | undefined> {
-  if (promise === undefined) return undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

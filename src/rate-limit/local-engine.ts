@@ -16,6 +16,7 @@
 import type { Call } from '../core/call.js';
 import { monotonicReader, type Clock } from '../core/clock.js';
 import { publishEvent } from '../core/channels.js';
+import { isThenable } from '../core/thenable.js';
 import { ObservedPromise, guardRejection, guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
@@ -203,14 +204,6 @@ export function priorityOf(ctx: SiteContext, call: Call): number {
   const value = typeof p === 'number' ? p : Number(p(...call.args));
   if (!Number.isFinite(value)) return DEFAULT_PRIORITY;
   return Math.min(PRIORITIES - 1, Math.max(0, Math.round(value)));
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /**

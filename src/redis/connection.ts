@@ -5,15 +5,14 @@
  */
 import type { Redis } from 'ioredis';
 import { configError, describeValue, functionOption, type Duration } from '../core/options.js';
+import { TIMED_OUT, withDeadline } from '../core/deadline.js';
 import {
-  TIMED_OUT,
   checkRedisOptions,
   checkUrl,
   describeUrl,
   durationSetting,
   warnOnce,
   errorMessage,
-  withDeadline,
 } from './shared.js';
 import { ioredis } from './peers.js';
 

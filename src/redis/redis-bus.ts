@@ -24,14 +24,8 @@ import {
   type RedisConnectionOptions,
   type Lease,
 } from './connection.js';
-import {
-  durationSetting,
-  errorMessage,
-  newOriginId,
-  TIMED_OUT,
-  stringSetting,
-  withDeadline,
-} from './shared.js';
+import { TIMED_OUT, withDeadline } from '../core/deadline.js';
+import { durationSetting, errorMessage, newOriginId, stringSetting } from './shared.js';
 
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions extends RedisConnectionOptions {

@@ -28,7 +28,8 @@ import {
   type Lease,
   type RedisConnectionOptions,
 } from './connection.js';
-import { TIMED_OUT, durationSetting, errorMessage, withDeadline } from './shared.js';
+import { TIMED_OUT, withDeadline } from '../core/deadline.js';
+import { durationSetting, errorMessage } from './shared.js';
 
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions extends RedisConnectionOptions {

@@ -28,6 +28,7 @@
 // Both packages load on first use (peers.ts).
 import type { Keyv } from 'keyv';
 import type { Duration } from '../core/options.js';
+import { withDeadline } from '../core/deadline.js';
 import {
   checkRedisOptions,
   checkUrl,
@@ -35,7 +36,6 @@ import {
   durationSetting,
   stringSetting,
   errorMessage,
-  withDeadline,
 } from './shared.js';
 import { keyvRedis } from './peers.js';
 

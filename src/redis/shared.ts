@@ -1,6 +1,5 @@
 /**
- * Pieces the Redis integrations share: option checks in the house form, a bounded wait, the
- * process identity carried by bus messages, and once-per-kind warnings for errors that have no
+ * Pieces the Redis integrations share: option checks in the house form, the process identity carried by bus messages, and once-per-kind warnings for errors that have no
  * caller.
  */
 import { randomBytes } from 'node:crypto';
@@ -98,24 +97,6 @@ export function describeUrl(url: string): string {
 /** The message of anything thrown, for the messages that quote a cause. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Marker resolved by {@link withDeadline} when the deadline passed first. */
-export const TIMED_OUT: unique symbol = Symbol('timed out');
-
-/**
- * Settles with `promise`, or with {@link TIMED_OUT} after `ms`, whichever comes first. The
- * timer is `unref`ed and cleared: a bounded wait never keeps the process alive. A rejection
- * of `promise` after the deadline is swallowed (the caller has moved on).
- */
-export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-    timer.unref();
-  });
-  promise.catch(() => {});
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -3,13 +3,8 @@
  * where they report figures and errors, and who flushes their pending work on shutdown.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  MAX_TIMER_MS,
-  systemClock,
-  unrefTimeout,
-  withLongTimeouts,
-  type Clock,
-} from '../core/clock.js';
+import { MAX_TIMER_MS, systemClock, withLongTimeouts, type Clock } from '../core/clock.js';
+import { withDeadline } from '../core/deadline.js';
 import { checkOptionsObject, durationOption } from '../core/options.js';
 import { invalidationBook } from '../cached/invalidation-book.js';
 import { HotpathError } from '../errors.js';
@@ -375,7 +370,7 @@ export class Hotpath {
     if (this.lock?.close) closing.push((async () => this.lock!.close!())());
     for (const store of Object.values(this.stores)) {
       if (store.disconnect)
-        closing.push(withTimeout((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));
+        closing.push(withDeadline((async () => store.disconnect!())(), STORE_CLOSE_TIMEOUT_MS));
     }
     // A Bottleneck instance given in `limiters` belongs to the registry, like a store: its
     // Redis sockets would keep the process alive (the `stop` phase already stopped it).
@@ -389,15 +384,6 @@ export class Hotpath {
   }
 }
 
-/** Settles with `promise`, or with `undefined` after `ms` (a timer that never keeps the process alive). */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: unknown;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = unrefTimeout(systemClock, () => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => systemClock.clearTimeout(timer));
-}
-
 /**
  * Closes the connections of a Bottleneck limiter (anything with `disconnect(flush)`; a no-op
  * for other objects): QUIT within `ms`, else the sockets are dropped, because a frozen Redis
@@ -408,7 +394,7 @@ export async function disconnectLimiter(limiter: object, ms: number): Promise<vo
   if (typeof disconnect !== 'function') return;
   const close = async (flush: boolean): Promise<unknown> =>
     (disconnect as (flush: boolean) => unknown).call(limiter, flush);
-  const quit = await withTimeout(
+  const quit = await withDeadline(
     close(true).then(
       () => true,
       () => false,
