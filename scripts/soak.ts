@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- options]`: the invalidation soak (test/redis/soak-run.ts) for longer than
+ * `npm run soak [-- options]`: the invalidation soak (test/helpers/soak-run.ts) for longer than
  * the test suite runs it. Prints the checker's summary and the registry errors of each
  * process; exits with 1 on any stale read, failed call or impossible read, 2 on bad usage.
  *
@@ -46,10 +46,10 @@ if (!Number.isInteger(readers) || readers < 1) {
 if (values.mode !== 'tc39' && values.mode !== 'legacy') {
   usage(`--mode must be tc39 or legacy, got ${values.mode}`);
 }
-// Read by test/setup/mode.ts when the harness loads: the children compile in this mode.
+// Read by test/helpers/mode.ts when the harness loads: the children compile in this mode.
 process.env.HOTPATH_DECORATORS = values.mode;
-const { runSoak, formatErrors } = await import('../test/redis/soak-run.js');
-const { formatVerdict, passed } = await import('../test/redis/soak-checker.js');
+const { runSoak, formatErrors } = await import('../test/helpers/soak-run.js');
+const { formatVerdict, passed } = await import('../test/helpers/soak-checker.js');
 
 console.log(
   `soak: ${seconds} s, 1 writer (${values['writer-reads'] ? 'also reads' : 'write-only'}), ` +

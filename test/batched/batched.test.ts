@@ -8,7 +8,7 @@ import {
   createHotpath,
   type HotpathEvent,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 /** A promise with its resolve exposed, to hold a body open. */
 function deferred<T = void>() {

@@ -8,7 +8,7 @@ import {
   HotpathError,
   type HotpathEvent,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await Promise.resolve();

@@ -11,7 +11,7 @@ import {
   type CacheStore,
   type Hotpath,
 } from '../../src/index.js';
-import { ControlledStore } from './controlled-store.js';
+import { ControlledStore } from '../helpers/controlled-store.js';
 
 let runs = 0;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import Keyv from 'keyv';
 import { bindHotpath, cached, createHotpath, invalidates, type Hotpath } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 interface User {
   id: string;

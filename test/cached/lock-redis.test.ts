@@ -8,7 +8,7 @@ import { afterAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisLock, redisStore } from '../../src/redis/index.js';
 import { bindHotpath, cached, control, createHotpath, type Hotpath } from '../../src/index.js';
-import { PrivateRedis, describePrivateRedis } from '../redis/redis-server.js';
+import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
 
 const STORE_TIMEOUT = 250;
 const METHOD_MS = 20;

@@ -8,7 +8,7 @@ import {
   withBreaker,
   type SingleFlightLock,
 } from '../../src/index.js';
-import { ControlledStore } from './controlled-store.js';
+import { ControlledStore } from '../helpers/controlled-store.js';
 
 /** An in-process SingleFlightLock: tests @cached's side of distributed single flight, not Redis. */
 class FakeLock implements SingleFlightLock {

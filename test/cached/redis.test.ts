@@ -3,8 +3,8 @@ import { createKeyv } from '@keyv/redis';
 import { Redis } from 'ioredis';
 import type Keyv from 'keyv';
 import { bindHotpath, cached, control, createHotpath, type Hotpath } from '../../src/index.js';
-import { eventually } from '../setup/eventually.js';
-import { describeRedis } from '../setup/services.js';
+import { eventually } from '../helpers/eventually.js';
+import { describeRedis } from '../helpers/services.js';
 
 const realSetImmediate = setImmediate;
 const settle = async (): Promise<void> => {

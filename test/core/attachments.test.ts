@@ -2,7 +2,7 @@
  * What other decorators attach to a method (own properties, reflect-metadata entries) stays
  * on it when a hotpath decorator wraps it, whichever of the two is written first. NestJS keeps
  * routes, guards, pipes and interceptors this way; the end-to-end check is
- * test/nest/routes.legacy.test.ts.
+ * test/core/nest-routes.legacy.test.ts.
  */
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';

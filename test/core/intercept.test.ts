@@ -10,7 +10,7 @@ import {
   type Layer,
   type Middleware,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 /** A test decorator that counts calls per owner, exercising per-owner state and control(). */
 function counting() {

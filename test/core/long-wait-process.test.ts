@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { REPO_ROOT } from '../setup/jest-project.js';
-import { childEnv } from '../setup/child-env.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'long-wait.ts');
 

@@ -16,7 +16,7 @@ import {
   type Hotpath,
   type HotpathEvent,
 } from '../../src/index.js';
-import { advance } from './helpers.js';
+import { advance } from '../helpers/timed.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });

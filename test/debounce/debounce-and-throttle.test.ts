@@ -3,7 +3,7 @@
  * re-expressed for both decorators, as methods and in the functional form.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FORMS, advance, registryWithNow, timed, type Form, type Kind } from './helpers.js';
+import { FORMS, advance, registryWithNow, timed, type Form, type Kind } from '../helpers/timed.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });

@@ -5,7 +5,7 @@
  * call was folded into (all folded callers share it): those cases say so in their names.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FORMS, advance, timed } from './helpers.js';
+import { FORMS, advance, timed } from '../helpers/timed.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });

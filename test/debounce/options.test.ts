@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { debounce, throttle } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 const where = LEGACY ? 'Editor.save' : 'save';
 

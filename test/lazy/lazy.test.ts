@@ -8,7 +8,7 @@ import {
   use,
   type HotpathEvent,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 describe('@lazy', () => {
   it('keeps answering after its registry shut down, while a stacked decorator still refuses', async () => {

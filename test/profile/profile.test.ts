@@ -7,7 +7,7 @@ import {
   type Hotpath,
   type SlowCallEvent,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 /** Makes the current (fake) time move by `ms`: inside a method, the call "takes" that long. */
 const spend = (ms: number): void => void jest.advanceTimersByTime(ms);

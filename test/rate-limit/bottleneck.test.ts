@@ -17,10 +17,10 @@ import {
   rateLimit,
   type Hotpath,
 } from '../../src/index.js';
-import { describePrivateRedis, PrivateRedis } from '../redis/redis-server.js';
-import { childEnv } from '../setup/child-env.js';
-import { describeRedis } from '../setup/services.js';
-import { busiestWindow } from './busiest-window.js';
+import { describePrivateRedis, PrivateRedis } from '../helpers/redis-server.js';
+import { childEnv } from '../helpers/child-env.js';
+import { describeRedis } from '../helpers/services.js';
+import { busiestWindow } from '../helpers/busiest-window.js';
 
 const REPO = path.resolve(__dirname, '../..');
 const runId = `hotpath-rl-${process.pid}-${Date.now().toString(36)}`;

@@ -7,9 +7,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from '@jest/globals';
-import { childEnv } from '../setup/child-env.js';
+import { childEnv } from '../helpers/child-env.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
-import { describePrivateRedis, usePrivateRedis, type PrivateRedis } from '../redis/redis-server.js';
+import {
+  describePrivateRedis,
+  usePrivateRedis,
+  type PrivateRedis,
+} from '../helpers/redis-server.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/rate-limit/fixtures/readme-limiters.ts');
 /** Far above a bounded close (a few seconds against a frozen Redis) and far below a hang (forever). */

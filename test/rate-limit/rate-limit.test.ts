@@ -11,8 +11,8 @@ import {
   type Hotpath,
   type HotpathEvent,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
-import { busiestWindow } from './busiest-window.js';
+import { LEGACY } from '../helpers/mode.js';
+import { busiestWindow } from '../helpers/busiest-window.js';
 
 /** A small seeded PRNG (mulberry32), so the random schedules are the same on every run. */
 function prng(seed: number): () => number {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { bindHotpath, createHotpath, rateLimit } from '../../src/index.js';
-import { busiestWindow } from './busiest-window.js';
+import { busiestWindow } from '../helpers/busiest-window.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { childEnv } from '../setup/child-env.js';
+import { childEnv } from '../helpers/child-env.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/rate-limit/fixtures/unhandled.ts');

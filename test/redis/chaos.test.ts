@@ -3,9 +3,9 @@
  * processes keep calling @cached methods through it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MODE } from '../setup/mode.js';
-import { PrivateRedis, describePrivateRedis } from './redis-server.js';
-import { startWorkers, stopWorkers, type Worker } from './workers.js';
+import { MODE } from '../helpers/mode.js';
+import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
+import { startWorkers, stopWorkers, type Worker } from '../helpers/redis-workers.js';
 
 const run = `hotpath-test:chaos:${process.pid}:${Date.now()}`;
 const METHOD_MS = 20;

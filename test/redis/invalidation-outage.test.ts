@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { bindHotpath, cached, createHotpath, withBreaker, type Hotpath } from '../../src/index.js';
 import { RedisBus, redisStore } from '../../src/redis/index.js';
-import { describePrivateRedis, PrivateRedis } from './redis-server.js';
-import { eventually } from '../setup/eventually.js';
+import { describePrivateRedis, PrivateRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** The "database": the current version of each record. */
 const db = new Map<string, number>();

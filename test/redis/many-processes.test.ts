@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { describeRedis } from '../setup/services.js';
-import { startWorkers, stopWorkers, type Worker } from './workers.js';
+import { describeRedis } from '../helpers/services.js';
+import { startWorkers, stopWorkers, type Worker } from '../helpers/redis-workers.js';
 
 const run = `hotpath-test:procs:${process.pid}:${Date.now()}`;
 const METHOD_MS = 200;

@@ -3,9 +3,9 @@ import { Redis } from 'ioredis';
 import { createHotpath } from '../../src/index.js';
 import type { InvalidationTarget } from '../../src/index.js';
 import { RedisBus } from '../../src/redis/index.js';
-import { describeRedis } from '../setup/services.js';
-import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
-import { eventually } from '../setup/eventually.js';
+import { describeRedis } from '../helpers/services.js';
+import { describePrivateRedis, freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = `hotpath-test:bus:${process.pid}:${Date.now()}`;
 let channelCount = 0;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createHotpath } from '../../src/index.js';
 import { RedisLock } from '../../src/redis/index.js';
-import { describeRedis } from '../setup/services.js';
-import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
+import { describeRedis } from '../helpers/services.js';
+import { describePrivateRedis, freePort, usePrivateRedis } from '../helpers/redis-server.js';
 
 const run = `hotpath-test:lock:${process.pid}:${Date.now()}:`;
 

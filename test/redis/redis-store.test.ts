@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { redisStore } from '../../src/redis/index.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
-import { describeRedis } from '../setup/services.js';
-import { describePrivateRedis, freePort, usePrivateRedis } from './redis-server.js';
-import { eventually } from '../setup/eventually.js';
+import { describeRedis } from '../helpers/services.js';
+import { describePrivateRedis, freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = `hotpath-test:store:${process.pid}:${Date.now()}`;
 const STORE_CYCLES = path.join(REPO_ROOT, 'test/redis/fixtures/store-cycles.ts');

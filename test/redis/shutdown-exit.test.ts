@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, expect, it } from '@jest/globals';
-import { childEnv } from '../setup/child-env.js';
+import { childEnv } from '../helpers/child-env.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
-import { PrivateRedis, describePrivateRedis } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/redis/fixtures/shutdown-exit.ts');
 /** Far above the bounded close (about a second) and far below a hang (minutes, or forever). */

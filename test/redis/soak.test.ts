@@ -7,10 +7,10 @@
  * `npm run soak` runs the same for 60 s.
  */
 import { describe, expect, it } from '@jest/globals';
-import { MODE } from '../setup/mode.js';
-import { describePrivateRedis } from './redis-server.js';
-import { formatVerdict } from './soak-checker.js';
-import { formatErrors, runSoak } from './soak-run.js';
+import { MODE } from '../helpers/mode.js';
+import { describePrivateRedis } from '../helpers/redis-server.js';
+import { formatVerdict } from '../helpers/soak-checker.js';
+import { formatErrors, runSoak } from '../helpers/soak-run.js';
 
 const NAME = 'invalidation soak: 1 writer, 3 readers, Redis killed, frozen and flushed';
 

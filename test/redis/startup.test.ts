@@ -7,7 +7,7 @@ import { afterAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { bindHotpath, cached, createHotpath, withBreaker } from '../../src/index.js';
 import { RedisBus, RedisLock, redisStore } from '../../src/redis/index.js';
-import { PrivateRedis, describePrivateRedis } from './redis-server.js';
+import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
 
 const run = `hotpath-test:startup:${process.pid}:${Date.now()}`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,8 +9,8 @@ import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
 import { bindHotpath, cached, createHotpath, type Hotpath } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
-import { describePostgres, describeRedis } from '../setup/services.js';
-import { eventually } from '../setup/eventually.js';
+import { describePostgres, describeRedis } from '../helpers/services.js';
+import { eventually } from '../helpers/eventually.js';
 
 const stamp = `${process.pid}_${Date.now()}`;
 const run = `hotpath-test:tiers:${stamp}`;

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { runFixture } from '../setup/child-fixture.js';
+import { runFixture } from '../helpers/child-fixture.js';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'rejection-matrix.ts');
 

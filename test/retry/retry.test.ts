@@ -11,7 +11,7 @@ import {
   type HotpathEvent,
   type RetryOptions,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 /** A fake upstream that fails `failures` times, then answers; records when each try started. */
 class Upstream {

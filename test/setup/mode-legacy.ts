@@ -1,2 +1,2 @@
-// Jest `setupFiles` entry of the `legacy` project: see ./mode.ts.
+// Jest `setupFiles` entry of the `legacy` project: see ../helpers/mode.ts.
 process.env.HOTPATH_DECORATORS = 'legacy';

@@ -7,7 +7,7 @@
  * their names.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FORMS, advance, registryWithNow, timed } from '../debounce/helpers.js';
+import { FORMS, advance, registryWithNow, timed } from '../helpers/timed.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });

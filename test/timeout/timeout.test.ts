@@ -11,7 +11,7 @@ import {
   type HotpathEvent,
   type TimeoutOptions,
 } from '../../src/index.js';
-import { LEGACY } from '../setup/mode.js';
+import { LEGACY } from '../helpers/mode.js';
 
 /** A promise with its settle functions exposed. */
 function deferred<T>(): {

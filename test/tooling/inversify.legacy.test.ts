@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container, inject, injectable } from 'inversify';
-import { MODE } from '../setup/mode.js';
+import { MODE } from '../helpers/mode.js';
 
 @injectable()
 class Clock {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LEGACY, MODE } from '../setup/mode.js';
+import { LEGACY, MODE } from '../helpers/mode.js';
 
 let shape: 'tc39' | 'legacy' | undefined;
 

@@ -6,8 +6,8 @@ import { expect, it } from '@jest/globals';
 import KeyvPostgres from '@keyv/postgres';
 import { Redis } from 'ioredis';
 import Keyv from 'keyv';
-import { MODE } from '../setup/mode.js';
-import { describePostgres, describeRedis } from '../setup/services.js';
+import { MODE } from '../helpers/mode.js';
+import { describePostgres, describeRedis } from '../helpers/services.js';
 
 describeRedis('the Redis service', (url) => {
   it('answers PING through ioredis', async () => {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { REPO_ROOT } from '../setup/jest-project.js';
-import { MODE } from '../setup/mode.js';
+import { MODE } from '../helpers/mode.js';
 
 const FIXTURE_CONFIG = path.join(__dirname, 'fixtures/unhandled-rejection/jest.config.ts');
 const JEST_BIN = path.join(REPO_ROOT, 'node_modules/jest/bin/jest.js');

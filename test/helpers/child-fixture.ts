@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { childEnv } from './child-env.js';
-import { REPO_ROOT } from './jest-project.js';
+import { REPO_ROOT } from '../setup/jest-project.js';
 
 export interface FixtureRun {
   code: number | null;

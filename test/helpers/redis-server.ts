@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { describeRedis } from '../setup/services.js';
+import { describeRedis } from './services.js';
 import { PrivateRedis } from './private-redis.js';
 
 export { PrivateRedis, freePort, type PrivateRedisOptions } from './private-redis.js';

@@ -4,8 +4,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { childEnv } from '../setup/child-env.js';
-import { MODE } from '../setup/mode.js';
+import { childEnv } from './child-env.js';
+import { MODE } from './mode.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 
 const WORKER = path.join(REPO_ROOT, 'test/redis/fixtures/worker.ts');

@@ -3,7 +3,7 @@
  * given what the writer committed, what every reader read and which faults Redis went
  * through, it finds the reads that returned a value too old, the calls that failed and how
  * long the readers took to catch up after each fault. Pure: no Redis, no processes, no clock,
- * so it is unit-tested on synthetic histories (`soak-checker.test.ts`).
+ * so it is unit-tested on synthetic histories (`test/tooling/soak-checker.test.ts`).
  *
  * Staleness of a read: 0 when it returned the newest version committed before it began;
  * otherwise how long before it began a newer version than the one returned had been committed

@@ -4,7 +4,7 @@
  * module loads.
  *
  * ```ts
- * import { LEGACY, MODE } from '../setup/mode.js';
+ * import { LEGACY, MODE } from '../helpers/mode.js';
  * ```
  */
 const raw = process.env.HOTPATH_DECORATORS;

@@ -8,7 +8,7 @@
  * ```
  */
 import path from 'node:path';
-import { REPO_ROOT } from './jest-project.js';
+import { REPO_ROOT } from '../setup/jest-project.js';
 import { MODE } from './mode.js';
 
 /** `process.env` plus `extra`, with `TSX_TSCONFIG_PATH` set to this project's tsconfig. */

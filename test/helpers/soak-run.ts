@@ -22,7 +22,7 @@ import {
   type Read,
   type Verdict,
 } from './soak-checker.js';
-import { startWorkers, stopWorkers, type Worker } from './workers.js';
+import { startWorkers, stopWorkers, type Worker } from './redis-workers.js';
 
 /** Settings of one soak run (every duration in milliseconds). */
 export interface SoakOptions {

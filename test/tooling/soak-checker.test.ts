@@ -10,7 +10,7 @@ import {
   type Commit,
   type Fault,
   type Read,
-} from './soak-checker.js';
+} from '../helpers/soak-checker.js';
 
 /** Version `v` committed at `v * 250` ms, for versions 0..n. */
 function commitsUpTo(n: number): Commit[] {
