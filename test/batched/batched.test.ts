@@ -9,6 +9,7 @@ import {
   type HotpathEvent,
 } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
+import { sleepMs } from '../helpers/time.js';
 
 /** A promise with its resolve exposed, to hold a body open. */
 function deferred<T = void>() {
@@ -508,7 +509,7 @@ describe('@batched control and shutdown', () => {
       constructor(readonly tag: string) {}
       @batched({ maxWait: '1h' })
       async write(entries: string[]): Promise<void> {
-        await new Promise((r) => setTimeout(r, 5));
+        await sleepMs(5);
         rows.push(...entries.map((e) => `${this.tag}:${e}`));
       }
     }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { batched } from '../../src/index.js';
+import { turnEventLoop } from '../helpers/time.js';
 
 const item = fc.oneof(
   fc.integer({ min: 0, max: 20 }),
@@ -47,7 +48,7 @@ describe('@batched (property)', () => {
                 ),
               );
             }
-            await new Promise((r) => setImmediate(r));
+            await turnEventLoop(1);
           }
           const results = await Promise.all(pending);
           const ordered = [0, 1, 2].flatMap((tick) => calls.filter((call) => call.tick === tick));

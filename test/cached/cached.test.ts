@@ -9,10 +9,7 @@ import {
   type HotpathEvent,
 } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
-
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-};
+import { flushMicrotasks, sleepMs } from '../helpers/time.js';
 
 describe('@cached in memory', () => {
   beforeEach(() => {
@@ -28,7 +25,7 @@ describe('@cached in memory', () => {
       @cached()
       async getUser(id: string): Promise<{ id: string; run: number }> {
         runs++;
-        await new Promise((r) => setTimeout(r, 10));
+        await sleepMs(10);
         return { id, run: runs };
       }
     }
@@ -205,7 +202,7 @@ describe('@cached in memory', () => {
       @cached({ ttl: 1_000, staleWhileRevalidate: 5_000 })
       async price(): Promise<number> {
         runs++;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleepMs(100);
         return runs * 10;
       }
     }
@@ -241,7 +238,7 @@ describe('@cached in memory', () => {
     fail = true;
     await jest.advanceTimersByTimeAsync(1_500);
     expect(await svc.price()).toBe(7);
-    await flush();
+    await flushMicrotasks();
     expect(errors).toEqual([['upstream down', { decorator: 'cached', method: 'Svc.price' }]]);
     expect(await svc.price()).toBe(7);
     expect(control(svc, 'price').stats().cached).toMatchObject({ refreshErrors: 1 });
@@ -260,7 +257,7 @@ describe('@cached in memory', () => {
     await jest.advanceTimersByTimeAsync(150);
     expect(svc.read()).toBe(1);
     expect(runs).toBe(1);
-    await flush();
+    await flushMicrotasks();
     expect(runs).toBe(2);
     expect(svc.read()).toBe(2);
   });
@@ -389,7 +386,7 @@ describe('@cached in memory', () => {
       @cached()
       async get(): Promise<number> {
         const run = ++runs;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleepMs(50);
         return run;
       }
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import Keyv from 'keyv';
 import { bindHotpath, cached, createHotpath, invalidates, type Hotpath } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
+import { sleepMs, turnEventLoop } from '../helpers/time.js';
 
 interface User {
   id: string;
@@ -110,10 +111,10 @@ describe('@invalidates', () => {
     const a = bindHotpath(new Shared(), createHotpath({ stores: { kv: store } }));
     const b = bindHotpath(new Shared(), createHotpath({ stores: { kv: store } }));
     expect(await a.config()).toBe(1);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 5));
+    await turnEventLoop(1);
+    await sleepMs(5);
     await a.bump();
-    await new Promise((r) => setTimeout(r, 5));
+    await sleepMs(5);
     expect(await b.config()).toBe(2);
     expect(await a.config()).toBe(2);
   });

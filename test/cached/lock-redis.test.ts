@@ -9,13 +9,12 @@ import { Redis } from 'ioredis';
 import { RedisLock, redisStore } from '../../src/redis/index.js';
 import { bindHotpath, cached, control, createHotpath, type Hotpath } from '../../src/index.js';
 import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
+import { sleepMs } from '../helpers/time.js';
 
 const STORE_TIMEOUT = 250;
 const METHOD_MS = 20;
 /** Room for a loaded machine (2 cores shared by many test runs). */
 const MARGIN = 200;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describePrivateRedis('@cached distributedLock when Redis dies during the wait', () => {
   const run = `hotpath-test:lock-wait:${process.pid}:${Date.now()}`;
@@ -45,7 +44,7 @@ describePrivateRedis('@cached distributedLock when Redis dies during the wait', 
       @cached({ store: 'redis', namespace, storeTimeout: STORE_TIMEOUT, distributedLock: true })
       async build(id: string): Promise<string> {
         runs++;
-        await sleep(METHOD_MS);
+        await sleepMs(METHOD_MS);
         return `fresh-${id}`;
       }
     }
@@ -66,7 +65,7 @@ describePrivateRedis('@cached distributedLock when Redis dies during the wait', 
 
     const svc = bindHotpath(new Reports(), registry);
     const call = svc.build('q1');
-    await sleep(100);
+    await sleepMs(100);
     expect(control(svc, 'build').stats().cached).toMatchObject({ lockWaits: 1, misses: 1 });
     expect(runs).toBe(0);
 
@@ -87,7 +86,7 @@ describePrivateRedis('@cached distributedLock when Redis dies during the wait', 
       async build(id: string): Promise<string> {
         // Frozen after the lock was taken, before the value is written and the lock released.
         server.pause();
-        await sleep(METHOD_MS);
+        await sleepMs(METHOD_MS);
         return `fresh-${id}`;
       }
     }

@@ -9,6 +9,7 @@ import {
   type SingleFlightLock,
 } from '../../src/index.js';
 import { ControlledStore } from '../helpers/controlled-store.js';
+import { sleepMs } from '../helpers/time.js';
 
 /** An in-process SingleFlightLock: tests @cached's side of distributed single flight, not Redis. */
 class FakeLock implements SingleFlightLock {
@@ -38,7 +39,7 @@ class Reports {
   @cached({ store: 'shared', distributedLock: { wait: '1s', poll: '20ms' } })
   async build(id: string): Promise<string> {
     runs++;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleepMs(100);
     return `report-${id}`;
   }
 }
@@ -84,7 +85,7 @@ describe('@cached with distributedLock', () => {
       })
       async build(id: string): Promise<string> {
         runs++;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleepMs(100);
         return `report-${id}`;
       }
     }

@@ -5,11 +5,7 @@ import type Keyv from 'keyv';
 import { bindHotpath, cached, control, createHotpath, type Hotpath } from '../../src/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { describeRedis } from '../helpers/services.js';
-
-const realSetImmediate = setImmediate;
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => realSetImmediate(r));
-};
+import { turnEventLoop } from '../helpers/time.js';
 
 let computed = 0;
 
@@ -109,7 +105,7 @@ describeRedis('@cached through real Redis (@keyv/redis)', (url) => {
     const a = bindHotpath(new Profiles(), pa);
     await a.get(1n);
     await a.get(2n);
-    await settle();
+    await turnEventLoop();
     expect(computed).toBe(2);
     await pa.invalidate({ tags: ['profile:1'] });
     const b = bindHotpath(new Profiles(), pb);

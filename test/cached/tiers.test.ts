@@ -11,12 +11,7 @@ import {
   type InvalidationBus,
   type InvalidationTarget,
 } from '../../src/index.js';
-
-const realSetImmediate = setImmediate;
-/** Lets background shared-tier writes (fire-and-forget, bounded) land. */
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 3; i++) await new Promise((r) => realSetImmediate(r));
-};
+import { sleepMs, turnEventLoop } from '../helpers/time.js';
 
 /** An in-process stand-in for RedisBus: delivers each message to every other registry on the hub. */
 class FakeBus implements InvalidationBus {
@@ -116,7 +111,7 @@ describe('@cached with shared tiers', () => {
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     const fromA = await svcA.getUser('1');
-    await settle();
+    await turnEventLoop(3);
     const fromB = await svcB.getUser('1');
     expect(fromB).toEqual(fromA);
     expect(fromB.seen).toBeInstanceOf(Date);
@@ -151,13 +146,13 @@ describe('@cached with shared tiers', () => {
     }
     const writer = bindHotpath(new Catalog(), createHotpath({ stores }));
     await writer.item(1);
-    await settle();
+    await turnEventLoop(3);
     expect(entries(near.map)).toEqual(['keyv:hotpath:Catalog.item#1']);
     expect(entries(far.map)).toEqual(['keyv:hotpath:Catalog.item#1']);
     await near.store.delete('hotpath:Catalog.item#1');
     const reader = bindHotpath(new Catalog(), createHotpath({ stores }));
     expect(await reader.item(1)).toBe('item-1');
-    await settle();
+    await turnEventLoop(3);
     expect(computed).toEqual(['1']);
     expect(entries(near.map)).toEqual(['keyv:hotpath:Catalog.item#1']);
   });
@@ -187,7 +182,7 @@ describe('@cached with shared tiers', () => {
     }
     const { a, b } = twoProcesses();
     await bindHotpath(new Rich(), a).get();
-    await settle();
+    await turnEventLoop(3);
     const back = await bindHotpath(new Rich(), b).get();
     expect(computed).toEqual(['rich']);
     expect(back).not.toBe(value);
@@ -247,7 +242,7 @@ describe('@cached with shared tiers', () => {
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await svcA.getUser('1');
-    await settle();
+    await turnEventLoop(3);
     await svcB.getUser('1');
     expect(computed).toEqual(['1']);
     await control(svcA, 'getUser').invalidate('1');
@@ -299,7 +294,7 @@ describe('@cached with shared tiers', () => {
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await Promise.all(['1', '2', '3'].map((id) => svcA.getUser(id)));
-    await settle();
+    await turnEventLoop(3);
     await Promise.all(['1', '2', '3'].map((id) => svcB.getUser(id)));
     expect(computed).toEqual(['1', '2', '3']);
     sets.length = 0;
@@ -309,7 +304,7 @@ describe('@cached with shared tiers', () => {
     expect(sets).toEqual(['hotpath:ns:UserService.getUser']);
     // Marks have millisecond resolution and err on the side of recomputing: a value computed in
     // the millisecond of the clear counts as older than it (and would be computed again).
-    await new Promise((r) => setTimeout(r, 2));
+    await sleepMs(2);
     await Promise.all(['1', '2'].map((id) => svcB.getUser(id)));
     await Promise.all(['1', '2'].map((id) => svcA.getUser(id)));
     expect(computed).toEqual(['1', '2', '3', '1', '2']);
@@ -346,7 +341,7 @@ describe('@cached with shared tiers', () => {
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await Promise.all([svcA.getUser('1'), svcA.getUser('2')]);
-    await settle();
+    await turnEventLoop(3);
     await Promise.all([svcB.getUser('1'), svcB.getUser('2')]);
     expect(computed).toEqual(['1', '2']);
     await a.invalidate({ tags: ['user:1'] });
@@ -355,7 +350,7 @@ describe('@cached with shared tiers', () => {
     await jest.advanceTimersByTimeAsync(2);
     await Promise.all([svcB.getUser('1'), svcB.getUser('2')]);
     expect(computed).toEqual(['1', '2', '1']);
-    await settle();
+    await turnEventLoop(3);
     // A third process that never saw the entries: the new '1' is fresh, '2' untouched.
     const c = createHotpath({ stores: a.stores });
     const svcC = bindHotpath(new UserService(), c);
@@ -368,7 +363,7 @@ describe('@cached with shared tiers', () => {
     await tagsSeenBefore(store, 'user:9');
     const svcA = bindHotpath(new UserService(), a);
     await svcA.getUser('9');
-    await settle();
+    await turnEventLoop(3);
     await a.invalidate({ tags: ['user:9'] });
     const fresh = bindHotpath(new UserService(), createHotpath({ stores: a.stores }));
     await fresh.getUser('9');
@@ -380,7 +375,7 @@ describe('@cached with shared tiers', () => {
     await tagsSeenBefore(store, 'user:1');
     const svcA = bindHotpath(new UserService(), a);
     await svcA.getUser('1');
-    await settle();
+    await turnEventLoop(3);
     const bus = [...hub].find((x) => x.onResync)!;
     for (const x of hub) x.onResync?.();
     void bus;
@@ -416,7 +411,7 @@ describe('@cached with shared tiers', () => {
     const v = bindHotpath(new V2(), a);
     await v.get('keep');
     await v.get('skip');
-    await settle();
+    await turnEventLoop(3);
     // The version is stored in the entry, not in its key: one key invalidation reaches every version.
     expect(entries(map)).toEqual(["keyv:hotpath:V.get#'keep"]);
     // Another version reads the entry as a miss (its value may have another shape) and replaces it.
@@ -446,11 +441,11 @@ describe('@cached with shared tiers', () => {
     }
     const one = bindHotpath(new Orders(), a);
     expect(await one.byVersion('1')).toBe('byVersion 1');
-    await settle();
+    await turnEventLoop(3);
     expect(await one.byName('1')).toBe('byName 1');
-    await settle();
+    await turnEventLoop(3);
     expect(await one.byGeneration("0:'1")).toBe("byGeneration 0:'1");
-    await settle();
+    await turnEventLoop(3);
     expect(
       entries(map)
         .filter((k) => k.includes('Orders'))
@@ -464,7 +459,7 @@ describe('@cached with shared tiers', () => {
     expect(await one.namedTag('gen')).toBe('namedTag gen');
     await a.invalidate({ tags: ['gen'] });
     await control(one, 'namedTag').clear();
-    await settle();
+    await turnEventLoop(3);
     expect([...map.keys()].filter((k) => k.includes('tag')).sort()).toEqual([
       'keyv:hotpath:ns:tag',
       "keyv:hotpath:tag#'gen",
@@ -499,7 +494,7 @@ describe('@cached with shared tiers', () => {
     const f = bindHotpath(new Fns(), a);
     const first = await f.get();
     expect(await f.get()).toBe(first);
-    await settle();
+    await turnEventLoop(3);
     expect(computed).toEqual(['fn']);
     expect(errors).toEqual([
       '@cached on Fns.get: the value of key [] cannot be encoded for the shared tiers: cannot encode function values for a shared cache tier',
@@ -541,14 +536,14 @@ describe('@cached with shared tiers', () => {
     const svcA = bindHotpath(new UserService(), a);
     const svcB = bindHotpath(new UserService(), b);
     await svcA.getUser('1');
-    await settle();
+    await turnEventLoop(3);
     // Its mark was missing when A wrote: A cannot tell "never invalidated" from "invalidated,
     // then lost" (flushed, evicted, expired), so the value stays in A's memory tier only and
     // the mark is created, newer than that computation.
     expect(entries(map)).toEqual([]);
     expect([...map.keys()]).toContain('keyv:hotpath:tag:user:1');
     await svcB.getUser('1');
-    await settle();
+    await turnEventLoop(3);
     expect(entries(map)).toEqual(["keyv:hotpath:UserService.getUser#'1"]);
     // From the second value on, entries are shared.
     const c = bindHotpath(new UserService(), createHotpath({ stores: a.stores }));
@@ -590,7 +585,7 @@ describe('@cached with shared tiers', () => {
       const registry = createHotpath({ stores: { shared: store } });
       await tagsSeenBefore(store, 'doc:1');
       await bindHotpath(new Documents(), registry).get('1');
-      await settle();
+      await turnEventLoop(3);
       expect(ttls.has("hotpath:Documents.get#'1")).toBe(true);
       expect(ttls.get("hotpath:Documents.get#'1")).toBeUndefined();
       await registry.invalidate({ tags: ['doc:1'] });
@@ -606,14 +601,14 @@ describe('@cached with shared tiers', () => {
         bindHotpath(new Documents(), createHotpath({ stores: { shared: store } }));
       await tagsSeenBefore(store, 'doc:1');
       await process().get('1');
-      await settle();
+      await turnEventLoop(3);
       await jest.advanceTimersByTimeAsync(40 * DAY);
       await process().get('1');
       expect(computed).toEqual(['1']);
       // The mark expires (this store never expires anything: drop it as the store would).
       map.delete('hotpath:tag:doc:1');
       await process().get('1');
-      await settle();
+      await turnEventLoop(3);
       await jest.advanceTimersByTimeAsync(1);
       await process().get('1');
       expect(computed).toEqual(['1', '1']);

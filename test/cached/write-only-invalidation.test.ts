@@ -15,11 +15,7 @@ import {
   type InvalidationBus,
   type InvalidationTarget,
 } from '../../src/index.js';
-
-const realSetImmediate = setImmediate;
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await new Promise((r) => realSetImmediate(r));
-};
+import { turnEventLoop } from '../helpers/time.js';
 
 /** Delivers each message to every other bus on the hub (an in-process stand-in for RedisBus). */
 class HubBus implements InvalidationBus {
@@ -86,9 +82,9 @@ async function setup(): Promise<{
   // Both products were read before (their tags have marks in the stores: the first value under
   // a new tag is not shared), then the reader caches them in every tier.
   for (const id of ['1', '2']) await freshReader().name(id);
-  await settle();
+  await turnEventLoop();
   for (const id of ['1', '2']) await reader.name(id);
-  await settle();
+  await turnEventLoop();
   // The database changes behind the caches: every process keeps serving what is cached.
   db.set('1', 'kettle v2');
   db.set('2', 'teapot v2');

@@ -11,6 +11,7 @@ import {
   type Middleware,
 } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
+import { sleepMs } from '../helpers/time.js';
 
 /** A test decorator that counts calls per owner, exercising per-owner state and control(). */
 function counting() {
@@ -317,7 +318,7 @@ describe('shutdown', () => {
     }
     const repo = bindHotpath(new Repo(), registry);
     registry.onShutdown(async () => {
-      await new Promise((r) => setTimeout(r, 1));
+      await sleepMs(1);
       await repo.write(42);
     });
     await registry.shutdown();

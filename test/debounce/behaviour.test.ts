@@ -16,7 +16,7 @@ import {
   type Hotpath,
   type HotpathEvent,
 } from '../../src/index.js';
-import { advance } from '../helpers/timed.js';
+import { advanceFakeTime } from '../helpers/fake-time.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });
@@ -32,9 +32,6 @@ function recordingRegistry(): { registry: Hotpath; errors: [Error, ErrorInfo][] 
   registry.on('error', (error, info) => errors.push([error, info]));
   return { registry, errors };
 }
-
-/** Lets promise callbacks (and the rejection grace turns) run without moving time. */
-const settle = (): Promise<void> => jest.advanceTimersByTimeAsync(0);
 
 describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
   const deco = kind === 'debounce' ? debounce : throttle;
@@ -57,12 +54,12 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       expect(second).toBe(first);
       expect(third).toBe(first);
       expect(first).toBeInstanceOf(Promise);
-      await advance(100);
+      await advanceFakeTime(100);
       expect(runs).toBe(1);
       await expect(first).resolves.toBe('saved abc');
       const later = editor.save('abcd');
       expect(later).not.toBe(first);
-      await advance(100);
+      await advanceFakeTime(100);
       await expect(later).resolves.toBe('saved abcd');
     });
 
@@ -76,7 +73,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       }
       const api = new Api();
       const p = api.load(7);
-      await advance(50);
+      await advanceFakeTime(50);
       await expect(p).resolves.toEqual({ id: 7 });
     });
 
@@ -92,10 +89,10 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       const a = saver.save();
       const b = saver.save();
       const assertion = expect(a).rejects.toThrow('disk full');
-      await advance(100);
+      await advanceFakeTime(100);
       await assertion;
       await expect(b).rejects.toThrow('disk full');
-      await settle();
+      await advanceFakeTime(0);
       expect(errors).toEqual([]);
     });
 
@@ -117,8 +114,8 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       saver.save();
       saver.save();
       void saver.store();
-      await advance(100);
-      await settle();
+      await advanceFakeTime(100);
+      await advanceFakeTime(0);
       expect(errors.map(([e, info]) => [e.message, info])).toEqual([
         ['sync failure', { decorator: kind, method: 'Saver.save' }],
         ['async failure', { decorator: kind, method: 'Saver.store' }],
@@ -142,12 +139,12 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       // Awaited right away: handled, not reported.
       await expect(saver.save(1)).rejects.toThrow('failed 1');
       await expect(saver.explode(1)).rejects.toThrow('exploded 1');
-      await settle();
+      await advanceFakeTime(0);
       expect(errors).toEqual([]);
       // Fire and forget: reported once through the registry.
-      await advance(200);
+      await advanceFakeTime(200);
       saver.explode(2);
-      await settle();
+      await advanceFakeTime(0);
       expect(errors.map(([e]) => e.message)).toEqual(['exploded 2']);
     });
 
@@ -174,7 +171,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       await expect(awaited).rejects.toMatchObject({ code: 'E_CANCELLED' });
       void editor.save();
       control(editor, 'save').cancel();
-      await advance(200);
+      await advanceFakeTime(200);
       expect(runs).toBe(0);
       expect(errors).toEqual([]);
       expect(jest.getTimerCount()).toBe(0);
@@ -199,7 +196,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       expect(log).toEqual(['start draft', 'end draft']);
       expect(control(editor, 'save').pending()).toBe(false);
       await expect(p).resolves.toBe('draft');
-      await advance(1_000);
+      await advanceFakeTime(1_000);
       expect(log).toHaveLength(2);
     });
 
@@ -248,11 +245,11 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       }
       const uploader = bindHotpath(new Uploader(), registry);
       const upload = uploader.upload();
-      await advance(200); // the wait is over: nothing pending, the upload still runs
+      await advanceFakeTime(200); // the wait is over: nothing pending, the upload still runs
       expect(control(uploader, 'upload').pending()).toBe(false);
       let closed = false;
       const closing = registry.shutdown().then(() => (closed = true));
-      await settle();
+      await advanceFakeTime(0);
       expect(closed).toBe(false);
       finish();
       await closing;
@@ -280,7 +277,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       expect(pb).not.toBe(pa);
       control(b, 'touch').cancel();
       await expect(pb).rejects.toMatchObject({ code: 'E_CANCELLED' });
-      await advance(100);
+      await advanceFakeTime(100);
       expect(log).toEqual(['a3']);
       await expect(pa).resolves.toBe(3);
     });
@@ -302,10 +299,10 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       expect(d1b).toBe(d1);
       expect(d2).not.toBe(d1);
       expect(registry.stats().methods['Docs.save']![kind]).toMatchObject({ keys: 2 });
-      await advance(100);
+      await advanceFakeTime(100);
       expect(log.sort()).toEqual(['doc-1=c', 'doc-2=b']);
       await expect(Promise.all([d1, d2])).resolves.toEqual(['c', 'b']);
-      await advance(200);
+      await advanceFakeTime(200);
       expect(registry.stats().methods['Docs.save']![kind]).toMatchObject({ keys: 0 });
       expect(jest.getTimerCount()).toBe(0);
     });
@@ -324,7 +321,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       const other = docs.save('acme', 2, 'b');
       expect(docs.save('acme', 1, 'c')).toBe(first);
       expect(other).not.toBe(first);
-      await advance(100);
+      await advanceFakeTime(100);
       expect(log.sort()).toEqual(['acme/1=c', 'acme/2=b']);
     });
 
@@ -339,7 +336,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       const p = Settings.reload();
       expect(Settings.reload()).toBe(p);
       expect(control(Settings, 'reload').pending()).toBe(true);
-      await advance(100);
+      await advanceFakeTime(100);
       await expect(p).resolves.toBe(1);
     });
 
@@ -351,7 +348,7 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
       }
       const feed = bindHotpath(new Feed(), registry);
       for (let i = 0; i < 5; i++) void feed.push();
-      await advance(100);
+      await advanceFakeTime(100);
       void feed.push();
       control(feed, 'push').cancel();
       expect(registry.stats().methods['Feed.push']).toEqual({
@@ -377,11 +374,11 @@ describe.each(['debounce', 'throttle'] as const)('@%s', (kind) => {
         const feed = new Feed();
         void feed.push();
         void feed.push();
-        await advance(100);
+        await advanceFakeTime(100);
         void feed.push();
         void feed.push();
         control(feed, 'push').cancel();
-        await settle();
+        await advanceFakeTime(0);
       } finally {
         unsubscribe('hotpath:event', listener);
       }

@@ -3,7 +3,8 @@
  * re-expressed for both decorators, as methods and in the functional form.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FORMS, advance, registryWithNow, timed, type Form, type Kind } from '../helpers/timed.js';
+import { FORMS, registryWithNow, timed, type Form, type Kind } from '../helpers/timed.js';
+import { advanceFakeTime } from '../helpers/fake-time.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });
@@ -23,7 +24,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     let callCount = 0;
     const funced = timed(kind, form, () => void callCount++, 32);
     void funced();
-    await advance(32);
+    await advanceFakeTime(32);
     expect(callCount).toBe(1);
   });
 
@@ -31,7 +32,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     let callCount = 0;
     const funced = timed(kind, form, () => void callCount++, 0);
     void funced();
-    await advance(32);
+    await advanceFakeTime(32);
     void funced();
     expect(callCount).toBe(isDebounce ? 1 : 2);
   });
@@ -49,7 +50,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     const object = { funced };
     void object.funced.on(object);
     if (!isDebounce) void object.funced.on(object);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(actual).toEqual(Array.from({ length: isDebounce ? 1 : 2 }, () => funced.self(object)));
     for (const seen of actual) expect(seen).toBe(funced.self(object));
   });
@@ -74,7 +75,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     void funced.on(next[0], next[1]);
     expect(actual).toEqual(expected.slice(0, isDebounce ? 0 : 1));
 
-    await advance(256);
+    await advanceFakeTime(256);
     expect(actual.length).toBeGreaterThan(isDebounce ? 0 : 1);
     expect(actual).toEqual(expected.slice(0, actual.length));
   });
@@ -87,7 +88,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     );
     const funced = timed(kind, form, () => void callCount++, 32, registry);
     void funced();
-    await advance(64);
+    await advanceFakeTime(64);
     void funced();
     expect(callCount).toBe(isDebounce ? 1 : 2);
   });
@@ -98,7 +99,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     const pending = funced();
     funced.control().cancel();
     await expect(pending).rejects.toMatchObject({ code: 'E_CANCELLED' });
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(0);
   });
 
@@ -110,7 +111,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     const second = funced();
     expect(callCount).toBe(2);
     void funced();
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(3);
     await expect(second).resolves.toBe(2);
   });
@@ -122,7 +123,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     await funced.control().flush();
     expect(callCount).toBe(1);
     await expect(pending).resolves.toBe(1);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(1);
   });
 
@@ -132,7 +133,7 @@ describe.each(cases)('@%s (%s form), lodash shared cases', (kind, form) => {
     funced.control().cancel();
     await expect(funced.control().flush()).resolves.toBeUndefined();
     expect(funced.control().pending()).toBe(false);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(0);
   });
 });

@@ -5,7 +5,8 @@
  * call was folded into (all folded callers share it): those cases say so in their names.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FORMS, advance, timed } from '../helpers/timed.js';
+import { FORMS, timed } from '../helpers/timed.js';
+import { advanceFakeTime } from '../helpers/fake-time.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });
@@ -32,7 +33,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     expect(results[1]).toBe(results[0]);
     expect(results[2]).toBe(results[0]);
 
-    await advance(128);
+    await advanceFakeTime(128);
     expect(callCount).toBe(1);
     await expect(Promise.all(results)).resolves.toEqual(['c', 'c', 'c']);
 
@@ -40,7 +41,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     expect(callCount).toBe(1);
     expect(next[0]).not.toBe(results[0]);
 
-    await advance(128);
+    await advanceFakeTime(128);
     expect(callCount).toBe(2);
     await expect(Promise.all(next)).resolves.toEqual(['f', 'f', 'f']);
   });
@@ -48,11 +49,11 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
   it('gives a later caller the result of its own invocation, not the last one (lodash returns the last)', async () => {
     const debounced = timed('debounce', form, (value: string) => value, 32);
     const a = debounced('a');
-    await advance(64);
+    await advanceFakeTime(64);
     const b = debounced('b');
-    await advance(64);
+    await advanceFakeTime(64);
     const c = debounced('c');
-    await advance(64);
+    await advanceFakeTime(64);
     await expect(a).resolves.toBe('a');
     await expect(b).resolves.toBe('b');
     await expect(c).resolves.toBe('c');
@@ -71,7 +72,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     void debounced();
     void debounced();
     expect(callCount).toBe(0);
-    await advance(5);
+    await advanceFakeTime(5);
     expect(callCount).toBe(1);
   });
 
@@ -87,7 +88,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     );
     void debounced();
     expect(callCount).toBe(0);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(1);
   });
 
@@ -117,7 +118,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     void withLeadingAndTrailing();
     expect(callCounts[1]).toBe(1);
 
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCounts).toEqual([1, 2]);
 
     void withLeading();
@@ -134,7 +135,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     expect(results[1]).toBe(results[0]);
     await expect(Promise.all(results)).resolves.toEqual(['a', 'a']);
 
-    await advance(64);
+    await advanceFakeTime(64);
     const next = [debounced('c'), debounced('d')];
     await expect(Promise.all(next)).resolves.toEqual(['c', 'c']);
   });
@@ -167,7 +168,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     void withoutTrailing();
     expect(withoutCount).toBe(1);
 
-    await advance(64);
+    await advanceFakeTime(64);
     expect(withCount).toBe(1);
     expect(withoutCount).toBe(1);
   });
@@ -188,13 +189,13 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     void debounced();
     expect(callCount).toBe(0);
 
-    await advance(128);
+    await advanceFakeTime(128);
     expect(callCount).toBe(1);
     void debounced();
     void debounced();
     expect(callCount).toBe(1);
 
-    await advance(128);
+    await advanceFakeTime(128);
     expect(callCount).toBe(2);
   });
 
@@ -225,7 +226,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
       jest.advanceTimersByTime(1);
     }
     expect([Boolean(withoutCount), Boolean(withCount)]).toEqual([false, true]);
-    await advance(1);
+    await advanceFakeTime(1);
   });
 
   it('queues a trailing call for subsequent debounced calls after `maxWait`', async () => {
@@ -244,7 +245,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     setTimeout(() => void debounced(), 200);
     setTimeout(() => void debounced(), 210);
 
-    await advance(500);
+    await advanceFakeTime(500);
     expect(callCount).toBe(2);
   });
 
@@ -260,11 +261,11 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
     );
 
     void debounced();
-    await advance(128);
+    await advanceFakeTime(128);
     void debounced();
     expect(callCount).toBe(1);
 
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(2);
   });
 
@@ -288,7 +289,7 @@ describe.each(FORMS)('@debounce as lodash debounce (%s form)', (form) => {
       void debounced.on(object, 'a');
       jest.advanceTimersByTime(1);
     }
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(2);
     expect(actual).toEqual([debounced.self(object), 'a']);
   });

@@ -23,6 +23,7 @@ import {
   type Verdict,
 } from './soak-checker.js';
 import { startWorkers, stopWorkers, type Worker } from './redis-workers.js';
+import { sleepMs } from './time.js';
 
 /** Settings of one soak run (every duration in milliseconds). */
 export interface SoakOptions {
@@ -79,8 +80,6 @@ export interface SoakResult {
   readonly cleanExit: boolean;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
 const KINDS: readonly FaultKind[] = ['kill', 'freeze', 'flush'];
 
 /**
@@ -98,7 +97,7 @@ async function injectFaults(
 ): Promise<Fault[]> {
   const faults: Fault[] = [];
   // As much calm before the first fault as after each: the steady state is judged too.
-  await sleep(graceMs + quietMs);
+  await sleepMs(graceMs + quietMs);
   // A fault starts only if Redis can be back and the grace period over before `until`: the
   // readers' catching up after it is then part of the history.
   for (let i = 0; Date.now() + downs[i % downs.length]! + graceMs < until; i++) {
@@ -108,19 +107,19 @@ async function injectFaults(
     let answered: boolean;
     if (kind === 'kill') {
       await server.kill();
-      await sleep(downMs);
+      await sleepMs(downMs);
       await server.start();
       answered = true;
     } else if (kind === 'freeze') {
       server.pause();
-      await sleep(downMs);
+      await sleepMs(downMs);
       server.resume();
       answered = await server.answering();
     } else {
       answered = await server.flushAll();
     }
     faults.push(answered ? { kind, start, answeredAt: Date.now() } : { kind, start });
-    await sleep(graceMs + quietMs);
+    await sleepMs(graceMs + quietMs);
   }
   return faults;
 }

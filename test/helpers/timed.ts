@@ -2,7 +2,6 @@
  * Test helpers: build a `@debounce`/`@throttle`d function in either form (a decorated method
  * of a class, or the functional wrapper), so each lodash case runs against both.
  */
-import { jest } from '@jest/globals';
 import {
   bindHotpath,
   control,
@@ -89,9 +88,4 @@ export function registryWithNow(now: () => number): Hotpath {
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
   return createHotpath({ name: 'test-clock', clock });
-}
-
-/** Advances Jest's fake timers by `ms`, letting promise callbacks run in between. */
-export async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
 }

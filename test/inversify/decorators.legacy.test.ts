@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Container, inject, injectable } from 'inversify';
 import { batched, cached, rateLimit, RateLimitError, type CacheStore } from '../../src/index.js';
 import { hotpathModule } from '../../src/inversify/index.js';
+import { turnEventLoop } from '../helpers/time.js';
 
 /** A shared tier that keeps what it is given, so a test can see which container's store was written. */
 class RecordingStore implements CacheStore {
@@ -73,11 +74,6 @@ function appContainer(
   return { container, module };
 }
 
-/** Lets the fire-and-forget store write after a cache miss land. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Cache entries a store holds (keys with `#`; the others are invalidation marks). */
 const entryCount = (data: Map<string, unknown>): number =>
   [...data.keys()].filter((k) => k.includes('#')).length;
@@ -92,13 +88,13 @@ describe('decorated services in containers', () => {
     const serviceB = b.container.get(ProfileService);
 
     await expect(serviceA.get('u1')).resolves.toEqual({ id: 'u1', read: 1 });
-    await settle();
+    await turnEventLoop();
     expect(entryCount(storeA.data)).toBe(1);
     expect(entryCount(storeB.data)).toBe(0);
 
     // B's first call misses (its store is empty) and reads through its own repository.
     await expect(serviceB.get('u1')).resolves.toEqual({ id: 'u1', read: 1 });
-    await settle();
+    await turnEventLoop();
     expect(entryCount(storeB.data)).toBe(1);
     expect([...storeB.data.keys()]).toEqual([...storeA.data.keys()]);
     expect(serviceA.repo.finds).toEqual(['u1']);
@@ -117,7 +113,7 @@ describe('decorated services in containers', () => {
     container.bind(ProfileService).toSelf(); // transient: each get() is a new instance
     const first = container.get(ProfileService);
     await first.get('u2');
-    await settle();
+    await turnEventLoop();
     const second = container.get(ProfileService);
     expect(second).not.toBe(first);
     await expect(second.get('u2')).resolves.toEqual({ id: 'u2', read: 1 });
@@ -145,7 +141,7 @@ describe('decorated services in containers', () => {
     const service = container.get(ProfileService);
     const first = service.touch(['u1']);
     const second = service.touch(['u2']);
-    await settle();
+    await turnEventLoop();
     expect(service.repo.saved).toEqual([]); // maxWait is a minute: nothing written yet
     await container.unloadAsync(module);
     expect(service.repo.saved).toEqual([['u1', 'u2']]);

@@ -9,6 +9,7 @@ import {
   type HotpathEvent,
 } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
+import { turnEventLoop } from '../helpers/time.js';
 
 describe('@lazy', () => {
   it('keeps answering after its registry shut down, while a stacked decorator still refuses', async () => {
@@ -219,8 +220,7 @@ describe('@lazy', () => {
       const db = bindHotpath(new Db(), createHotpath({ name: 'lazy-unhandled' }));
       void db.pool;
       // The setup fails the test if an unhandled rejection surfaces within a few turns.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      await turnEventLoop(2);
       expect(control(db, 'pool').stats()).toEqual({
         lazy: { computed: 1, hits: 0, rejected: 1, resets: 0, remembered: false },
       });

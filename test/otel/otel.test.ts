@@ -33,6 +33,7 @@ import {
   type Middleware,
 } from '../../src/index.js';
 import { errorType, instrumentOtel, type HotpathInstrumentation } from '../../src/otel/index.js';
+import { turnEventLoop } from '../helpers/time.js';
 
 const pass: Middleware = (_call, next) => next();
 const announce: Middleware = (call, next) => {
@@ -45,7 +46,7 @@ class Users {
 
   @use(announce)
   async get(id: string): Promise<string> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await turnEventLoop(1);
     return this.repo.load(id);
   }
 
@@ -59,7 +60,7 @@ class Users {
 class Repo {
   @use(pass)
   async load(id: string): Promise<string> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await turnEventLoop(1);
     if (id === 'slow') throw new TimeoutError('Repo.load timed out after 5 ms', 5);
     return `row ${id}`;
   }

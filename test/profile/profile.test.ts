@@ -8,6 +8,7 @@ import {
   type SlowCallEvent,
 } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
+import { sleepMs } from '../helpers/time.js';
 
 /** Makes the current (fake) time move by `ms`: inside a method, the call "takes" that long. */
 const spend = (ms: number): void => void jest.advanceTimersByTime(ms);
@@ -31,7 +32,7 @@ class Reports {
 
   @profile()
   async fetch(ms: number, fail = false): Promise<string> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await sleepMs(ms);
     if (fail) throw new Error('fetch failed');
     return `fetched in ${ms} ms`;
   }
@@ -146,7 +147,7 @@ describe('@profile', () => {
 
       @profile({ slowThreshold: 20 })
       async load(ms: number): Promise<void> {
-        await new Promise((resolve) => setTimeout(resolve, ms));
+        await sleepMs(ms);
       }
     }
     const { instance, registry } = bound(new Slowish());

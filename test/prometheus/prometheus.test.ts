@@ -5,6 +5,7 @@ import {
   instrumentPrometheus,
   type PrometheusInstrumentation,
 } from '../../src/prometheus/index.js';
+import { turnEventLoop } from '../helpers/time.js';
 
 const announce: Middleware = (call, next) => {
   publishEvent('cached', call.args[0] === 'hot' ? 'hit' : 'miss', call.site);
@@ -14,7 +15,7 @@ const announce: Middleware = (call, next) => {
 class Catalog {
   @use(announce)
   async find(sku: string): Promise<string> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await turnEventLoop(1);
     if (sku === 'gone') throw new Error(`no ${sku}`);
     return `item ${sku}`;
   }

@@ -7,8 +7,7 @@ import Bottleneck from 'bottleneck';
 import { RateLimitError, bindHotpath, control, createHotpath, rateLimit } from '../../src/index.js';
 import { deriveBottleneckSettings } from '../../src/rate-limit/bottleneck-engine.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleepMs } from '../helpers/time.js';
 
 describe('@rateLimit with a local Bottleneck instance', () => {
   it('runs calls through the instance, in priority order, and reports running and waits', async () => {
@@ -28,10 +27,10 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     }
     const api = bindHotpath(new Api(), registry);
     const first = api.call('first', 5);
-    while (ran.length === 0) await sleep(1);
+    while (ran.length === 0) await sleepMs(1);
     expect(control(api, 'call').stats().rateLimit).toMatchObject({ started: 1, running: 1 });
     const rest = [api.call('low', 9), api.call('high', 0), api.call('normal', 5)];
-    await sleep(20); // Bottleneck queues a job a few milliseconds after schedule()
+    await sleepMs(20); // Bottleneck queues a job a few milliseconds after schedule()
     release();
     expect(await Promise.all([first, ...rest])).toEqual(['first', 'low', 'high', 'normal']);
     expect(ran).toEqual(['first', 'high', 'normal', 'low']);
@@ -54,13 +53,13 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     class Api {
       @rateLimit({ limiter: 'api' })
       async call(): Promise<string> {
-        await sleep(30);
+        await sleepMs(30);
         return 'ok';
       }
     }
     const api = bindHotpath(new Api(), registry);
     const first = api.call();
-    await sleep(10);
+    await sleepMs(10);
     const error = await api.call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect((error as Error).message).toBe(
@@ -75,7 +74,7 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     class Api {
       @rateLimit({ maxConcurrent: 1, maxQueue: 2, engine: 'bottleneck' })
       async call(i: number): Promise<number> {
-        await sleep(10);
+        await sleepMs(10);
         return i;
       }
     }
@@ -131,7 +130,7 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     // The process is busy from 60 to 260 ms (a long synchronous task, a descheduled VM): the
     // jobs granted for about 117 and 229 ms start only at 260 ms, together.
     const began = performance.now();
-    await sleep(60);
+    await sleepMs(60);
     while (performance.now() - began < 260);
     expect((await Promise.all(calls)).sort()).toEqual([0, 1, 2, 3]);
     expect(busiestWindow(starts, 100)).toBe(1);
@@ -165,13 +164,13 @@ describe('@rateLimit with a local Bottleneck instance', () => {
       @rateLimit({ limiter: 'api' })
       async call(): Promise<string> {
         started++;
-        await sleep(30);
+        await sleepMs(30);
         return 'done';
       }
     }
     const api = bindHotpath(new Api(), registry);
     const first = api.call();
-    while (started === 0) await sleep(1);
+    while (started === 0) await sleepMs(1);
     const waiting = api.call().catch((e: unknown) => e);
     await registry.shutdown();
     expect(await first).toBe('done');

@@ -21,13 +21,12 @@ import { describePrivateRedis, PrivateRedis } from '../helpers/redis-server.js';
 import { childEnv } from '../helpers/child-env.js';
 import { describeRedis } from '../helpers/services.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
+import { sleepMs } from '../helpers/time.js';
 
 const REPO = path.resolve(__dirname, '../..');
 const runId = `hotpath-rl-${process.pid}-${Date.now().toString(36)}`;
 let idCounter = 0;
 const uniqueId = (what: string): string => `${runId}-${what}-${++idCounter}`;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Deletes the keys of Bottleneck limiters this run created on the shared Redis. */
 async function cleanShared(url: string): Promise<void> {
@@ -132,7 +131,7 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
         starts.push(Date.now());
         running++;
         most = Math.max(most, running);
-        await sleep(20);
+        await sleepMs(20);
         running--;
         return 'a';
       }
@@ -155,7 +154,7 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
       // belongs to the registry from now on, is stopped and disconnected.
       const first = one.a();
       const queued = two.a().catch((e: unknown) => e);
-      while (starts.length < 5) await sleep(5); // `first` is in flight, `queued` waits
+      while (starts.length < 5) await sleepMs(5); // `first` is in flight, `queued` waits
 
       await registry.shutdown();
       expect(await first).toBe('a');
@@ -165,8 +164,8 @@ describeRedis('@rateLimit with Bottleneck against the shared Redis', (url) => {
         subscriber: { status: string };
       };
       // QUIT was answered; the sockets close right after.
-      for (let i = 0; i < 100 && client.status !== 'end'; i++) await sleep(10);
-      for (let i = 0; i < 100 && subscriber.status !== 'end'; i++) await sleep(10);
+      for (let i = 0; i < 100 && client.status !== 'end'; i++) await sleepMs(10);
+      for (let i = 0; i < 100 && subscriber.status !== 'end'; i++) await sleepMs(10);
       expect([client.status, subscriber.status]).toEqual(['end', 'end']);
     } finally {
       await registry.shutdown();
@@ -305,7 +304,7 @@ describePrivateRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, r
       calls,
       arrival: 80,
       during: async (startAt) => {
-        await sleep(startAt - Date.now() + 500);
+        await sleepMs(startAt - Date.now() + 500);
         await admin.flushall();
       },
     });
@@ -336,7 +335,7 @@ describePrivateRedis('@rateLimit with Bottleneck on a private Redis (FLUSHALL, r
         () => true,
         () => false,
       );
-      if (!recovered) await sleep(250);
+      if (!recovered) await sleepMs(250);
     }
     expect(recovered).toBe(true);
     api.starts.length = 0;

@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import { LEGACY } from '../helpers/mode.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
+import { sleepMs } from '../helpers/time.js';
 
 /** A small seeded PRNG (mulberry32), so the random schedules are the same on every run. */
 function prng(seed: number): () => number {
@@ -25,8 +26,6 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 let registry: Hotpath;
 
@@ -110,7 +109,7 @@ describe('@rateLimit, local engine', () => {
         starts.push(Date.now());
         running++;
         mostRunning = Math.max(mostRunning, running);
-        await sleep(duration);
+        await sleepMs(duration);
         running--;
         return i;
       }
@@ -207,7 +206,7 @@ describe('@rateLimit, local engine', () => {
 
       @rateLimit({ maxConcurrent: 1, onLimit: 'reject' })
       async single(): Promise<void> {
-        await sleep(100);
+        await sleepMs(100);
       }
     }
     const api = bindHotpath(new Api(), registry);
@@ -522,7 +521,7 @@ describe('@rateLimit, local engine', () => {
     class Api {
       @rateLimit({ limit: 10, interval: 1_000, maxConcurrent: 1 })
       async call(): Promise<void> {
-        await sleep(200);
+        await sleepMs(200);
       }
     }
     const api = bindHotpath(new Api(), registry);
@@ -554,7 +553,7 @@ describe('@rateLimit, local engine', () => {
     class Api {
       @rateLimit({ limit: 1, interval: 1_000, maxConcurrent: 1 })
       async call(name: string): Promise<string> {
-        await sleep(500);
+        await sleepMs(500);
         done.push(name);
         return name;
       }
@@ -592,7 +591,7 @@ describe('@rateLimit, local engine', () => {
       // A write-behind batch whose flush at shutdown takes a second and calls the limited API.
       @batched({ maxWait: '1h' })
       async write(items: string[]): Promise<void> {
-        await sleep(1_000);
+        await sleepMs(1_000);
         await Promise.all(items.map((item) => api.call(item)));
       }
     }

@@ -7,8 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { bindHotpath, createHotpath, rateLimit } from '../../src/index.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleepMs } from '../helpers/time.js';
 
 describe('@rateLimit, local engine, on real time', () => {
   it('never lets a window of `interval` hold more than `limit` starts, to the sub-millisecond', async () => {
@@ -27,7 +26,7 @@ describe('@rateLimit, local engine, on real time', () => {
     const calls: Promise<void>[] = [];
     for (let i = 0; i < 120; i++) {
       calls.push(api.call());
-      if (i % 3 === 2) await sleep(1 + ((i * 7919) % 10));
+      if (i % 3 === 2) await sleepMs(1 + ((i * 7919) % 10));
     }
     await Promise.all(calls);
     expect(starts).toHaveLength(120);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MODE } from '../helpers/mode.js';
 import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
 import { startWorkers, stopWorkers, type Worker } from '../helpers/redis-workers.js';
+import { sleepMs } from '../helpers/time.js';
 
 const run = `hotpath-test:chaos:${process.pid}:${Date.now()}`;
 const METHOD_MS = 20;
@@ -22,8 +23,6 @@ interface Hammered {
 }
 
 type Runs = Record<string, Record<string, number>>;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const NAME = 'four processes while Redis dies and comes back';
 
@@ -80,10 +79,10 @@ function chaosSuite(): void {
           ),
         ),
       );
-      await sleep(1_500);
+      await sleepMs(1_500);
       await interrupt();
       const downAt = Date.now();
-      await sleep(1_500);
+      await sleepMs(1_500);
       await restore();
       const restoredAt = Date.now();
 
@@ -92,11 +91,11 @@ function chaosSuite(): void {
       for (let n = 0; n < 100 && resumedAfter === undefined; n++) {
         const key = `resume-${restoredAt}-${n}`;
         await workers[0]!.request('call', { method: 'price', key });
-        await sleep(25);
+        await sleepMs(25);
         await workers[1]!.request('call', { method: 'price', key });
         const runs = await workers[1]!.request<Runs>('runs');
         if (runs.price![key] === undefined) resumedAfter = Date.now() - restoredAt;
-        else await sleep(25);
+        else await sleepMs(25);
       }
       const results = await hammering;
       const maxMs = Math.max(...results.map((r) => r.maxMs));

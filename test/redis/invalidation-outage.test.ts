@@ -15,6 +15,7 @@ import { bindHotpath, cached, createHotpath, withBreaker, type Hotpath } from '.
 import { RedisBus, redisStore } from '../../src/redis/index.js';
 import { describePrivateRedis, PrivateRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/eventually.js';
+import { sleepMs } from '../helpers/time.js';
 
 /** The "database": the current version of each record. */
 const db = new Map<string, number>();
@@ -85,7 +86,7 @@ describePrivateRedis('invalidations through Redis outages (private redis-server,
     await Promise.all([writer.bus.ready(), reader.bus.ready()]);
     db.set(id, 1);
     await writer.registry.invalidate({ tags: ['records'] });
-    await new Promise((r) => setTimeout(r, 2));
+    await sleepMs(2);
     expect(await reader.records.record(id)).toEqual({ id, version: 1 });
     // Written to Redis in the background: wait for it (the AOF then has it too).
     const written = async (): Promise<boolean> =>
@@ -198,7 +199,7 @@ describePrivateRedis('invalidations through Redis outages (private redis-server,
     gate = new Promise<void>((r) => (release = r));
     const slow = reader.records.record('d2');
     try {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleepMs(20);
       db.set('d2', 2);
       await writer.registry.invalidate({ tags: ['records'] });
       expect(await server.flushAll()).toBe(true);
@@ -207,7 +208,7 @@ describePrivateRedis('invalidations through Redis outages (private redis-server,
       release();
     }
     expect(await slow).toEqual({ id: 'd2', version: 1 });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleepMs(50);
     const late = start('late');
     expect(await late.records.record('d2')).toEqual({ id: 'd2', version: 2 });
   }, 20_000);
@@ -220,7 +221,7 @@ describePrivateRedis('invalidations through Redis outages (private redis-server,
     for (const id of ids) db.set(id, 1);
     // Cached in Redis (the tag was used before: a warm-up computes once).
     await writer.records.record('warm-up');
-    await new Promise((r) => setTimeout(r, 2));
+    await sleepMs(2);
     const reader = start('reader');
     await Promise.all(ids.map((id) => reader.records.record(id)));
     const entryKeys = async (): Promise<string[]> =>
@@ -246,7 +247,7 @@ describePrivateRedis('invalidations through Redis outages (private redis-server,
     // Memory runs out under allkeys-lru while the entries stay in use: the least recently used
     // keys go (Redis's LRU clock ticks once a second: let the marks and the junk age 2 s). Lower
     // the limit step by step until no bookkeeping key is left (anything not an entry).
-    await new Promise((r) => setTimeout(r, 2_200));
+    await sleepMs(2_200);
     await raw.config('SET', 'maxmemory-policy', 'allkeys-lru');
     await raw.config('SET', 'maxmemory-samples', '10');
     const bookkeeping = async (): Promise<string[]> =>

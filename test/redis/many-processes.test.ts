@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { describeRedis } from '../helpers/services.js';
 import { startWorkers, stopWorkers, type Worker } from '../helpers/redis-workers.js';
+import { sleepMs } from '../helpers/time.js';
 
 const run = `hotpath-test:procs:${process.pid}:${Date.now()}`;
 const METHOD_MS = 200;
@@ -50,7 +51,7 @@ describeRedis('four processes on one Redis', (url) => {
       key: 'p1',
     });
     // The write to Redis is not awaited by the caller: give it a moment to land.
-    await new Promise((r) => setTimeout(r, 50));
+    await sleepMs(50);
     const others = await Promise.all(
       workers.slice(1).map((w) =>
         w.request<{ values: { version: number; by: number; at: string }[] }>('call', {
@@ -79,7 +80,7 @@ describeRedis('four processes on one Redis', (url) => {
       }),
     );
     // The probes are running (they see version 1 from their memory tier until the message lands).
-    await new Promise((r) => setTimeout(r, 50));
+    await sleepMs(50);
     const { startedAt } = await workers[0]!.request<{ startedAt: number }>('invalidate', {
       tags: ['product:p2'],
     });

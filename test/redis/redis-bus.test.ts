@@ -6,6 +6,7 @@ import { RedisBus } from '../../src/redis/index.js';
 import { describeRedis } from '../helpers/services.js';
 import { describePrivateRedis, freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/eventually.js';
+import { sleepMs } from '../helpers/time.js';
 
 const run = `hotpath-test:bus:${process.pid}:${Date.now()}`;
 let channelCount = 0;
@@ -98,7 +99,7 @@ describeRedis('RedisBus', (url) => {
         ),
       );
       // A connection the constructor opened would be listed well within this (a few ms).
-      await new Promise((r) => setTimeout(r, 300));
+      await sleepMs(300);
       const list = (await raw.client('LIST')) as string;
       expect(list).not.toContain(` name=hotpath:bus:${process.pid} `);
       expect(list).not.toContain(` name=hotpath:cmd:${process.pid} `);

@@ -4,6 +4,7 @@ import { createHotpath } from '../../src/index.js';
 import { RedisLock } from '../../src/redis/index.js';
 import { describeRedis } from '../helpers/services.js';
 import { describePrivateRedis, freePort, usePrivateRedis } from '../helpers/redis-server.js';
+import { sleepMs } from '../helpers/time.js';
 
 const run = `hotpath-test:lock:${process.pid}:${Date.now()}:`;
 
@@ -77,7 +78,7 @@ describeRedis('RedisLock', (url) => {
     const [a, b] = [lock(), lock()];
     const releaseA = await a.acquire('k2', 30);
     expect(typeof releaseA).toBe('function');
-    await new Promise((r) => setTimeout(r, 60));
+    await sleepMs(60);
     const releaseB = await b.acquire('k2', 5_000);
     expect(typeof releaseB).toBe('function');
     await releaseA!();
@@ -142,7 +143,7 @@ describePrivateRedis('RedisLock against a slow Redis', () => {
       const gone = await (async () => {
         for (let i = 0; i < 50; i++) {
           if ((await raw.exists('late')) === 0) return true;
-          await new Promise((r) => setTimeout(r, 10));
+          await sleepMs(10);
         }
         return false;
       })();

@@ -10,12 +10,11 @@ import { afterEach, expect, it } from '@jest/globals';
 import { childEnv } from '../helpers/child-env.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
+import { sleepMs } from '../helpers/time.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/redis/fixtures/shutdown-exit.ts');
 /** Far above the bounded close (about a second) and far below a hang (minutes, or forever). */
 const EXIT_LIMIT_MS = 10_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Outcome {
   code: number | null;
@@ -54,7 +53,7 @@ class Fixture {
     while (!this.#lines.includes(line)) {
       if (Date.now() > deadline || this.#child.exitCode !== null)
         throw new Error(`the fixture never printed '${line}': ${this.#lines} ${this.#stderr}`);
-      await sleep(20);
+      await sleepMs(20);
     }
   }
 
@@ -104,7 +103,7 @@ describePrivateRedis('the process exits by itself after shutdown()', () => {
     server.pause();
     const fixture = new Fixture(server.url, 'on-signal');
     await fixture.printed('created');
-    await sleep(300); // connected at the TCP level, the handshake unanswered
+    await sleepMs(300); // connected at the TCP level, the handshake unanswered
     fixture.shutDown();
     expect(await fixture.outcome()).toEqual(EXITED);
   }, 40_000);
@@ -113,7 +112,7 @@ describePrivateRedis('the process exits by itself after shutdown()', () => {
     server = await PrivateRedis.reserve();
     const fixture = new Fixture(server.url, 'on-signal');
     await fixture.printed('created');
-    await sleep(300); // refused, waiting to reconnect
+    await sleepMs(300); // refused, waiting to reconnect
     fixture.shutDown();
     expect(await fixture.outcome()).toEqual(EXITED);
   }, 40_000);
@@ -123,7 +122,7 @@ describePrivateRedis('the process exits by itself after shutdown()', () => {
     const fixture = new Fixture(server.url, 'on-signal');
     await fixture.printed('ready');
     await server.kill();
-    await sleep(200);
+    await sleepMs(200);
     fixture.shutDown();
     expect(await fixture.outcome()).toEqual(EXITED);
   }, 40_000);

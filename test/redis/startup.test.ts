@@ -8,9 +8,9 @@ import { Redis } from 'ioredis';
 import { bindHotpath, cached, createHotpath, withBreaker } from '../../src/index.js';
 import { RedisBus, RedisLock, redisStore } from '../../src/redis/index.js';
 import { PrivateRedis, describePrivateRedis } from '../helpers/redis-server.js';
+import { sleepMs } from '../helpers/time.js';
 
 const run = `hotpath-test:startup:${process.pid}:${Date.now()}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 class Rates {
   runs = 0;
@@ -18,7 +18,7 @@ class Rates {
   @cached({ store: 'redis', ttl: '1m', distributedLock: true })
   async rate(currency: string): Promise<number> {
     this.runs++;
-    await sleep(10);
+    await sleepMs(10);
     return currency.length;
   }
 }
@@ -63,7 +63,7 @@ describePrivateRedis('an application started while Redis is down', () => {
       let cachedInRedis = false;
       for (let i = 0; i < 100 && !cachedInRedis; i++) {
         await rates.rate(`N${i}`);
-        await sleep(20);
+        await sleepMs(20);
         cachedInRedis = (await raw.keys(`${run}::*N${i}*`)).length === 1;
       }
       expect(cachedInRedis).toBe(true);

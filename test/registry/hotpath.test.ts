@@ -10,6 +10,7 @@ import {
   use,
 } from '../../src/index.js';
 import { siteOf, type Site } from '../../src/core/site.js';
+import { sleepMs, turnEventLoop } from '../helpers/time.js';
 
 /** The Site of `obj.find` (the wrapper on its prototype). */
 function siteOfMethod(obj: object): Site {
@@ -162,7 +163,7 @@ describe('the registry', () => {
     const registry = createHotpath({ stores: { mem: store }, bus });
     registry.onShutdown(() => void order.push('stop'), 'stop');
     registry.onShutdown(async () => {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleepMs(5);
       order.push('flush');
     });
     const remove = registry.onShutdown(() => void order.push('removed'));
@@ -224,7 +225,7 @@ describe('the registry', () => {
     await registry.invalidate({ tags: ['user:1'] });
     deliver!({ tags: ['user:2'] });
     resync!();
-    await new Promise((r) => setImmediate(r));
+    await turnEventLoop(1);
     expect(published).toEqual([{ tags: ['user:1'] }]);
     expect(seen).toEqual(['local:user:1', 'remote:user:2', 'dropLocal']);
   });

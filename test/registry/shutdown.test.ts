@@ -15,11 +15,7 @@ import {
   debounce,
   type Hotpath,
 } from '../../src/index.js';
-
-/** Lets promise jobs, ticks and zero-delay timers run, without moving the clock. */
-async function settle(): Promise<void> {
-  await jest.advanceTimersByTimeAsync(0);
-}
+import { advanceFakeTime } from '../helpers/fake-time.js';
 
 /** Tracks whether `promise` has settled, and with what. */
 function watch<T>(promise: Promise<T>): { done: boolean; value?: T; error?: unknown } {
@@ -68,7 +64,7 @@ describe('shutdown() drains until nothing is left', () => {
     const posts = bindHotpath(new Posts(bindHotpath(new Authors(), registry)), registry);
     const post = watch(posts.load([1, 2]));
     const shutdown = watch(registry.shutdown());
-    await settle();
+    await advanceFakeTime(0);
     expect(shutdown).toEqual({ done: true, value: { abandoned: [] } });
     expect(post).toEqual({ done: true, value: ['post 1 by author 10', 'post 2 by author 20'] });
     expect(log).toEqual(['posts 1,2', 'authors 10,20']);
@@ -95,7 +91,7 @@ describe('shutdown() drains until nothing is left', () => {
     void writer.write(['a']);
     void writer.write(['b']);
     const shutdown = watch(registry.shutdown());
-    await settle();
+    await advanceFakeTime(0);
     expect(shutdown).toEqual({ done: true, value: { abandoned: [] } });
     expect(saved).toEqual(['a+b']);
   });
@@ -121,7 +117,7 @@ describe('shutdown() drains until nothing is left', () => {
     const orders = bindHotpath(new Orders(bindHotpath(new Audit(), registry)), registry);
     void orders.place([7]);
     const shutdown = watch(registry.shutdown());
-    await settle();
+    await advanceFakeTime(0);
     expect(shutdown).toEqual({ done: true, value: { abandoned: [] } });
     expect(log).toEqual(['orders 7', 'audit placed 7']);
   });
@@ -200,7 +196,7 @@ describe('shutdown({ timeout })', () => {
     hang = true;
     void users.load([2]);
     void users.load([3, 4]);
-    await settle();
+    await advanceFakeTime(0);
     const shutdown = watch(registry.shutdown({ timeout: 100 }));
     await jest.advanceTimersByTimeAsync(100);
     expect(shutdown.value).toEqual({

@@ -30,7 +30,7 @@ class Upstream {
 }
 
 /** Runs `promise` to completion under fake timers, returning what it settled with. */
-async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+async function outcomeAfterTimers<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
   const out: { value?: T; error?: unknown } = {};
   const done = promise.then(
     (value) => void (out.value = value),
@@ -66,7 +66,7 @@ describe('@retry', () => {
 
   it('counts attempts as total tries and rethrows the last error as is', async () => {
     const { svc, up } = service({ attempts: 3, jitter: false }, Infinity);
-    const { error } = await settle(svc.call());
+    const { error } = await outcomeAfterTimers(svc.call());
     expect(up.tries).toHaveLength(3);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('up failure 3');
@@ -76,7 +76,7 @@ describe('@retry', () => {
 
   it('resolves with the first success', async () => {
     const { svc, up } = service({ attempts: 5, jitter: false }, 2);
-    const { value } = await settle(svc.call());
+    const { value } = await outcomeAfterTimers(svc.call());
     expect(value).toBe('up ok after 3');
     expect(up.tries).toHaveLength(3);
   });
@@ -109,11 +109,11 @@ describe('@retry', () => {
       { attempts: 4, delay: '50ms', backoff: 'linear', jitter: false },
       Infinity,
     );
-    await settle(linear.svc.call());
+    await outcomeAfterTimers(linear.svc.call());
     expect(linear.up.tries).toEqual([0, 50, 150, 300]);
     const start = Date.now();
     const fixed = service({ attempts: 4, delay: 50, backoff: 'fixed', jitter: false }, Infinity);
-    await settle(fixed.svc.call());
+    await outcomeAfterTimers(fixed.svc.call());
     expect(fixed.up.tries.map((t) => t - start)).toEqual([0, 50, 100, 150]);
   });
 
@@ -122,7 +122,7 @@ describe('@retry', () => {
       { attempts: 6, delay: '1s', maxDelay: '3s', jitter: false },
       Infinity,
     );
-    await settle(svc.call());
+    await outcomeAfterTimers(svc.call());
     const gaps = up.tries.slice(1).map((t, i) => t - up.tries[i]!);
     expect(gaps).toEqual([1000, 2000, 3000, 3000, 3000]);
   });
@@ -134,7 +134,7 @@ describe('@retry', () => {
       { attempts: 4, delay: 400, onRetry: (e) => void delays.push(e.delayMs) },
       Infinity,
     );
-    await settle(svc.call());
+    await outcomeAfterTimers(svc.call());
     expect(delays).toEqual([100, 200, 400]);
     expect(up.tries).toEqual([0, 100, 300, 700]);
     expect(random).toHaveBeenCalledTimes(3);
@@ -147,14 +147,14 @@ describe('@retry', () => {
       { attempts: 3, delay: 400, jitter: 'equal', onRetry: (e) => void delays.push(e.delayMs) },
       Infinity,
     );
-    await settle(svc.call());
+    await outcomeAfterTimers(svc.call());
     expect(delays).toEqual([300, 600]);
   });
 
   it('uses the documented defaults: 3 tries, 100 ms exponential, full jitter', async () => {
     jest.spyOn(Math, 'random').mockReturnValue(1);
     const { svc, up } = service({}, Infinity);
-    await settle(svc.call());
+    await outcomeAfterTimers(svc.call());
     expect(up.tries).toEqual([0, 100, 300]);
   });
 
@@ -171,7 +171,7 @@ describe('@retry', () => {
       },
       Infinity,
     );
-    const { error } = await settle(svc.call());
+    const { error } = await outcomeAfterTimers(svc.call());
     expect(seen).toEqual([
       ['up failure 1', 1],
       ['up failure 2', 2],
@@ -186,7 +186,7 @@ describe('@retry', () => {
       { attempts: 5, jitter: false, retryIf: async () => false },
       Infinity,
     );
-    await settle(svc.call());
+    await outcomeAfterTimers(svc.call());
     expect(up.tries).toHaveLength(1);
   });
 
@@ -200,7 +200,7 @@ describe('@retry', () => {
       },
       Infinity,
     );
-    expect((await settle(svc.call())).error).toBe(bug);
+    expect((await outcomeAfterTimers(svc.call())).error).toBe(bug);
   });
 
   it('tells onRetry the error, the failed attempt and the wait, before waiting', async () => {
@@ -221,7 +221,7 @@ describe('@retry', () => {
       },
       Infinity,
     );
-    await settle(svc.call());
+    await outcomeAfterTimers(svc.call());
     expect(events).toEqual([
       { message: 'up failure 1', attempt: 1, delayMs: 10, triesSoFar: 1 },
       { message: 'up failure 2', attempt: 2, delayMs: 20, triesSoFar: 2 },
@@ -238,7 +238,7 @@ describe('@retry', () => {
           throw new HotpathError(code, `${code} happened`);
         }
       }
-      const { error } = await settle(new Svc().call());
+      const { error } = await outcomeAfterTimers(new Svc().call());
       expect(error).toEqual(expect.objectContaining({ code }));
       expect(tries).toBe(1);
     }
@@ -256,7 +256,7 @@ describe('@retry', () => {
     }
     const promise = new Svc().call();
     expect(promise).toBeInstanceOf(Promise);
-    expect((await settle(promise)).value).toBe(3);
+    expect((await outcomeAfterTimers(promise)).value).toBe(3);
   });
 
   it('keeps calls of two instances apart: each retries its own method on its own this', async () => {
@@ -275,7 +275,7 @@ describe('@retry', () => {
     }
     const a = new Client('a', 2);
     const b = new Client('b', 0);
-    const [ra, rb] = await Promise.all([settle(a.get()), settle(b.get())]);
+    const [ra, rb] = await Promise.all([outcomeAfterTimers(a.get()), outcomeAfterTimers(b.get())]);
     expect(ra.value).toBe('a#3');
     expect(rb.value).toBe('b#1');
     expect([a.tries, b.tries]).toEqual([3, 1]);
@@ -290,7 +290,7 @@ describe('@retry', () => {
         throw new Error('no');
       }
     }
-    await settle(new Svc().put('k', 1));
+    await outcomeAfterTimers(new Svc().put('k', 1));
     expect(seen).toEqual([
       ['k', 1],
       ['k', 1],
@@ -305,7 +305,7 @@ describe('@retry', () => {
       if (tries === 1) throw new Error('ECONNRESET');
       return { url };
     });
-    expect((await settle(fetchJson('/a'))).value).toEqual({ url: '/a' });
+    expect((await outcomeAfterTimers(fetchJson('/a'))).value).toEqual({ url: '/a' });
     expect(tries).toBe(2);
   });
 
@@ -402,10 +402,10 @@ describe('@retry', () => {
     };
     subscribe('hotpath:event', listener);
     try {
-      await settle(bindHotpath(new Feed(), registry).pull('ok'));
-      await settle(bindHotpath(new Feed(), registry).pull('recover'));
-      await settle(bindHotpath(new Feed(), registry).pull('fail'));
-      await settle(bindHotpath(new Feed(), registry).pull('fatal'));
+      await outcomeAfterTimers(bindHotpath(new Feed(), registry).pull('ok'));
+      await outcomeAfterTimers(bindHotpath(new Feed(), registry).pull('recover'));
+      await outcomeAfterTimers(bindHotpath(new Feed(), registry).pull('fail'));
+      await outcomeAfterTimers(bindHotpath(new Feed(), registry).pull('fatal'));
     } finally {
       unsubscribe('hotpath:event', listener);
     }
@@ -441,7 +441,7 @@ describe('@retry', () => {
           return 'fast enough';
         }
       }
-      const result = settle(new Slow().call());
+      const result = outcomeAfterTimers(new Slow().call());
       const { value } = await result;
       expect(value).toBe('fast enough');
       // try 1 at 0 times out at 1000, waits 100; try 2 at 1100 times out at 2100, waits 200.
@@ -457,7 +457,7 @@ describe('@retry', () => {
           return new Promise<string>(() => {});
         }
       }
-      const { error } = await settle(new Slow().call());
+      const { error } = await outcomeAfterTimers(new Slow().call());
       expect(error).toEqual(
         expect.objectContaining({
           code: 'E_TIMEOUT',
@@ -477,7 +477,7 @@ describe('@retry', () => {
           throw new Error('down');
         }
       }
-      const { error } = await settle(new Flaky().call());
+      const { error } = await outcomeAfterTimers(new Flaky().call());
       expect(error).toEqual(
         expect.objectContaining({
           code: 'E_TIMEOUT',
@@ -536,7 +536,7 @@ describe('@retry', () => {
           throw new Error('x');
         }
       }
-      await settle(new Svc().call());
+      await outcomeAfterTimers(new Svc().call());
       expect(tries).toBe(7);
     });
   });

@@ -7,7 +7,8 @@
  * their names.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { FORMS, advance, registryWithNow, timed } from '../helpers/timed.js';
+import { FORMS, registryWithNow, timed } from '../helpers/timed.js';
+import { advanceFakeTime } from '../helpers/fake-time.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ now: 1_700_000_000_000 });
@@ -34,18 +35,18 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     void throttled();
     const lastCount = callCount;
     expect(callCount).toBe(1);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBeGreaterThan(lastCount);
   });
 
   it('gives the leading caller its result and later callers the trailing one (lodash returns the first to all)', async () => {
     const throttled = timed('throttle', form, identity, 32);
     const results = [throttled('a'), throttled('b')];
-    await advance(64);
+    await advanceFakeTime(64);
     await expect(Promise.all(results)).resolves.toEqual(['a', 'b']);
 
     const next = [throttled('c'), throttled('d')];
-    await advance(64);
+    await advanceFakeTime(64);
     await expect(Promise.all(next)).resolves.toEqual(['c', 'd']);
   });
 
@@ -64,7 +65,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     );
     void throttled();
     void throttled();
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(2);
   });
 
@@ -80,7 +81,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     );
     void throttled();
     expect(callCount).toBe(1);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(1);
   });
 
@@ -103,7 +104,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
       jest.advanceTimersByTime(1);
     }
     expect(callCount).toBeGreaterThan(1);
-    await advance(1);
+    await advanceFakeTime(1);
   });
 
   it('triggers a second throttled call as soon as possible', async () => {
@@ -117,12 +118,12 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
       { wait: 128, leading: false },
     );
     void throttled();
-    await advance(192);
+    await advanceFakeTime(192);
     expect(callCount).toBe(1);
     void throttled();
-    await advance(62);
+    await advanceFakeTime(62);
     expect(callCount).toBe(1);
-    await advance(130);
+    await advanceFakeTime(130);
     expect(callCount).toBe(2);
   });
 
@@ -139,7 +140,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     void throttled();
     void throttled();
     expect(callCount).toBe(1);
-    await advance(128);
+    await advanceFakeTime(128);
     expect(callCount).toBe(2);
   });
 
@@ -159,7 +160,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     });
     const b = withoutLeading('a');
     expect(calls).toBe(1);
-    await advance(32);
+    await advanceFakeTime(32);
     expect(calls).toBe(2);
     await expect(b).resolves.toBe('a');
   });
@@ -190,7 +191,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     const wo = [withoutTrailing('a'), withoutTrailing('b')];
     expect(wo[1]).toBe(wo[0]);
 
-    await advance(256);
+    await advanceFakeTime(256);
     expect(withCount).toBe(2);
     expect(withoutCount).toBe(1);
     await expect(Promise.all(w)).resolves.toEqual(['a', 'b']);
@@ -209,10 +210,10 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     );
     void throttled();
     void throttled();
-    await advance(96);
+    await advanceFakeTime(96);
     void throttled();
     void throttled();
-    await advance(96);
+    await advanceFakeTime(96);
     expect(callCount).toBe(2);
   });
 
@@ -232,7 +233,7 @@ describe.each(FORMS)('@throttle as lodash throttle (%s form)', (form) => {
     );
     const results = [throttled('a'), throttled('b'), throttled('c')];
     expect(callCount).toBe(1);
-    await advance(64);
+    await advanceFakeTime(64);
     expect(callCount).toBe(2);
     // lodash returns ['a', 'a', 'a'] (the last result); 'b' and 'c' fold into the trailing call.
     await expect(Promise.all(results)).resolves.toEqual(['a', 'c', 'c']);
