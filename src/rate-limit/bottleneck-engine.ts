@@ -9,42 +9,17 @@
  * process runs it too late (a busy or descheduled process), or whose grant the lost state
  * voided, is scheduled again instead.
  */
-import type Bottleneck from 'bottleneck';
 import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { withDeadline } from '../core/deadline.js';
-import { requireHere } from '../core/require-here.js';
 import { ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
 import { disconnectLimiter } from '../registry/hotpath.js';
-import { ON_GRANT, hardenBottleneck, type BottleneckLike } from './bottleneck-repair.js';
-import { priorityOf, refuse, type SiteContext } from './local-engine.js';
-
-let loaded: typeof Bottleneck | undefined;
-
-/**
- * Bottleneck itself, loaded when hotpath first builds a limiter (`engine: 'bottleneck'`): about
- * 20 files and 14 ms that `import 'hotpath'` would otherwise pay with the local engine, the
- * default. Loaded through `require` in both builds (Bottleneck is CommonJS).
- */
-function bottleneck(): typeof Bottleneck {
-  return (loaded ??= requireHere('bottleneck') as typeof Bottleneck);
-}
-
-/**
- * Is `value` a Bottleneck limiter? Structurally (it has `schedule`, the one method the engine
- * needs; the others are optional in {@link BottleneckLike}), not `instanceof Bottleneck`: that
- * would load Bottleneck to look at every named limiter, and would miss a limiter built by the
- * application's own copy of bottleneck (another version, or a second install).
- */
-export function isBottleneck(value: unknown): value is BottleneckLike {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { schedule?: unknown }).schedule === 'function'
-  );
-}
+import type { BottleneckLike } from './bottleneck-like.js';
+import { ON_GRANT, hardenBottleneck } from './bottleneck-repair.js';
+import { refuse, type Engine, type SiteContext } from './engine.js';
+import { priorityOf } from './priority.js';
 
 /** What the engine needs from its owner. */
 export interface BottleneckEngineOptions {
@@ -63,7 +38,7 @@ export interface BottleneckEngineOptions {
   readonly name: string | undefined;
   /**
    * How late after its grant a job may still start, ms (`Infinity`: any time). A later one is
-   * scheduled again: see {@link DerivedBottleneckSettings.lateness}.
+   * scheduled again: see `DerivedBottleneckSettings.lateness` (bottleneck-limiter.ts).
    */
   readonly lateness: number;
 }
@@ -109,7 +84,7 @@ class Ticket {
  * not answer within `redisTimeout`), or `E_SHUTDOWN`. A call rejected before it started never runs:
  * its job, if Bottleneck still holds it, becomes a no-op.
  */
-export class BottleneckEngine {
+export class BottleneckEngine implements Engine {
   readonly limiter: BottleneckLike;
   readonly #options: BottleneckEngineOptions;
   readonly #pending = new Set<Pending>();
@@ -375,61 +350,4 @@ export class BottleneckEngine {
     }
     return this.#storeError(ctx, error);
   }
-}
-
-/** The Bottleneck settings hotpath derives from `limit`/`interval`/`maxConcurrent`/`minTime`/`maxQueue`. */
-export interface DerivedBottleneckSettings {
-  maxConcurrent: number | null;
-  minTime: number;
-  /**
-   * How late after its grant a job may start and still keep the limit (ms; `Infinity` when
-   * nothing is spaced). Grants are `minTime` apart; starts made within `lateness` of them (and
-   * at most 1 ms early, `Date.now()` counting whole milliseconds) put at most `limit` in any
-   * window of `interval` as long as `limit × minTime ≥ interval + lateness + 1`, and stay
-   * `minTime` (the option) apart as long as `derived minTime ≥ minTime + lateness + 1`.
-   */
-  lateness: number;
-}
-
-/**
- * Translates hotpath's limits into Bottleneck's. Bottleneck has no sliding window (its reservoir
- * refills in fixed windows, which lets `2 × limit` calls through around a refill), so
- * `limit` per `interval` becomes a spacing of `interval / limit` between starts: evenly spaced
- * starts can never put more than `limit` of them in any window of `interval`. Bottleneck spaces
- * the moments it grants; each process starts its job when its own timer fires, a little later
- * and by a different amount in each process, so 10 % + 2 ms of slack is added to the spacing
- * (and to `minTime`), and a job that would start later than that slack allows is scheduled
- * again (see {@link DerivedBottleneckSettings.lateness}). So a clustered limiter runs at about
- * 90 % of `limit`, without bursts, and never above it.
- */
-export function deriveBottleneckSettings(s: {
-  limit: number;
-  interval: number;
-  maxConcurrent: number;
-  minTime: number;
-}): DerivedBottleneckSettings {
-  const window = s.limit === Number.POSITIVE_INFINITY ? 0 : s.interval / s.limit;
-  const spacing = Math.max(s.minTime, window);
-  const minTime = spacing > 0 ? Math.ceil((spacing * 11) / 10) + 2 : 0;
-  let lateness = Number.POSITIVE_INFINITY;
-  if (window > 0) lateness = s.limit * minTime - s.interval - 1;
-  if (s.minTime > 0) lateness = Math.min(lateness, minTime - s.minTime - 1);
-  return {
-    maxConcurrent: s.maxConcurrent === Number.POSITIVE_INFINITY ? null : s.maxConcurrent,
-    minTime,
-    lateness,
-  };
-}
-
-/** Builds a Bottleneck limiter from derived settings plus the user's own Bottleneck options (`datastore`, `id`, ...). */
-export function buildBottleneck(
-  settings: DerivedBottleneckSettings,
-  extra: Bottleneck.ConstructorOptions | undefined,
-): BottleneckLike {
-  const Limiter = bottleneck();
-  return new Limiter({
-    ...extra,
-    maxConcurrent: settings.maxConcurrent,
-    minTime: settings.minTime,
-  }) as unknown as BottleneckLike;
 }

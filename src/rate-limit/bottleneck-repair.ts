@@ -4,23 +4,7 @@
  * stable). See {@link hardenBottleneck}.
  */
 import { HotpathError } from '../errors.js';
-
-/**
- * The part of a Bottleneck limiter hotpath uses. Anything with a `schedule` function is taken
- * for a Bottleneck instance (named limiters are detected structurally, so hotpath never loads
- * Bottleneck unless asked to build one).
- */
-export interface BottleneckLike {
-  schedule<R>(
-    options: { priority?: number; id?: string },
-    fn: (...args: never[]) => PromiseLike<R> | R,
-    ...args: unknown[]
-  ): Promise<R>;
-  on?(event: 'error', listener: (error: unknown) => void): void;
-  stop?(options?: { dropWaitingJobs?: boolean }): Promise<void>;
-  check?(weight?: number): Promise<boolean>;
-  disconnect?(flush?: boolean): Promise<void>;
-}
+import type { BottleneckLike } from './bottleneck-like.js';
 
 /**
  * A job argument that wants to know when Bottleneck granted its job a start: Bottleneck then

@@ -1,8 +1,10 @@
 /**
- * `@rateLimit` and its engines. See rate-limit.ts for the decorator, local-engine.ts for the
- * in-process engine and bottleneck-engine.ts for Bottleneck (clustered over Redis).
+ * `@rateLimit` and its engines. See rate-limit.ts for the decorator and how its files fit
+ * together, local-engine.ts for the in-process engine and bottleneck-engine.ts for Bottleneck
+ * (clustered over Redis).
  */
 export { rateLimit } from './rate-limit.js';
 export type { LimiterOptions, RateLimitOptions } from './options.js';
-export { RateLimitFigures } from './local-engine.js';
-export { hardenBottleneck, type BottleneckLike } from './bottleneck-repair.js';
+export { RateLimitFigures } from './figures.js';
+export type { BottleneckLike } from './bottleneck-like.js';
+export { hardenBottleneck } from './bottleneck-repair.js';

@@ -1,6 +1,7 @@
 /**
- * The in-process rate-limit engine: a sliding window (or a token bucket), `maxConcurrent`,
- * `minTime` and a FIFO queue with priorities, all driven by the registry's clock.
+ * The in-process rate-limit engine: a rate (a sliding window or a token bucket, see
+ * rate-algorithm.ts), `maxConcurrent`, `minTime` and a FIFO queue with priorities, all driven by
+ * the registry's clock.
  *
  * Time is the clock's monotonic, sub-millisecond reading (`performance.now()` for the system
  * clock; see `Clock.monotonicNow`). Whole `Date.now()` milliseconds let a 200 ms window hold
@@ -17,9 +18,14 @@ import type { Call } from '../core/call.js';
 import { monotonicReader, type Clock } from '../core/clock.js';
 import { publishEvent } from '../core/channels.js';
 import { isThenable } from '../core/thenable.js';
-import { ObservedPromise, guardRejection, guardedRejection } from '../core/observed-promise.js';
+import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, Site } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
+import { refuse, type Engine, type SiteContext } from './engine.js';
+import type { RateLimitFigures } from './figures.js';
+import { priorityOf } from './priority.js';
+import { rateAlgorithm, type RateAlgorithm } from './rate-algorithm.js';
+import { WaitQueue } from './wait-queue.js';
 
 /** Resolved settings of one local engine (validated by `options.ts`). */
 export interface LocalEngineSettings {
@@ -39,79 +45,6 @@ export interface LocalEngineSettings {
   readonly maxQueue: number;
 }
 
-/** What a decorated method contributes to a call through a (possibly shared) engine. */
-export interface SiteContext {
-  readonly site: Site;
-  readonly figures: RateLimitFigures;
-  readonly reject: boolean;
-  /** Fixed priority 0 (first) to 9 (last), or a function of the arguments. */
-  readonly priority: number | ((...args: unknown[]) => unknown);
-  /** Describes the limit in messages, e.g. `10 calls per 1000 ms`. */
-  readonly describe: string;
-  /** Where the limiter lives, for messages (`limiter 'github'`, or `''`). */
-  readonly limiterName: string | undefined;
-  /**
-   * Hears about a refusal (`E_SHUTDOWN`, `RateLimitError`, `E_STORE`, `E_CONFIG`) that no caller
-   * awaits (a fire-and-forget call): the registry's `error` event, never an unhandled rejection.
-   */
-  readonly report: (error: unknown) => void;
-}
-
-/**
- * Rejects a waiting caller's `promise` (an {@link ObservedPromise}) with a hotpath refusal that
- * goes to `ctx.report` if nobody awaits it. A call that started is not guarded: a failure of
- * the method reaches its caller exactly as without the decorator.
- */
-export function refuse(
-  promise: ObservedPromise<unknown>,
-  reject: (error: unknown) => void,
-  ctx: SiteContext,
-  error: unknown,
-): void {
-  guardRejection(promise, ctx.report);
-  reject(error);
-}
-
-/**
- * The figures `stats()` shows for one method under `rateLimit` (kept by reference and updated in
- * place). `running` is only known when something tracks completions (`maxConcurrent`, or the
- * Bottleneck engine); otherwise it is left out.
- */
-export class RateLimitFigures {
-  /** Calls started (admitted at once or after waiting). */
-  started = 0;
-  /** Calls in flight (only when tracked). */
-  running = 0;
-  /** Calls waiting in a queue now. */
-  queued = 0;
-  /** Calls refused: `onLimit: 'reject'`, a full queue, or shutdown. */
-  rejected = 0;
-  /** Calls that had to wait before starting. */
-  waits = 0;
-  /** Total time those calls waited, ms. */
-  waitedMs = 0;
-  /** Budgets held now, one per key (only with `key`). */
-  keys = 0;
-  /** Whether `running` is tracked. */
-  tracksRunning = false;
-  /** Whether `keys` is tracked (the method has `key`). */
-  tracksKeys = false;
-
-  toJSON(): Record<string, number> {
-    const out: Record<string, number> = {
-      started: this.started,
-      queued: this.queued,
-      rejected: this.rejected,
-      waits: this.waits,
-      waitedMs: this.waitedMs,
-      meanWaitMs: this.waits === 0 ? 0 : this.waitedMs / this.waits,
-    };
-    if (this.tracksRunning) out.running = this.running;
-    if (this.tracksKeys) out.keys = this.keys;
-    return out;
-  }
-}
-
 /** A call waiting for its turn. */
 interface Waiting {
   readonly call: Call;
@@ -127,202 +60,24 @@ interface Waiting {
 
 function noop(): void {}
 
-const PRIORITIES = 10;
-const DEFAULT_PRIORITY = 5;
-
-/** FIFO per priority level; level 0 is served first. Arrays with a moving head (no `shift()` copies). */
-class WaitQueue {
-  // Allocated while calls wait, released when the queue empties: most budgets (one per key)
-  // never queue anything, and cost nothing here.
-  #levels: Waiting[][] | undefined;
-  #heads: number[] | undefined;
-  size = 0;
-
-  push(entry: Waiting, priority: number): void {
-    if (this.#levels === undefined) {
-      this.#levels = Array.from({ length: PRIORITIES }, () => []);
-      this.#heads = new Array<number>(PRIORITIES).fill(0);
-    }
-    this.#levels[priority]!.push(entry);
-    this.size++;
-  }
-
-  /** Takes out every entry `drop` selects, keeping the others in order; returns those taken. */
-  removeWhere(drop: (entry: Waiting) => boolean): Waiting[] {
-    const taken: Waiting[] = [];
-    const levels = this.#levels;
-    const heads = this.#heads;
-    if (levels === undefined || heads === undefined) return taken;
-    for (let p = 0; p < PRIORITIES; p++) {
-      const level = levels[p]!;
-      const kept: Waiting[] = [];
-      for (let i = heads[p]!; i < level.length; i++) {
-        const entry = level[i]!;
-        (drop(entry) ? taken : kept).push(entry);
-      }
-      levels[p] = kept;
-      heads[p] = 0;
-    }
-    this.size -= taken.length;
-    if (this.size === 0) this.#levels = this.#heads = undefined;
-    return taken;
-  }
-
-  shift(): Waiting | undefined {
-    const levels = this.#levels;
-    const heads = this.#heads;
-    if (levels === undefined || heads === undefined) return undefined;
-    for (let p = 0; p < PRIORITIES; p++) {
-      const level = levels[p]!;
-      const head = heads[p]!;
-      if (head < level.length) {
-        const entry = level[head]!;
-        level[head] = undefined as unknown as Waiting;
-        if (head + 1 === level.length) {
-          level.length = 0;
-          heads[p] = 0;
-        } else if (head + 1 > 1024 && (head + 1) * 2 > level.length) {
-          level.splice(0, head + 1);
-          heads[p] = 0;
-        } else {
-          heads[p] = head + 1;
-        }
-        if (--this.size === 0) this.#levels = this.#heads = undefined;
-        return entry;
-      }
-    }
-    return undefined;
-  }
-}
-
 /**
- * The priority (0–9) of a call: a number option, or a function of its arguments (rounded,
- * clamped; 5 when it is not a finite number). Throws what the function throws.
+ * A rate limiter for one budget (one instance, one key, or one named limiter). A call starts
+ * when its rate ({@link RateAlgorithm}) and `minTime` allow it and fewer than `maxConcurrent`
+ * calls are in flight; otherwise it waits in a {@link WaitQueue} (or is refused), and one timer
+ * wakes the queue when the next start is possible.
  */
-export function priorityOf(ctx: SiteContext, call: Call): number {
-  const p = ctx.priority;
-  const value = typeof p === 'number' ? p : Number(p(...call.args));
-  if (!Number.isFinite(value)) return DEFAULT_PRIORITY;
-  return Math.min(PRIORITIES - 1, Math.max(0, Math.round(value)));
-}
-
-/**
- * The starts of the last `interval`, as a ring of (time, count) pairs. Start times are rounded
- * up to a quantum (a power of two: at most 1 ms, about `interval / 4096`), and starts in one
- * quantum share a slot, so memory is bounded by `min(limit, 4097, interval in ms + 1)` slots
- * instead of `limit` timestamps, whatever `limit` is. Rounding up counts a start as slightly
- * later than it was, which can only delay a later start, never let one through early; whole
- * milliseconds stay exact. Starts older than `interval` are dropped as time passes.
- * Equivalent to a ring of the last `limit` start times: with expired starts dropped, "fewer than
- * `limit` starts in the last `interval`" is `total < limit`, and the wait is until the oldest
- * kept start leaves the window.
- */
-class StartWindow {
-  readonly #quantum: number;
-  #times: number[] = new Array<number>(2);
-  #counts: number[] = new Array<number>(2);
-  #head = 0;
-  #size = 0;
-  /** Starts within the window (after {@link StartWindow.expire}). */
-  total = 0;
-
-  constructor(interval: number) {
-    this.#quantum = Math.min(1, 2 ** Math.ceil(Math.log2(interval / 4096)));
-  }
-
-  /** `time` rounded up to the quantum (exact: the quantum is a power of two). */
-  #round(time: number): number {
-    return Math.ceil(time / this.#quantum) * this.#quantum;
-  }
-
-  /** Drops starts at least `interval` old. */
-  expire(now: number, interval: number): void {
-    const cap = this.#times.length;
-    while (this.#size > 0 && now - this.#times[this.#head]! >= interval) {
-      this.total -= this.#counts[this.#head]!;
-      this.#head = this.#head + 1 === cap ? 0 : this.#head + 1;
-      this.#size--;
-    }
-  }
-
-  /** Time of the oldest start in the window. */
-  oldest(): number {
-    return this.#times[this.#head]!;
-  }
-
-  /**
-   * Moves the starts recorded at or after `from` to `to` (later): the start made at `from`,
-   * and any a re-entrant call made since. Keeps the ring in time order.
-   */
-  restamp(from: number, to: number): void {
-    const cap = this.#times.length;
-    const time = this.#round(to);
-    for (let i = this.#size - 1; i >= 0; i--) {
-      const at = (this.#head + i) % cap;
-      if (this.#times[at]! < from) return;
-      this.#times[at] = time;
-    }
-  }
-
-  record(now: number): void {
-    this.total++;
-    const time = this.#round(now);
-    const cap = this.#times.length;
-    if (this.#size > 0) {
-      const last = (this.#head + this.#size - 1) % cap;
-      if (this.#times[last] === time) {
-        this.#counts[last]!++;
-        return;
-      }
-    }
-    if (this.#size === cap) this.#grow();
-    const at = (this.#head + this.#size) % this.#times.length;
-    this.#times[at] = time;
-    this.#counts[at] = 1;
-    this.#size++;
-  }
-
-  #grow(): void {
-    const cap = this.#times.length;
-    const times = new Array<number>(cap * 2);
-    const counts = new Array<number>(cap * 2);
-    for (let i = 0; i < this.#size; i++) {
-      times[i] = this.#times[(this.#head + i) % cap]!;
-      counts[i] = this.#counts[(this.#head + i) % cap]!;
-    }
-    this.#times = times;
-    this.#counts = counts;
-    this.#head = 0;
-  }
-}
-
-/**
- * A rate limiter for one budget (one instance, one key, or one named limiter).
- *
- * Sliding window: a call may start iff fewer than `limit` calls started in the last `interval`
- * ms, i.e. iff the `limit`-th previous start is at least `interval` ms old (see {@link StartWindow}).
- * So any half-open window `[t, t + interval)` holds at most `limit` starts. Token bucket: a level
- * in units of `1/limit` ms-tokens: capacity `burst * interval`, a call costs `interval`, time
- * refills `limit` per ms (exact for whole-millisecond clocks; a wait is rounded up to the next
- * millisecond, so rounding never lets a call start early).
- */
-export class LocalEngine {
+export class LocalEngine implements Engine {
   readonly settings: LocalEngineSettings;
   readonly #clock: Clock;
   /** Monotonic time in ms (sub-millisecond with the system clock). */
   readonly #now: () => number;
-  readonly #sliding: boolean;
-  readonly #bucket: boolean;
+  readonly #rate: RateAlgorithm;
   readonly #tracks: boolean;
   /** Whether start times matter (a sliding window or `minTime`): see {@link LocalEngine.#restamp}. */
   readonly #stamps: boolean;
-  readonly #window: StartWindow;
-  // Token bucket.
-  #level: number;
-  #refilledAt = Number.NaN;
   #lastStart = Number.NEGATIVE_INFINITY;
   #running = 0;
-  readonly #queue = new WaitQueue();
+  readonly #queue = new WaitQueue<Waiting>();
   #timer: unknown = undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   #stopped: HotpathError | undefined;
@@ -339,13 +94,9 @@ export class LocalEngine {
     this.settings = settings;
     this.#clock = clock;
     this.#now = monotonicReader(clock);
-    this.#sliding =
-      settings.algorithm === 'sliding-window' && settings.limit !== Number.POSITIVE_INFINITY;
-    this.#bucket = settings.algorithm === 'token-bucket';
+    this.#rate = rateAlgorithm(settings);
     this.#tracks = settings.maxConcurrent !== Number.POSITIVE_INFINITY;
-    this.#stamps = this.#sliding || settings.minTime > 0;
-    this.#window = new StartWindow(settings.interval);
-    this.#level = settings.burst * settings.interval;
+    this.#stamps = this.#rate.timesStarts || settings.minTime > 0;
   }
 
   /** Calls waiting now. */
@@ -364,22 +115,15 @@ export class LocalEngine {
    * longest.
    */
   get idleAfter(): number {
-    const s = this.settings;
-    const bucket = this.#bucket ? (s.burst * s.interval) / s.limit : 0;
-    return Math.max(s.minTime, this.#sliding ? s.interval : 0, bucket);
+    return Math.max(this.settings.minTime, this.#rate.idleAfter);
   }
 
   /** Whether a fresh engine would behave exactly like this one now (nothing queued, running or remembered). */
   isIdle(): boolean {
-    const s = this.settings;
     const now = this.#now();
     if (this.#queue.size > 0 || this.#running > 0) return false;
-    if (now - this.#lastStart < Math.max(s.minTime, this.#sliding ? s.interval : 0)) return false;
-    if (this.#bucket) {
-      this.#refill(now);
-      return this.#level >= s.burst * s.interval;
-    }
-    return true;
+    if (now - this.#lastStart < this.settings.minTime) return false;
+    return this.#rate.isIdle(now, this.#lastStart);
   }
 
   /**
@@ -441,39 +185,14 @@ export class LocalEngine {
   #admit(now: number): number {
     const s = this.settings;
     let wait = this.#lastStart + s.minTime - now;
-    if (this.#sliding) {
-      const window = this.#window;
-      window.expire(now, s.interval);
-      if (window.total >= s.limit) {
-        const w = window.oldest() + s.interval - now;
-        if (w > wait) wait = w;
-      }
-    }
-    if (this.#bucket) {
-      this.#refill(now);
-      if (this.#level < s.interval) {
-        const w = Math.ceil((s.interval - this.#level) / s.limit);
-        if (w > wait) wait = w;
-      }
-    }
+    const w = this.#rate.wait(now);
+    if (w > wait) wait = w;
     if (wait > 0) return wait;
     if (this.#running >= s.maxConcurrent) return -1;
     // Admitted: record the start.
     this.#lastStart = now;
-    if (this.#sliding) this.#window.record(now);
-    if (this.#bucket) this.#level -= s.interval;
+    this.#rate.record(now);
     return 0;
-  }
-
-  #refill(now: number): void {
-    const s = this.settings;
-    const cap = s.burst * s.interval;
-    if (Number.isNaN(this.#refilledAt)) this.#refilledAt = now;
-    const elapsed = now - this.#refilledAt;
-    if (elapsed <= 0) return;
-    this.#refilledAt = now;
-    const level = this.#level + elapsed * s.limit;
-    this.#level = level > cap ? cap : level;
   }
 
   /** Starts a call admitted at `at`. */
@@ -521,7 +240,7 @@ export class LocalEngine {
     const now = this.#now();
     if (now <= at) return;
     if (this.#lastStart < now) this.#lastStart = now;
-    if (this.#sliding) this.#window.restamp(at, now);
+    this.#rate.restamp(at, now);
   }
 
   #release(figures: RateLimitFigures): void {
@@ -605,16 +324,7 @@ export class LocalEngine {
   #retryAfter(now: number, wait: number): number {
     if (wait > 0) return Math.ceil(wait);
     if (wait === 0) return 0;
-    const s = this.settings;
-    let w = this.#lastStart + s.minTime - now;
-    if (this.#sliding) {
-      this.#window.expire(now, s.interval);
-      if (this.#window.total >= s.limit) w = Math.max(w, this.#window.oldest() + s.interval - now);
-    }
-    if (this.#bucket) {
-      this.#refill(now);
-      if (this.#level < s.interval) w = Math.max(w, (s.interval - this.#level) / s.limit);
-    }
+    const w = Math.max(this.#lastStart + this.settings.minTime - now, this.#rate.wait(now));
     return w > 0 ? Math.ceil(w) : 0;
   }
 

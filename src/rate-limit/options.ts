@@ -17,7 +17,7 @@ import {
   type Duration,
   type OptionSite,
 } from '../core/options.js';
-import { deriveBottleneckSettings } from './bottleneck-engine.js';
+import { deriveBottleneckSettings } from './bottleneck-limiter.js';
 import type { LocalEngineSettings } from './local-engine.js';
 
 /**

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import Bottleneck from 'bottleneck';
 import { RateLimitError, bindHotpath, control, createHotpath, rateLimit } from '../../src/index.js';
-import { deriveBottleneckSettings } from '../../src/rate-limit/bottleneck-engine.js';
+import { deriveBottleneckSettings } from '../../src/rate-limit/bottleneck-limiter.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
 import { sleepMs } from '../helpers/time.js';
 

@@ -1,0 +1,75 @@
+/**
+ * Builds the engine of a limit (the local engine, or a Bottleneck limiter hotpath builds or is
+ * given) and enrols it with its registry, so that `shutdown()` reaches it.
+ */
+import type { Hotpath } from '../registry/hotpath.js';
+import { HotpathError } from '../errors.js';
+import { BottleneckEngine, type BottleneckEngineOptions } from './bottleneck-engine.js';
+import type { BottleneckLike } from './bottleneck-like.js';
+import { buildBottleneck, deriveBottleneckSettings } from './bottleneck-limiter.js';
+import type { Engine } from './engine.js';
+import { LocalEngine, type LocalEngineSettings } from './local-engine.js';
+import type { ResolvedLimiter } from './options.js';
+import { limitersOf } from './registry-limiters.js';
+
+/** Whom an engine serves, for its registry and its error reports. */
+export interface EngineOwner {
+  readonly registry: Hotpath;
+  /** The named limiter it is, if it is one. */
+  readonly name: string | undefined;
+  /** The method that built it (`ClassName.method`): names its errors when it has no name. */
+  readonly method: string;
+}
+
+/** Builds the engine of `resolved` (a method's own limit, or a named limiter's options). */
+export function createEngine(resolved: ResolvedLimiter, owner: EngineOwner): Engine {
+  if (resolved.engine === 'bottleneck') {
+    const derived = deriveBottleneckSettings(resolved.settings);
+    const limiter = buildBottleneck(derived, resolved.bottleneck);
+    return bottleneckEngine(
+      limiter,
+      {
+        owned: true,
+        maxQueue: resolved.settings.maxQueue,
+        redisTimeout: resolved.redisTimeout,
+        lateness: derived.lateness,
+      },
+      owner,
+    );
+  }
+  return localEngine(resolved.settings, owner.registry);
+}
+
+/** A local engine on `registry`'s clock, whose waiting calls `shutdown()` refuses. */
+export function localEngine(settings: LocalEngineSettings, registry: Hotpath): LocalEngine {
+  const engine = new LocalEngine(settings, registry.clock);
+  engine.onQueueChange = limitersOf(registry).onQueueChange;
+  return engine;
+}
+
+/** Runs `limiter` (built by hotpath, or given in the registry's `limiters`) as an engine of `owner.registry`. */
+export function bottleneckEngine(
+  limiter: BottleneckLike,
+  settings: Pick<BottleneckEngineOptions, 'owned' | 'maxQueue' | 'redisTimeout' | 'lateness'>,
+  owner: EngineOwner,
+): BottleneckEngine {
+  const { registry, name } = owner;
+  const engine = new BottleneckEngine(limiter, {
+    ...settings,
+    name,
+    onError: storeErrorReporter(registry, name ? `limiter '${name}'` : owner.method),
+  });
+  limitersOf(registry).bottlenecks.add(engine);
+  return engine;
+}
+
+/** Sends a limiter's own errors (Bottleneck's `error` events) to the registry's `error` event. */
+function storeErrorReporter(registry: Hotpath, method: string): (error: unknown) => void {
+  return (error) =>
+    registry.emitError(
+      error instanceof HotpathError
+        ? error
+        : new HotpathError('E_STORE', `rate limiter error: ${String(error)}`, { cause: error }),
+      { decorator: 'rateLimit', method },
+    );
+}

@@ -1,0 +1,66 @@
+/**
+ * How a method with its own limit runs its calls: one budget per owner (instance), or with
+ * `key` one per key and owner, each in the registry the owner uses.
+ */
+import { guardedRejection } from '../core/observed-promise.js';
+import type { Invoke, Site } from '../core/site.js';
+import { PerOwner } from '../core/state.js';
+import { registryOf } from '../registry/binding.js';
+import { createEngine } from './create-engine.js';
+import type { Engine, SiteContext } from './engine.js';
+import { KeyedEngines } from './keyed-engines.js';
+import type { LocalEngine } from './local-engine.js';
+import type { ResolvedRateLimit } from './options.js';
+import { limitersOf } from './registry-limiters.js';
+import type { SiteContexts } from './site-contexts.js';
+
+/** Per owner (instance) state of a method with its own limit. */
+interface OwnerState {
+  readonly ctx: SiteContext;
+  /** The owner's budget, when the method has no `key`. */
+  readonly engine: Engine | undefined;
+  /** The owner's per-key budgets, when it has one. */
+  readonly keyed: KeyedEngines | undefined;
+}
+
+/** The invoker of a method with its own limit, `resolved.own`. */
+export function ownLimitInvoker(
+  inner: Invoke,
+  site: Site,
+  resolved: ResolvedRateLimit,
+  contexts: SiteContexts,
+): Invoke {
+  const own = resolved.own!;
+  const key = resolved.key;
+  const where = site.name;
+  const states = new PerOwner<OwnerState>((owner) => {
+    const registry = registryOf(owner);
+    // The registry's shutdown tasks are enrolled at the owner's first call, even when its key
+    // fails and no engine is built yet.
+    limitersOf(registry);
+    const ctx = contexts.get(registry, site, own.describe);
+    const owned = { registry, name: undefined, method: site.name };
+    if (!key) return { ctx, engine: createEngine(own, owned), keyed: undefined };
+    // `key` is refused with `engine: 'bottleneck'` (options.ts): the engines are local.
+    const keyed = new KeyedEngines(() => createEngine(own, owned) as LocalEngine, registry.clock);
+    keyed.countIn(ctx.figures);
+    return { ctx, engine: undefined, keyed };
+  });
+  if (!key) {
+    // The hot path: no key, so no try/catch and no key hashing.
+    return (call) => {
+      const st = states.get(call.owner);
+      return st.engine!.run(call, inner, st.ctx);
+    };
+  }
+  return (call) => {
+    const st = states.get(call.owner);
+    let engine: Engine;
+    try {
+      engine = st.keyed!.engineFor(call, key, where);
+    } catch (error) {
+      return guardedRejection(error, st.ctx.report);
+    }
+    return engine.run(call, inner, st.ctx);
+  };
+}

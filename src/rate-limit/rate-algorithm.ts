@@ -1,0 +1,58 @@
+/**
+ * How the local engine meters starts over time: a sliding window (sliding-window.ts), a token
+ * bucket (token-bucket.ts), or no rate at all when only `maxConcurrent`/`minTime` limit. The
+ * engine keeps `minTime`, `maxConcurrent` and the queue itself, whichever algorithm it uses.
+ *
+ * Times are the engine's monotonic milliseconds (sub-millisecond with the system clock).
+ */
+import type { LocalEngineSettings } from './local-engine.js';
+import { SlidingWindow } from './sliding-window.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** One budget's rate: asked before each start, told of each start made. */
+export interface RateAlgorithm {
+  /**
+   * Ms until the rate allows a start at `now` (> 0), or 0 when it allows one now. Forgets what
+   * has aged out by `now` (starts that left the window, tokens refilled), so it is not free of
+   * effects, but asking twice at one `now` gives one answer.
+   */
+  wait(now: number): number;
+  /** Counts a start at `now`, which {@link RateAlgorithm.wait} just allowed at that `now`. */
+  record(now: number): void;
+  /**
+   * Whether start times matter (a sliding window): only then does the engine read the clock a
+   * second time, after the method's synchronous part, to {@link RateAlgorithm.restamp} a start.
+   */
+  readonly timesStarts: boolean;
+  /** Moves the starts counted at or after `from` to `to` (later); a no-op unless {@link RateAlgorithm.timesStarts}. */
+  restamp(from: number, to: number): void;
+  /** Ms after its last start that the rate remembers nothing (the window, or a full refill). */
+  readonly idleAfter: number;
+  /** Whether a fresh algorithm would answer exactly like this one at `now` (`lastStart`: the engine's latest start). */
+  isIdle(now: number, lastStart: number): boolean;
+}
+
+/** No rate (`limit` not set): every start is allowed as far as the rate goes. */
+class NoRate implements RateAlgorithm {
+  readonly timesStarts = false;
+  readonly idleAfter = 0;
+
+  wait(): number {
+    return 0;
+  }
+
+  record(): void {}
+
+  restamp(): void {}
+
+  isIdle(): boolean {
+    return true;
+  }
+}
+
+/** The algorithm `settings` ask for (each engine has its own: they hold the budget's state). */
+export function rateAlgorithm(settings: LocalEngineSettings): RateAlgorithm {
+  if (settings.algorithm === 'token-bucket') return new TokenBucket(settings);
+  if (settings.limit === Number.POSITIVE_INFINITY) return new NoRate();
+  return new SlidingWindow(settings);
+}

@@ -1,0 +1,64 @@
+/**
+ * How a method naming a registry limiter (`limiter: 'github'`) runs its calls: through the
+ * limiter's shared engine, or with `key` through the limiter's per-key budgets, in whichever
+ * registry the call's owner uses.
+ */
+import { guardedRejection } from '../core/observed-promise.js';
+import type { Invoke, Site } from '../core/site.js';
+import type { Hotpath } from '../registry/hotpath.js';
+import type { Engine, SiteContext } from './engine.js';
+import type { KeyedEngines } from './keyed-engines.js';
+import { keyedBudgets, namedLimiter } from './named-limiters.js';
+import type { ResolvedRateLimit } from './options.js';
+import type { SiteContexts } from './site-contexts.js';
+
+/** What one method keeps per registry for its named limiter. */
+interface SharedState {
+  readonly ctx: SiteContext;
+  /** The limiter's engine, when the method has no `key`. */
+  readonly engine: Engine | undefined;
+  /** The limiter's per-key budgets, when it has one. */
+  readonly keyed: KeyedEngines | undefined;
+}
+
+/**
+ * The invoker of a method naming the limiter `resolved.limiter`. The limiter is looked up (and
+ * built) at the method's first call in each registry; a missing or invalid one, or a `key` with
+ * a Bottleneck limiter, rejects every call with `E_CONFIG` (reported when nobody awaits it).
+ */
+export function sharedLimitInvoker(
+  inner: Invoke,
+  site: Site,
+  resolved: ResolvedRateLimit,
+  contexts: SiteContexts,
+): Invoke {
+  const name = resolved.limiter!;
+  const key = resolved.key;
+  const where = site.name;
+  const states = new WeakMap<Hotpath, SharedState>();
+  const stateIn = (registry: Hotpath): SharedState => {
+    let st = states.get(registry);
+    if (st) return st;
+    const limiter = namedLimiter(registry, name, site);
+    const keyed = key ? keyedBudgets(registry, name, limiter, site) : undefined;
+    const ctx = contexts.get(registry, site, limiter.describe);
+    keyed?.countIn(ctx.figures);
+    st = { ctx, engine: keyed ? undefined : limiter.engine, keyed };
+    states.set(registry, st);
+    return st;
+  };
+  return (call) => {
+    const registry = call.registry;
+    let st: SharedState;
+    let engine: Engine;
+    try {
+      st = stateIn(registry);
+      engine = st.keyed ? st.keyed.engineFor(call, key!, where) : st.engine!;
+    } catch (error) {
+      return guardedRejection(error, (e) =>
+        registry.emitError(e, { decorator: 'rateLimit', method: site.name }),
+      );
+    }
+    return engine.run(call, inner, st.ctx);
+  };
+}
