@@ -19,29 +19,36 @@ export interface BatchedOptions<T = unknown> {
   /**
    * Most items one body call receives (counted after `dedupe`). A batch that reaches it is
    * dispatched at once and later calls start a new batch; one caller with more items than this
-   * is split over several body calls and still gets one array back. Default `Infinity`.
+   * is split over several body calls and still gets one array back.
+   *
+   * @default Infinity
    */
   maxBatchSize?: number;
   /**
-   * How long a batch collects calls after its first one. `0` (default) is DataLoader's
-   * scheduling: the batch is dispatched once the current tick and the promise jobs it queued
+   * How long a batch collects calls after its first one. `0` is DataLoader's scheduling: the batch is dispatched once the current tick and the promise jobs it queued
    * have run (`process.nextTick` after a resolved promise), so calls made inside resolved
    * promise chains still join. A positive wait (e.g. `'50ms'`) collects across ticks, for bulk
    * writes; the timer keeps the process alive until the batch is written. Cost: one timer per
    * batch, not per call.
+   *
+   * @default 0
    */
   maxWait?: Duration;
   /**
    * Send an item requested by several callers of one batch to the body once, and hand each
    * caller its result. Items are the same when their keys are: `itemKey(item)` if given, else
    * the item itself for primitives and its stable key (by structure, not identity) for
-   * objects. Default `true`. Cost with it on: one `Map` lookup per item (plus the stable-key
-   * walk for object items without `itemKey`).
+   * objects. Cost with it on: one `Map` lookup per item (plus the stable-key walk for object
+   * items without `itemKey`).
+   *
+   * @default true
    */
   dedupe?: boolean;
   /**
    * The identity of an item for `dedupe` (e.g. `(u) => u.id`). A primitive result is used as
    * is; an object result is turned into its stable key. Needs `dedupe` (an error otherwise).
+   *
+   * @default undefined (the item itself, or its stable key for objects)
    */
   itemKey?: (item: T) => unknown;
 }

@@ -19,9 +19,17 @@ import { checkStore } from '../registry/config.js';
 
 /** Settings of a store's circuit breaker. */
 export interface BreakerOptions {
-  /** Consecutive failures (errors or timeouts) that open the breaker. Default 5. `Infinity` disables it. */
+  /**
+   * Consecutive failures (errors or timeouts) that open the breaker. `Infinity` disables it.
+   *
+   * @default 5
+   */
   failures?: number;
-  /** How long an open breaker skips the store before one trial operation. Default 10 s. */
+  /**
+   * How long an open breaker skips the store before one trial operation.
+   *
+   * @default '10s'
+   */
   cooldown?: Duration;
 }
 

@@ -16,23 +16,33 @@ import { isThenable } from '../core/thenable.js';
 
 /** Options of `@invalidates`. At least `tags` or `namespace` is required. */
 export interface InvalidatesOptions {
-  /** Tags to invalidate: a list, or a function of `(result, ...args)` returning one. */
+  /**
+   * Tags to invalidate: a list, or a function of `(result, ...args)` returning one.
+   *
+   * @default undefined (no tags; then `namespace` is required)
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tags?: readonly string[] | ((result: any, ...args: any[]) => readonly string[]);
   /**
    * The `@cached` namespace to invalidate (`ClassName.method` unless that method set
    * `namespace`). Alone: every entry of it. With `key` or `args`: one entry.
+   *
+   * @default undefined (no namespace; then `tags` is required)
    */
   namespace?: string;
   /**
    * One entry's key in `namespace`, as the cached method's `key` option returns it: a value, or a
    * function of `(result, ...args)`. For methods keyed by their arguments, use `args`.
+   *
+   * @default undefined (the whole `namespace`)
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   key?: string | number | ((result: any, ...args: any[]) => string | number);
   /**
    * The arguments of the cached call whose entry to drop (keyed like `@cached` keys them): a
    * list, or a function of `(result, ...args)` returning one, e.g. `args: (_r, user) => [user.id]`.
+   *
+   * @default undefined (the whole `namespace`)
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   args?: readonly unknown[] | ((result: any, ...args: any[]) => readonly unknown[]);

@@ -20,31 +20,37 @@ import {
 /** Options of `@cached`. Every option is validated when the decorator is applied. */
 export interface CachedOptions {
   /**
-   * How long an entry is fresh. Default: no expiry (entries leave only by eviction or
-   * invalidation). Exact to the registry's clock: at `ttl` after the computation started, the
+   * How long an entry is fresh. Without it, entries never expire (they leave only by eviction
+   * or invalidation). Exact to the registry's clock: at `ttl` after the computation started, the
    * next call recomputes. Setting it adds one clock read per hit.
+   *
+   * @default undefined (no expiry)
    */
   ttl?: Duration;
   /**
    * Memory-tier (L1) entries per state owner (instance, or registry for shared scope),
-   * least recently used evicted first. Default 10 000, at most 16 777 216 (what a JavaScript
-   * `Map` holds). A bound, not a reservation: a memo costs what it holds (about 1 KB for a new
-   * instance's first entry).
+   * least recently used evicted first. At most 16 777 216 (what a JavaScript `Map` holds). A
+   * bound, not a reservation: a memo costs what it holds (about 1 KB for a new instance's first
+   * entry).
+   *
+   * @default 10_000
    */
   max?: number;
   /**
-   * Builds the cache key from the call (`this` is the instance). Default: the stable argument
-   * key (by structure, not identity; see `core/key.ts`). The result is turned into a string; it
-   * is also the `key` that `registry.invalidate({ namespace, key })` and `@invalidates({ key })`
-   * name.
+   * Builds the cache key from the call (`this` is the instance). The result is turned into a
+   * string; it is also the `key` that `registry.invalidate({ namespace, key })` and
+   * `@invalidates({ key })` name.
+   *
+   * @default the stable argument key (by structure, not identity; see `core/key.ts`)
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   key?: (this: any, ...args: any[]) => string | number;
   /**
-   * `'instance'` (default without `store`): every instance has its own memo.
-   * `'shared'`: one memo per registry for every instance (and, with `store`, one entry for every
-   * process). With `store` the scope is always shared; `scope: 'instance'` with `store` is a
-   * configuration error.
+   * `'instance'`: every instance has its own memo. `'shared'`: one memo per registry for every
+   * instance (and, with `store`, one entry for every process). With `store` the scope is always
+   * shared; `scope: 'instance'` with `store` is a configuration error.
+   *
+   * @default 'instance' ('shared' with `store`)
    */
   scope?: 'instance' | 'shared';
   /**
@@ -52,30 +58,63 @@ export interface CachedOptions {
    * `'redis'` or `['redis', 'postgres']`. Reads go down the list, a hit fills the tiers above,
    * writes go to all. Makes the method answer with a promise; a name the registry lacks rejects
    * calls with `E_CONFIG`.
+   *
+   * @default undefined (memory only)
    */
   store?: string | readonly string[];
-  /** Key namespace (default `ClassName.method`); part of every shared key and the target of `invalidate({ namespace })`. */
+  /**
+   * Key namespace: part of every shared key and the target of `invalidate({ namespace })`.
+   *
+   * @default `ClassName.method`
+   */
   namespace?: string;
-  /** Part of every shared key: bump it when the cached value's shape changes. */
+  /**
+   * Stored in every shared entry (an entry written under another version is a miss): bump it
+   * when the cached value's shape changes.
+   *
+   * @default undefined (no version)
+   */
   version?: string | number;
-  /** Tags of an entry, from its value and arguments; `registry.invalidate({ tags })` makes those entries stale everywhere. */
+  /**
+   * Tags of an entry, from its value and arguments; `registry.invalidate({ tags })` makes those
+   * entries stale everywhere. Adds a lookup per tag per hit.
+   *
+   * @default undefined (no tags)
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tags?: (result: any, ...args: any[]) => readonly string[];
-  /** After expiry, serve the stale value at once for this long while one background refresh runs. Needs `ttl`. */
+  /**
+   * After expiry, serve the stale value at once for this long while one background refresh
+   * runs. Needs `ttl`.
+   *
+   * @default 0
+   */
   staleWhileRevalidate?: Duration;
-  /** After expiry, serve the stale value for this long when the method fails. Needs `ttl`. */
+  /**
+   * After expiry, serve the stale value for this long when the method fails. Needs `ttl`.
+   *
+   * @default 0
+   */
   staleIfError?: Duration;
   /**
-   * Fraction of `ttl` to randomize: each entry lives `ttl * (1 - jitter * random)`. Default 0.1
-   * with `store`, else 0. Needs `ttl`.
+   * Fraction of `ttl` to randomize: each entry lives `ttl * (1 - jitter * random)`, so entries
+   * written together do not expire together. Needs `ttl`.
+   *
+   * @default 0.1 with `store`, else 0
    */
   jitter?: number;
-  /** A result for which `unless(result)` is true is returned but not cached. */
+  /**
+   * A result for which `unless(result)` is true is returned but not cached.
+   *
+   * @default undefined (every result is cached)
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   unless?: (result: any) => boolean;
   /**
    * Upper bound of every shared-tier operation; slower ones count as failures (a miss or a
-   * skipped write). Default 250 ms; at most 24.8 days (a longer bound bounds nothing).
+   * skipped write). At most 24.8 days (a longer bound bounds nothing).
+   *
+   * @default '250ms'
    */
   storeTimeout?: Duration;
   /**
@@ -84,7 +123,9 @@ export interface CachedOptions {
    * `poll` (default 25 ms) for up to `wait` (default 5 s), then compute themselves. A poll that
    * cannot read the shared tier (error, `storeTimeout`, open breaker) ends the wait at once, and
    * a miss whose shared read failed computes without the lock. `ttl` is the lock's lifetime
-   * (default 10 s). Default false.
+   * (default 10 s). `true` means `{ ttl: '10s', wait: '5s', poll: '25ms' }`.
+   *
+   * @default false
    */
   distributedLock?: boolean | { ttl?: Duration; wait?: Duration; poll?: Duration };
 }

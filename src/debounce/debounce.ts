@@ -15,7 +15,9 @@ export type { DeferrableMethod } from './timing-decorator.js';
 export interface DebounceOptions extends TimingOptionsBase {
   /**
    * Longest a call may be deferred (ms or a {@link Duration}); must be >= `wait`. Without it a
-   * steady stream of calls defers the invocation forever. Default: unbounded.
+   * steady stream of calls defers the invocation forever.
+   *
+   * @default undefined (unbounded)
    */
   maxWait?: Duration;
 }

@@ -20,19 +20,27 @@ import type { TimingSettings } from './timing-engine.js';
 export interface TimingOptionsBase {
   /** Milliseconds (or a {@link Duration} string like `'300ms'`) to wait. Required; 0 defers to the next timer turn. */
   wait: Duration;
-  /** Invoke on the leading edge of the wait. */
+  /**
+   * Invoke on the leading edge of the wait.
+   *
+   * @default false for `@debounce`, true for `@throttle`
+   */
   leading?: boolean;
   /**
-   * Invoke on the trailing edge of the wait (default true). With `leading: true`, the trailing
-   * invocation runs only if the method was called again during the wait.
+   * Invoke on the trailing edge of the wait. With `leading: true`, the trailing invocation runs
+   * only if the method was called again during the wait.
+   *
+   * @default true
    */
   trailing?: boolean;
   /**
    * Debounce/throttle separately per key: `key(...args)` (called with the method's `this`) picks
    * the stream: a primitive by value (`'doc-1'`, `42`; `1` ≠ `'1'`), an object or array by its
    * structure with the argument-key rules (`[tenant, id]` built afresh per call finds its
-   * stream again; an object with no visible state is `E_UNKEYABLE`).
-   * Default: one stream per instance. A key's state is released once it is idle.
+   * stream again; an object with no visible state is `E_UNKEYABLE`). A key's state is released
+   * once it is idle.
+   *
+   * @default undefined (one stream per instance)
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   key?: (...args: any[]) => unknown;

@@ -40,7 +40,9 @@ export interface HotpathModuleConfig extends HotpathConfig {
   /**
    * Service identifiers whose resolved values use this container's registry (the module
    * registers {@link hotpathActivation} for each, removed again when the module is unloaded).
-   * Default: none; put `.onActivation(hotpathActivation)` on bindings instead, or both.
+   * Or put `.onActivation(hotpathActivation)` on bindings instead, or both.
+   *
+   * @default []
    */
   services?: readonly ServiceIdentifier[];
 }

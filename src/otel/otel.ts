@@ -32,17 +32,35 @@ export const INSTRUMENTATION_NAME = 'hotpath';
 
 /** Options of {@link instrumentOtel}. */
 export interface OtelOptions {
-  /** Where spans go (default: the global provider, `trace.getTracerProvider()`). */
+  /**
+   * Where spans go.
+   *
+   * @default trace.getTracerProvider() (the global provider)
+   */
   tracerProvider?: TracerProvider;
-  /** Where metrics go (default: the global provider, `metrics.getMeterProvider()`). */
+  /**
+   * Where metrics go.
+   *
+   * @default metrics.getMeterProvider() (the global provider)
+   */
   meterProvider?: MeterProvider;
-  /** Create a span per call (default true). */
+  /**
+   * Create a span per call.
+   *
+   * @default true
+   */
   spans?: boolean;
-  /** Record `hotpath.call.duration` and `hotpath.decorator.events` (default true). */
+  /**
+   * Record `hotpath.call.duration` and `hotpath.decorator.events`.
+   *
+   * @default true
+   */
   metrics?: boolean;
   /**
-   * Bucket boundaries of `hotpath.call.duration`, in seconds (default: 100 µs to 10 s, see
-   * {@link DEFAULT_DURATION_BUCKETS}); passed as advice, so an SDK view can override them.
+   * Bucket boundaries of `hotpath.call.duration`, in seconds; passed as advice, so an SDK view
+   * can override them.
+   *
+   * @default DEFAULT_DURATION_BUCKETS (100 µs to 10 s)
    */
   durationBuckets?: number[];
 }

@@ -15,16 +15,30 @@ import { Hotpath } from '../registry/hotpath.js';
 
 /** Options of {@link memoryMonitor}. */
 export interface MemoryMonitorOptions {
-  /** Time between samples (default `'10s'`). */
+  /**
+   * Time between samples.
+   *
+   * @default '10s'
+   */
   interval?: Duration;
-  /** The registry whose `stats()` shows the figures and whose `shutdown()` stops the monitor (default `hotpath`). */
+  /**
+   * The registry whose `stats()` shows the figures and whose `shutdown()` stops the monitor.
+   *
+   * @default hotpath (the default registry)
+   */
   registry?: Hotpath;
-  /** How many recent samples the trend is computed over (default 60, at least 3). */
+  /**
+   * How many recent samples the trend is computed over (at least 3).
+   *
+   * @default 60
+   */
   window?: number;
   /**
    * How much the fitted line must rise (or fall) across the window, relative to the mean, to
-   * call the trend growing (or shrinking); default 0.1 (10 %). Lower is more sensitive and
-   * more easily fooled by garbage-collection sawtooth.
+   * call the trend growing (or shrinking). Lower is more sensitive and more easily fooled by
+   * garbage-collection sawtooth.
+   *
+   * @default 0.1 (10 %)
    */
   threshold?: number;
 }

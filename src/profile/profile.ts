@@ -17,19 +17,25 @@ import { DurationHistogram } from './histogram.js';
 /** Options of {@link profile}. */
 export interface ProfileOptions {
   /**
-   * The name the figures are filed under in `stats()`, `report()` and the `slow` event
-   * (default `ClassName.method`). Methods sharing a name share one histogram.
+   * The name the figures are filed under in `stats()`, `report()` and the `slow` event.
+   * Methods sharing a name share one histogram.
+   *
+   * @default `ClassName.method`
    */
   name?: string;
   /**
    * Calls that take longer than this are counted as `slow` and reported on the registry's
-   * `slow` event (`registry.on('slow', ...)`), with their duration and outcome. Default: none.
+   * `slow` event (`registry.on('slow', ...)`), with their duration and outcome.
+   *
+   * @default undefined (no call is slow)
    */
   slowThreshold?: Duration;
   /**
-   * Fraction of calls that are timed, from 0 to 1 (default 1: every call). Unsampled calls
-   * cost a counter increment and one `Math.random()`; they count in `calls` only, and are not
-   * checked against `slowThreshold`.
+   * Fraction of calls that are timed, from 0 to 1. Unsampled calls cost a counter increment and
+   * one `Math.random()`; they count in `calls` only, and are not checked against
+   * `slowThreshold`.
+   *
+   * @default 1 (every call)
    */
   sampleRate?: number;
 }

@@ -16,11 +16,23 @@ import {
 
 /** Options of {@link instrumentPrometheus}. */
 export interface PrometheusOptions {
-  /** The prom-client registry to register the metrics on (default: prom-client's global `register`). */
+  /**
+   * The prom-client registry to register the metrics on.
+   *
+   * @default register (prom-client's global registry)
+   */
   registry?: Registry;
-  /** Metric name prefix (default `'hotpath_'`). */
+  /**
+   * Metric name prefix.
+   *
+   * @default 'hotpath_'
+   */
   prefix?: string;
-  /** Histogram buckets in seconds (default {@link DEFAULT_BUCKETS}: 100 µs to 10 s). */
+  /**
+   * Histogram buckets in seconds.
+   *
+   * @default DEFAULT_BUCKETS (100 µs to 10 s)
+   */
   buckets?: number[];
 }
 

@@ -29,41 +29,71 @@ export interface LimiterOptions {
    * Calls that may start per `interval`. Sliding window (default): a call starts only while fewer
    * than `limit` calls started in the last `interval`, so no window of `interval` ever holds more
    * than `limit` starts. With `algorithm: 'token-bucket'`: tokens refilled per `interval`.
-   * Default: no rate (only `maxConcurrent`/`minTime` apply).
+   * At least one of `limit`, `maxConcurrent`, `minTime` (or a `limiter`) is required.
+   *
+   * @default undefined (no rate: only `maxConcurrent`/`minTime` apply)
    */
   limit?: number;
-  /** The window (or refill period) of `limit`. Default `'1s'`. */
+  /**
+   * The window (or refill period) of `limit`.
+   *
+   * @default '1s'
+   */
   interval?: Duration;
   /**
-   * `'sliding-window'` (default, exact: suits external quotas) or `'token-bucket'` (smoothed
-   * traffic: up to `burst` calls at once, then `limit` per `interval`, refilled continuously).
+   * `'sliding-window'` (exact: suits external quotas) or `'token-bucket'` (smoothed traffic: up
+   * to `burst` calls at once, then `limit` per `interval`, refilled continuously).
+   *
+   * @default 'sliding-window'
    */
   algorithm?: 'sliding-window' | 'token-bucket';
-  /** Token-bucket capacity: calls that may start at once after a quiet period. Default `limit`. */
+  /**
+   * Token-bucket capacity: calls that may start at once after a quiet period.
+   *
+   * @default limit
+   */
   burst?: number;
-  /** Calls in flight at most (a bulkhead). Combines with either algorithm. Default: unbounded. */
+  /**
+   * Calls in flight at most (a bulkhead). Combines with either algorithm.
+   *
+   * @default undefined (unbounded)
+   */
   maxConcurrent?: number;
-  /** Minimum time between two starts. Combines with either algorithm. Default 0. */
+  /**
+   * Minimum time between two starts. Combines with either algorithm.
+   *
+   * @default 0
+   */
   minTime?: Duration;
   /**
    * How many calls may wait (with `onLimit: 'queue'`); a call beyond that rejects with
-   * `RateLimitError`. Default: unbounded. With the Bottleneck engine it bounds this process's
-   * waiting calls.
+   * `RateLimitError`. With the Bottleneck engine it bounds this process's waiting calls.
+   *
+   * @default undefined (unbounded)
    */
   maxQueue?: number;
   /**
-   * `'local'` (default): the in-process engine, well under a microsecond per call when no wait
+   * `'local'`: the in-process engine, well under a microsecond per call when no wait
    * is needed. `'bottleneck'`: a Bottleneck limiter built from these options plus `bottleneck`
    * (e.g. `{ datastore: 'ioredis', clientOptions, id }` to share the limit across processes).
    * `limit`/`interval` become Bottleneck's `minTime` (evenly spaced starts, 10 % + 2 ms slack:
    * Bottleneck has no sliding window); `algorithm: 'token-bucket'` is not available there.
+   *
+   * @default 'local'
    */
   engine?: 'local' | 'bottleneck';
-  /** Extra Bottleneck constructor options for `engine: 'bottleneck'` (`id`, `datastore`, `clientOptions`, `Redis`, `connection`, ...). */
+  /**
+   * Extra Bottleneck constructor options for `engine: 'bottleneck'` (`id`, `datastore`,
+   * `clientOptions`, `Redis`, `connection`, ...).
+   *
+   * @default {} (a local Bottleneck limiter)
+   */
   bottleneck?: Bottleneck.ConstructorOptions;
   /**
    * Bottleneck engine with Redis: how long one Redis round trip of the limiter may take before
-   * the waiting call rejects with `E_STORE` instead of hanging while Redis is down. Default `'5s'`.
+   * the waiting call rejects with `E_STORE` instead of hanging while Redis is down.
+   *
+   * @default '5s'
    */
   redisTimeout?: Duration;
 }
@@ -73,6 +103,8 @@ export interface RateLimitOptions extends LimiterOptions {
   /**
    * A separate budget per key, e.g. per tenant or host: `key: (tenant) => tenant`. Called with
    * the method's arguments (and `this`). Budgets of idle keys are released. Local engine only.
+   *
+   * @default undefined (one budget per instance)
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   key?: (...args: any[]) => unknown;
@@ -82,16 +114,22 @@ export interface RateLimitOptions extends LimiterOptions {
    * the registry: do not set `limit`, `interval`, `algorithm`, `burst`, `maxConcurrent`,
    * `minTime`, `maxQueue`, `engine`, `bottleneck` or `redisTimeout` here. An unknown name rejects the
    * first call with `HotpathError` `E_CONFIG`.
+   *
+   * @default undefined (the limit is given here)
    */
   limiter?: string;
   /**
-   * What happens when a call cannot start now: `'queue'` (default) waits its turn (FIFO within a
+   * What happens when a call cannot start now: `'queue'` waits its turn (FIFO within a
    * priority); `'reject'` rejects at once with `RateLimitError` (`retryAfter` in ms).
+   *
+   * @default 'queue'
    */
   onLimit?: 'queue' | 'reject';
   /**
-   * Queue priority, 0 (served first) to 9 (last), Bottleneck's convention; default 5. A function
-   * of the arguments picks it per call.
+   * Queue priority, 0 (served first) to 9 (last), Bottleneck's convention. A function of the
+   * arguments picks it per call.
+   *
+   * @default 5
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   priority?: number | ((...args: any[]) => number);

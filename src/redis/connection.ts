@@ -20,15 +20,28 @@ import { ioredis } from './peers.js';
 export interface RedisConnectionOptions {
   /** Redis URL (`redis://` or `rediss://`). Required. */
   url: string;
-  /** How long connecting may take. Default `'1s'`. */
+  /**
+   * How long connecting may take.
+   *
+   * @default '1s'
+   */
   connectTimeout?: Duration;
-  /** Upper bound of one command on the connection. Default `'1s'`. */
+  /**
+   * Upper bound of one command on the connection.
+   *
+   * @default '1s'
+   */
   commandTimeout?: Duration;
-  /** Longest pause between reconnect attempts (doubling from 50 ms). Default `'1s'`. */
+  /**
+   * Longest pause between reconnect attempts (doubling from 50 ms).
+   *
+   * @default '1s'
+   */
   maxReconnectDelay?: Duration;
   /**
-   * Receives connection losses (once per outage) and failed commands. Default: a process
-   * warning, once per kind.
+   * Receives connection losses (once per outage) and failed commands.
+   *
+   * @default undefined (a process warning, once per kind)
    */
   onError?: (error: Error) => void;
 }

@@ -30,26 +30,34 @@ import { durationSetting, errorMessage, newOriginId, stringSetting } from './sha
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions extends RedisConnectionOptions {
   /**
-   * The pub/sub channel. Default `'hotpath:invalidate'`. Processes that must see each other's
-   * invalidations use the same channel; separate applications on one Redis use separate ones.
+   * The pub/sub channel. Processes that must see each other's invalidations use the same
+   * channel; separate applications on one Redis use separate ones.
+   *
+   * @default 'hotpath:invalidate'
    */
   channel?: string;
   /**
    * How long `publish()` (and so `registry.invalidate()`) waits for the PUBLISH before it
    * resolves anyway; the message still goes out (or is queued and retried) in the background.
-   * Default `'250ms'`, like `@cached`'s `storeTimeout`.
+   * The same as `@cached`'s `storeTimeout`.
+   *
+   * @default '250ms'
    */
   publishTimeout?: Duration;
   /**
    * Messages kept while the publishing connection is down, sent when it is back. Beyond this,
-   * they are replaced by one resync message (every process drops its L1 tier). Default 1000.
+   * they are replaced by one resync message (every process drops its L1 tier).
+   *
+   * @default 1000
    */
   maxPending?: number;
   /**
    * How often the subscriber connection PINGs Redis. A connection that died silently (a
    * network partition without a reset) would otherwise miss every message for as long as the
    * operating system's TCP keep-alive takes to notice (hours); a PING unanswered within
-   * `connectTimeout` makes the bus reconnect, and so resync. Default `'5s'`.
+   * `connectTimeout` makes the bus reconnect, and so resync.
+   *
+   * @default '5s'
    */
   heartbeat?: Duration;
 }

@@ -34,16 +34,20 @@ import { durationSetting, errorMessage } from './shared.js';
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions extends RedisConnectionOptions {
   /**
-   * Prefix added to every lock key. Default `''`: `@cached` already names its locks
-   * `hotpath:lock:<Class.method>:<key>`. Give each application sharing a Redis its own
+   * Prefix added to every lock key (`@cached` already names its locks
+   * `hotpath:lock:<Class.method>:<key>`). Give each application sharing a Redis its own
    * prefix (e.g. `'shop:'`), so equally named methods of two applications never wait for
    * each other.
+   *
+   * @default ''
    */
   prefix?: string;
   /**
-   * How long `acquire` may take before it gives up and lets the caller compute (fail open).
-   * Default `'250ms'` (the same as `@cached`'s `storeTimeout`). The first `acquire` of a fresh
-   * process waits up to `connectTimeout` instead.
+   * How long `acquire` may take before it gives up and lets the caller compute (fail open);
+   * the same as `@cached`'s `storeTimeout`. The first `acquire` of a fresh process waits up to
+   * `connectTimeout` instead.
+   *
+   * @default '250ms'
    */
   acquireTimeout?: Duration;
 }

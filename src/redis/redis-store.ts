@@ -42,24 +42,32 @@ import { keyvRedis } from './peers.js';
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
   /**
-   * Prefix of every key: `<namespace>::<key>`. Default `'hotpath'`. Use one per application
-   * (or per test run) sharing a Redis; `keyv.clear()` removes exactly this namespace (SCAN).
+   * Prefix of every key: `<namespace>::<key>`. Use one per application (or per test run)
+   * sharing a Redis; `keyv.clear()` removes exactly this namespace (SCAN).
+   *
+   * @default 'hotpath'
    */
   namespace?: string;
   /**
    * How long connecting may take, and how long the first calls of a fresh process wait for the
-   * first connection. Default `'1s'`.
+   * first connection.
+   *
+   * @default '1s'
    */
   connectTimeout?: Duration;
   /**
    * Upper bound of one Redis command once sent (node-redis `commandOptions.timeout`); frees the
    * command queue when Redis hangs. `@cached`'s `storeTimeout` (250 ms) usually answers the
-   * caller first. Default `'1s'`.
+   * caller first.
+   *
+   * @default '1s'
    */
   commandTimeout?: Duration;
   /**
    * Longest pause between reconnect attempts (the back-off doubles from 50 ms up to this).
-   * Bounds how long after Redis is back caching through it resumes. Default `'1s'`.
+   * Bounds how long after Redis is back caching through it resumes.
+   *
+   * @default '1s'
    */
   maxReconnectDelay?: Duration;
 }

@@ -83,20 +83,45 @@ export interface SingleFlightLock {
 
 /** Options of {@link createHotpath}. */
 export interface HotpathConfig {
-  /** A name for this registry in reports and warnings (default `'default'` / `'hotpath'`). */
+  /**
+   * A name for this registry in reports and warnings. The default registry `hotpath` is named
+   * `'default'`; `hotpathModule()` names its registries `'container'`.
+   *
+   * @default 'hotpath'
+   */
   name?: string;
-  /** Named shared cache tiers for `@cached({ store })`: keyv instances or other {@link CacheStore}s. */
+  /**
+   * Named shared cache tiers for `@cached({ store })`: keyv instances or other
+   * {@link CacheStore}s. The registry closes them on `shutdown()`.
+   *
+   * @default {} (no shared tier: `@cached({ store })` calls reject with `E_CONFIG`)
+   */
   stores?: Record<string, CacheStore>;
   /**
    * Named limiters for `@rateLimit({ limiter })`: rate-limit options (the local engine) or a
    * Bottleneck instance (shared across processes when clustered).
+   *
+   * @default {}
    */
   limiters?: Record<string, object>;
-  /** A cross-process invalidation bus (e.g. `new RedisBus({ url })` from `hotpath/redis`). */
+  /**
+   * A cross-process invalidation bus (e.g. `new RedisBus({ url })` from `hotpath/redis`).
+   *
+   * @default undefined (invalidations reach this process's memory tier only; other processes
+   * trust mark times they read from a store for at most 1 s)
+   */
   bus?: InvalidationBus;
-  /** A cross-process lock enabling distributed single flight for `@cached`. */
+  /**
+   * A cross-process lock enabling distributed single flight for `@cached`.
+   *
+   * @default undefined (`@cached({ distributedLock })` rejects with `E_CONFIG`)
+   */
   lock?: SingleFlightLock;
-  /** Time source (default: real time; Jest fake timers also work with the default). */
+  /**
+   * Time source of every timer and expiry of the registry.
+   *
+   * @default systemClock (real time; Jest fake timers also work with it)
+   */
   clock?: Clock;
 }
 
@@ -148,6 +173,8 @@ export interface ShutdownOptions {
    * listing it in `abandoned`. Default `'10s'`: well inside the 30 s a container platform
    * usually allows between SIGTERM and SIGKILL, leaving time to close stores (at most 2 s
    * each) and for the process's own cleanup. At most 24.8 days.
+   *
+   * @default '10s'
    */
   timeout?: Duration;
 }

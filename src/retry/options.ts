@@ -31,37 +31,52 @@ export interface RetryEvent {
 export interface RetryOptions {
   /**
    * Total number of tries, the first call included: `3` = one call and up to two retries.
-   * A positive integer, or `Infinity` (then give `retryIf` a way to stop). Default 3.
+   * A positive integer, or `Infinity` (then give `retryIf` a way to stop).
+   *
+   * @default 3
    */
   attempts?: number;
-  /** The base wait before the first retry. Default 100 ms. */
+  /**
+   * The base wait before the first retry.
+   *
+   * @default 100
+   */
   delay?: Duration;
   /**
-   * How the wait grows: `'exponential'` (default) waits `delay * 2^(n-1)` before retry `n`,
-   * `'linear'` waits `delay * n`, `'fixed'` waits `delay` every time. Always capped by `maxDelay`.
+   * How the wait grows: `'exponential'` waits `delay * 2^(n-1)` before retry `n`, `'linear'`
+   * waits `delay * n`, `'fixed'` waits `delay` every time. Always capped by `maxDelay`.
+   *
+   * @default 'exponential'
    */
   backoff?: RetryBackoff;
   /**
-   * The longest wait between two tries (before jitter). Must be >= `delay`. Default `'10s'`
-   * (or `delay`, when that is longer).
+   * The longest wait between two tries (before jitter). Must be >= `delay`.
+   *
+   * @default '10s' (or `delay`, when that is longer)
    */
   maxDelay?: Duration;
   /**
    * Randomises each wait so that many clients failing together do not retry together.
-   * `true` or `'full'` (default): AWS "full jitter", a uniform wait in `[0, computed]`;
-   * `'equal'`: AWS "equal jitter", uniform in `[computed / 2, computed]` (never much shorter
-   * than the backoff); `false`: exactly the computed wait.
+   * `true` or `'full'`: AWS "full jitter", a uniform wait in `[0, computed]`; `'equal'`: AWS
+   * "equal jitter", uniform in `[computed / 2, computed]` (never much shorter than the backoff);
+   * `false`: exactly the computed wait.
+   *
+   * @default true
    */
   jitter?: boolean | 'full' | 'equal';
   /**
-   * Decides whether the failure of try `attempt` is worth another try (default: every error
-   * except hotpath's `E_SHUTDOWN` and `E_CANCELLED`, which are never retried). May return a
-   * promise. If it throws, the call rejects with what it threw.
+   * Decides whether the failure of try `attempt` is worth another try. hotpath's `E_SHUTDOWN`
+   * and `E_CANCELLED` are never retried, whatever it says. May return a promise. If it throws,
+   * the call rejects with what it threw.
+   *
+   * @default undefined (every error is retried)
    */
   retryIf?: (error: unknown, attempt: number) => boolean | PromiseLike<boolean>;
   /**
    * Called before each wait, e.g. to log. May return a promise (awaited before the wait).
    * If it throws, the call rejects with what it threw.
+   *
+   * @default undefined
    */
   onRetry?: (event: RetryEvent) => void | PromiseLike<void>;
 }
