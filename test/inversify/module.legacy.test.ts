@@ -5,8 +5,14 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Container, inject, injectable } from 'inversify';
-import { createHotpath, HotpathError, Hotpath, use, type CacheStore } from '../../src/index.js';
-import { bindHotpath } from '../../src/registry/binding.js';
+import {
+  bindHotpath,
+  createHotpath,
+  HotpathError,
+  Hotpath,
+  use,
+  type CacheStore,
+} from '../../src/index.js';
 import {
   HOTPATH_CLOCK,
   HOTPATH_LIMITERS,
