@@ -11,7 +11,7 @@
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
 import type { Invoke, Layer } from '../core/site.js';
 import { resolveBatchedOptions, type BatchedOptions } from './options.js';
-import { BatchEngine } from './scheduler.js';
+import { BatchEngine } from './batch-engine.js';
 
 /**
  * The methods `@batched` accepts: the first parameter is the array of items, the result a

@@ -3,4 +3,5 @@
  */
 export { batched, type BatchedMethod } from './batched.js';
 export type { BatchedOptions } from './options.js';
-export { BatchedFigures, type DispatchReason } from './scheduler.js';
+export type { DispatchReason } from './batch-engine.js';
+export { BatchedFigures } from './figures.js';
