@@ -1,8 +1,13 @@
 /**
  * Every error and report text `@batched` produces at run time, in one place.
  */
-import { describeValue } from '../core/options.js';
+import { describeValue, messagePrefix } from '../core/options.js';
 import { BatchError, HotpathError } from '../errors.js';
+
+/** The house prefix of a message about the method: `@batched on Class.method:`. */
+function prefix(method: string): string {
+  return messagePrefix({ decorator: 'batched', where: method });
+}
 
 /** `1 item`, `2 items` (`words` for irregular plurals). */
 export function plural(n: number, word: string, words = `${word}s`): string {
@@ -12,7 +17,7 @@ export function plural(n: number, word: string, words = `${word}s`): string {
 /** A call whose first argument is not the array of items. */
 export function notAnArrayError(method: string, items: unknown): TypeError {
   return new TypeError(
-    `@batched ${method}: the first argument must be an array of items, got ${describeValue(items)}`,
+    `${prefix(method)} the first argument must be an array of items, got ${describeValue(items)}`,
   );
 }
 
@@ -22,8 +27,8 @@ export function notAnArrayError(method: string, items: unknown): TypeError {
  */
 export function contractError(method: string, n: number, result: unknown): BatchError {
   const message = Array.isArray(result)
-    ? `@batched ${method}: the body returned ${plural(result.length, 'result')} for ${plural(n, 'item')}; it must return one result per item, in order (or nothing, for a write-behind batch)`
-    : `@batched ${method}: the body must return an array of ${plural(n, 'result')} (one per item, in order) or nothing (for a write-behind batch), got ${describeValue(result)}`;
+    ? `${prefix(method)} the body returned ${plural(result.length, 'result')} for ${plural(n, 'item')}; it must return one result per item, in order (or nothing, for a write-behind batch)`
+    : `${prefix(method)} the body must return an array of ${plural(n, 'result')} (one per item, in order) or nothing (for a write-behind batch), got ${describeValue(result)}`;
   return new BatchError(message, {
     method,
     expected: n,

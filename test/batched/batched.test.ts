@@ -381,7 +381,7 @@ describe('@batched write-behind', () => {
       }
     }
     await expect(new AuditLog().write(['x'])).rejects.toThrow(
-      '@batched AuditLog.write: the body must return an array of 1 result (one per item, in order) or nothing (for a write-behind batch), got null',
+      '@batched on AuditLog.write: the body must return an array of 1 result (one per item, in order) or nothing (for a write-behind batch), got null',
     );
   });
 });

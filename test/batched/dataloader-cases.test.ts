@@ -380,7 +380,7 @@ describe('Provides descriptive error messages for API abuse (DataLoader abuse ca
     expect(error).toMatchObject({ code: 'E_BATCH_CONTRACT', method: 'BadRepo.load', expected: 1 });
     expect((error as BatchError).received).toBeUndefined();
     expect((error as Error).message).toBe(
-      '@batched BadRepo.load: the body must return an array of 1 result (one per item, in order) or nothing (for a write-behind batch), got null',
+      '@batched on BadRepo.load: the body must return an array of 1 result (one per item, in order) or nothing (for a write-behind batch), got null',
     );
   });
 
@@ -394,8 +394,8 @@ describe('Provides descriptive error messages for API abuse (DataLoader abuse ca
     const repo = new BadRepo();
     const results = await Promise.allSettled([repo.load([1]), repo.load([2])]);
     expect(results.map((r) => (r as PromiseRejectedResult).reason.message)).toEqual([
-      '@batched BadRepo.load: the body must return an array of 2 results (one per item, in order) or nothing (for a write-behind batch), got 2',
-      '@batched BadRepo.load: the body must return an array of 2 results (one per item, in order) or nothing (for a write-behind batch), got 2',
+      '@batched on BadRepo.load: the body must return an array of 2 results (one per item, in order) or nothing (for a write-behind batch), got 2',
+      '@batched on BadRepo.load: the body must return an array of 2 results (one per item, in order) or nothing (for a write-behind batch), got 2',
     ]);
   });
 
@@ -413,7 +413,7 @@ describe('Provides descriptive error messages for API abuse (DataLoader abuse ca
     expect(reasons[0]).toBeInstanceOf(BatchError);
     expect(reasons[0]).toMatchObject({ code: 'E_BATCH_CONTRACT', expected: 3, received: 0 });
     expect(reasons[0]!.message).toBe(
-      '@batched BadRepo.load: the body returned 0 results for 3 items; it must return one result per item, in order (or nothing, for a write-behind batch)',
+      '@batched on BadRepo.load: the body returned 0 results for 3 items; it must return one result per item, in order (or nothing, for a write-behind batch)',
     );
   });
 
@@ -421,7 +421,7 @@ describe('Provides descriptive error messages for API abuse (DataLoader abuse ca
     const [repo] = identityRepo<number>();
     await expect(repo.load(1 as unknown as number[])).rejects.toThrow(
       new TypeError(
-        '@batched IdentityRepo.load: the first argument must be an array of items, got 1',
+        '@batched on IdentityRepo.load: the first argument must be an array of items, got 1',
       ),
     );
   });
