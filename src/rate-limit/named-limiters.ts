@@ -3,6 +3,7 @@
  * `@rateLimit({ limiter: 'github' })`): built on first use from options or a Bottleneck
  * instance, and shared by every method and instance naming them in that registry.
  */
+import { configError, describeValue, messagePrefix, type OptionSite } from '../core/options.js';
 import type { Site } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
@@ -11,7 +12,7 @@ import { bottleneckEngine, createEngine, localEngine } from './create-engine.js'
 import type { Engine } from './engine.js';
 import { KeyedEngines } from './keyed-engines.js';
 import { LocalEngine } from './local-engine.js';
-import { resolveLimiterOptions, type LimiterOptions } from './options.js';
+import { resolveLimiterOptions, type LimiterOptions, type ResolvedLimiter } from './options.js';
 import { limitersOf } from './registry-limiters.js';
 
 /** A named limiter of one registry, once built. */
@@ -26,12 +27,18 @@ export interface NamedLimiter {
   keyed: KeyedEngines | undefined;
 }
 
-/** The registry's named limiter `name`, built on first use; throws `E_CONFIG` when it is missing or invalid. */
+/**
+ * The registry's named limiter `name`, built on first use; throws `E_CONFIG` when it is missing
+ * (the message names the method `site` that asked) or invalid (the message names the limiter;
+ * remembered, every method naming it gets that error).
+ */
 export function namedLimiter(registry: Hotpath, name: string, site: Site): NamedLimiter {
   const named = limitersOf(registry).named;
   let limiter = named.get(name);
   if (limiter === undefined) {
-    limiter = buildNamed(registry, name, site);
+    const config: unknown = registry.limiters[name];
+    if (config === undefined || config === null) throw missingLimiter(registry, name, site);
+    limiter = buildNamed(registry, name, config, site);
     named.set(name, limiter);
   }
   if (limiter instanceof HotpathError) throw limiter;
@@ -53,7 +60,7 @@ export function keyedBudgets(
   if (!(template instanceof LocalEngine)) {
     throw new HotpathError(
       'E_CONFIG',
-      `${site.name}: \`key\` is not available with the Bottleneck limiter '${name}' (use one named limiter per key)`,
+      `${messagePrefix(methodSite(site))} \`key\` is not available with the Bottleneck limiter '${name}' (use one named limiter per key)`,
     );
   }
   return (limiter.keyed ??= new KeyedEngines(
@@ -62,19 +69,32 @@ export function keyedBudgets(
   ));
 }
 
-function describeNames(registry: Hotpath): string {
-  const names = Object.keys(registry.limiters);
-  return names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ');
+/** Where a message about the method `site` says it is: `@rateLimit on Api.call:`. */
+function methodSite(site: Site): OptionSite {
+  return { decorator: 'rateLimit', where: site.name };
 }
 
-function buildNamed(registry: Hotpath, name: string, site: Site): NamedLimiter | HotpathError {
-  const config: unknown = registry.limiters[name];
-  if (config === undefined || config === null) {
-    return new HotpathError(
-      'E_CONFIG',
-      `${site.name}: @rateLimit names the limiter '${name}', but registry '${registry.name}' has no such limiter (its limiters: ${describeNames(registry)})`,
-    );
-  }
+/** The `E_CONFIG` of a method naming a limiter its registry does not have. */
+function missingLimiter(registry: Hotpath, name: string, site: Site): HotpathError {
+  const names = Object.keys(registry.limiters);
+  const known = names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ');
+  return new HotpathError(
+    'E_CONFIG',
+    `${messagePrefix(methodSite(site))} limiter '${name}' is not in registry '${registry.name}' (known limiters: ${known}); add it with createHotpath({ limiters: { ${name}: ... } })`,
+  );
+}
+
+/**
+ * Builds the limiter `config` describes, or the `E_CONFIG` saying why it cannot: its options are
+ * checked as a method's are, and the message says where they are (`@rateLimit on limiter
+ * 'github' of registry 'api':`), since every method naming the limiter shares the problem.
+ */
+function buildNamed(
+  registry: Hotpath,
+  name: string,
+  config: unknown,
+  site: Site,
+): NamedLimiter | HotpathError {
   const owner = { registry, name, method: site.name };
   if (isBottleneck(config)) {
     // The user's own settings: hotpath does not know the limit they stand for, so it lets
@@ -91,21 +111,28 @@ function buildNamed(registry: Hotpath, name: string, site: Site): NamedLimiter |
     );
     return { engine, describe: `limiter '${name}'`, keyed: undefined };
   }
+  const where: OptionSite = {
+    decorator: 'rateLimit',
+    where: `limiter '${name}' of registry '${registry.name}'`,
+  };
+  let resolved: ResolvedLimiter;
   try {
-    if (typeof config !== 'object')
-      throw new TypeError(
-        `@rateLimit on limiter '${name}': expected rate-limit options or a Bottleneck instance`,
+    if (typeof config !== 'object') {
+      throw configError(
+        where,
+        `expected rate-limit options ({ limit, interval }) or a Bottleneck instance, got ${describeValue(config)}`,
       );
-    const resolved = resolveLimiterOptions(
-      { decorator: 'rateLimit', where: `limiter '${name}'` },
-      config as LimiterOptions,
-    );
+    }
+    resolved = resolveLimiterOptions(where, config as LimiterOptions);
+  } catch (error) {
+    // The house-form TypeError of the option checks, as the code callers match on.
+    return new HotpathError('E_CONFIG', (error as Error).message, { cause: error });
+  }
+  try {
     return { engine: createEngine(resolved, owner), describe: resolved.describe, keyed: undefined };
   } catch (error) {
-    return new HotpathError(
-      'E_CONFIG',
-      `registry '${registry.name}': ${(error as Error).message}`,
-      { cause: error },
-    );
+    // Bottleneck refused its options, or could not be loaded.
+    const reason = error instanceof Error ? error.message : String(error);
+    return new HotpathError('E_CONFIG', `${messagePrefix(where)} ${reason}`, { cause: error });
   }
 }

@@ -190,7 +190,23 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     await expect(bindHotpath(new Api(), registry).call('a')).rejects.toMatchObject({
       code: 'E_CONFIG',
       message:
-        "Api.call: `key` is not available with the Bottleneck limiter 'api' (use one named limiter per key)",
+        "@rateLimit on Api.call: `key` is not available with the Bottleneck limiter 'api' (use one named limiter per key)",
+    });
+    await registry.shutdown();
+  });
+
+  it('rejects with E_CONFIG naming the limiter when Bottleneck refuses its options', async () => {
+    const registry = createHotpath({
+      name: 'bn',
+      limiters: { api: { limit: 10, engine: 'bottleneck', bottleneck: { datastore: 'nonsense' } } },
+    });
+    class Api {
+      @rateLimit({ limiter: 'api' })
+      async call(): Promise<void> {}
+    }
+    await expect(bindHotpath(new Api(), registry).call()).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message: "@rateLimit on limiter 'api' of registry 'bn': Invalid datastore type: nonsense",
     });
     await registry.shutdown();
   });

@@ -433,6 +433,9 @@ describe('@rateLimit, local engine', () => {
     class Api {
       @rateLimit({ limiter: 'gitlab' })
       async call(): Promise<void> {}
+
+      @rateLimit({ limiter: 'gitlab' })
+      async other(): Promise<void> {}
     }
     const api = bindHotpath(new Api(), reg);
     const error = await api.call().catch((e: unknown) => e);
@@ -440,7 +443,13 @@ describe('@rateLimit, local engine', () => {
     expect(error).toMatchObject({
       code: 'E_CONFIG',
       message:
-        "Api.call: @rateLimit names the limiter 'gitlab', but registry 'api' has no such limiter (its limiters: 'github')",
+        "@rateLimit on Api.call: limiter 'gitlab' is not in registry 'api' (known limiters: 'github'); add it with createHotpath({ limiters: { gitlab: ... } })",
+    });
+    // Each method naming it is told in its own name.
+    await expect(api.other()).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      message:
+        "@rateLimit on Api.other: limiter 'gitlab' is not in registry 'api' (known limiters: 'github'); add it with createHotpath({ limiters: { gitlab: ... } })",
     });
   });
 
@@ -453,7 +462,7 @@ describe('@rateLimit, local engine', () => {
     await expect(bindHotpath(new Api(), reg).call()).rejects.toMatchObject({
       code: 'E_CONFIG',
       message:
-        "registry 'api': @rateLimit on limiter 'github': `limit` must be a positive integer, got -1",
+        "@rateLimit on limiter 'github' of registry 'api': `limit` must be a positive integer, got -1",
     });
   });
 
