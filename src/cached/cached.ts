@@ -31,10 +31,11 @@ import { registryOf } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { Entry } from './memory-tier.js';
 import { isThenable } from '../core/thenable.js';
-import { describeError, MethodCache, type OwnerMemo } from './method-cache.js';
+import { MethodCache, type OwnerMemo } from './method-cache.js';
 import { resolveCachedOptions, type CachedOptions, type ResolvedCachedOptions } from './options.js';
 import { bounded, FAILED } from './shared-tier.js';
 import { nextSequence } from './invalidation-book.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** A method returning a promise (what `@cached` with `store` accepts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -562,7 +563,7 @@ function lockFailed(cache: MethodCache, op: 'acquire' | 'release', error: unknow
   cache.registry.emitError(
     new HotpathError(
       'E_STORE',
-      `@cached on ${method}: distributed lock ${op} failed: ${describeError(error)}`,
+      `@cached on ${method}: distributed lock ${op} failed: ${errorMessage(error)}`,
       { cause: error },
     ),
     { decorator: 'cached', method },

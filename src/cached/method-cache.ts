@@ -16,6 +16,7 @@ import type { ResolvedCachedOptions } from './options.js';
 import { bounded, FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
 import { invalidationBook, nextSequence, type InvalidationBook } from './invalidation-book.js';
 import { entryKey, lockKey, namespaceMark, STORE_MARK, tagMark } from './shared-keys.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** An owner's memo, linked to its method's state in its registry. */
 export class OwnerMemo extends Memo {
@@ -33,11 +34,6 @@ export interface Found {
   readonly entry: Entry;
   readonly tier: string;
   readonly fresh: boolean;
-}
-
-/** An error's message, for messages that quote it. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** One `@cached` method in one registry: figures, shared tiers, memos, invalidator. */
@@ -278,7 +274,7 @@ export class MethodCache {
         : `read from store '${store}' cannot be decoded`;
     const err = new HotpathError(
       'E_STORE',
-      `@cached on ${this.site.name}: the value of key ${key} ${what}: ${describeError(error)}`,
+      `@cached on ${this.site.name}: the value of key ${key} ${what}: ${errorMessage(error)}`,
       {
         cause: error,
       },

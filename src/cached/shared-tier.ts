@@ -24,6 +24,7 @@ import type { Hotpath } from '../registry/hotpath.js';
 import type { CacheStore } from '../registry/types.js';
 import { breakerSettings, CircuitBreaker } from './breaker.js';
 import { Undelivered } from './undelivered.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** Per-method counters a tier updates (the method's `stats()`). */
 export interface StoreFigures {
@@ -202,7 +203,7 @@ export class StoreTier {
     }
     caller.figures.storeErrors++;
     this.#troubled = true;
-    return `failed: ${describe(error)}`;
+    return `failed: ${errorMessage(error)}`;
   }
 
   async #run(
@@ -271,10 +272,6 @@ export class StoreTier {
 /** A ttl as stores take it: whole milliseconds, at least 1; undefined for none. */
 function storeTtl(ttlMs: number | undefined): number | undefined {
   return ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const tiersOf = new WeakMap<Hotpath, Map<string, StoreTier>>();

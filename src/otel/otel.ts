@@ -26,6 +26,7 @@ import {
   type CallContext,
   type HotpathEvent,
 } from '../core/channels.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** Instrumentation scope name of the tracer and the meter. */
 export const INSTRUMENTATION_NAME = 'hotpath';
@@ -167,7 +168,7 @@ export function instrumentOtel(options: OtelOptions = {}): HotpathInstrumentatio
         t.span.recordException(error instanceof Error ? error : String(error));
         t.span.setStatus({
           code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
+          message: errorMessage(error),
         });
       }
       t.span.end();

@@ -20,6 +20,7 @@ import type { BottleneckLike } from './bottleneck-like.js';
 import { ON_GRANT, hardenBottleneck } from './bottleneck-repair.js';
 import { refuse, type Engine, type SiteContext } from './engine.js';
 import { priorityOf } from './priority.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** What the engine needs from its owner. */
 export interface BottleneckEngineOptions {
@@ -325,7 +326,7 @@ export class BottleneckEngine implements Engine {
   }
 
   #storeError(ctx: SiteContext, cause: unknown): HotpathError {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     return new HotpathError(
       'E_STORE',
       `${ctx.site.name}: the rate limiter${this.#where()} could not reach Redis (${reason}); the call was not started`,

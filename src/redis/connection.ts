@@ -6,15 +6,9 @@
 import type { Redis } from 'ioredis';
 import { configError, describeValue, functionOption, type Duration } from '../core/options.js';
 import { TIMED_OUT, withDeadline } from '../core/deadline.js';
-import {
-  checkRedisOptions,
-  checkUrl,
-  describeUrl,
-  durationSetting,
-  warnOnce,
-  errorMessage,
-} from './shared.js';
+import { checkRedisOptions, checkUrl, describeUrl, durationSetting, warnOnce } from './shared.js';
 import { ioredis } from './peers.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** The options every Redis integration with its own connection takes (`RedisBus`, `RedisLock`). */
 export interface RedisConnectionOptions {

@@ -12,7 +12,7 @@ import type * as IORedis from 'ioredis';
 import type * as KeyvRedisModule from '@keyv/redis';
 import type * as KeyvModule from 'keyv';
 import { HotpathError } from '../errors.js';
-import { errorMessage } from './shared.js';
+import { errorMessage } from '../core/error-message.js';
 import { requireHere } from '../core/require-here.js';
 
 /** Whether `error` says that `name` itself (not one of its own dependencies) was not found. */

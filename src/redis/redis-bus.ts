@@ -25,7 +25,8 @@ import {
   type Lease,
 } from './connection.js';
 import { TIMED_OUT, withDeadline } from '../core/deadline.js';
-import { durationSetting, errorMessage, newOriginId, stringSetting } from './shared.js';
+import { errorMessage } from '../core/error-message.js';
+import { durationSetting, newOriginId, stringSetting } from './shared.js';
 
 /** Options of {@link RedisBus}. */
 export interface RedisBusOptions extends RedisConnectionOptions {

@@ -29,7 +29,8 @@ import {
   type RedisConnectionOptions,
 } from './connection.js';
 import { TIMED_OUT, withDeadline } from '../core/deadline.js';
-import { durationSetting, errorMessage } from './shared.js';
+import { errorMessage } from '../core/error-message.js';
+import { durationSetting } from './shared.js';
 
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions extends RedisConnectionOptions {

@@ -35,9 +35,9 @@ import {
   describeUrl,
   durationSetting,
   stringSetting,
-  errorMessage,
 } from './shared.js';
 import { keyvRedis } from './peers.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {

@@ -94,11 +94,6 @@ export function describeUrl(url: string): string {
   }
 }
 
-/** The message of anything thrown, for the messages that quote a cause. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Identity of this process in bus messages: host, pid and a random part, so that two
  * processes never share it (pids repeat across hosts and containers) and a bus can tell its
