@@ -4,7 +4,8 @@
  * a hit. Target: within 2x of the hand-written memo.
  */
 import { LRUCache } from 'lru-cache';
-import { cached, createDecorator, PerOwner } from '../src/index.js';
+import { cached } from '../src/index.js';
+import { createDecorator, PerOwner } from '../src/extend.js';
 import { check, compare } from './harness.js';
 
 interface User {

@@ -3,7 +3,8 @@
  * undecorated call, target <= 50 ns per call. Also the stable argument key on its fast path
  * (a lone string or number) and on a small object.
  */
-import { argumentKey, use } from '../src/index.js';
+import { use } from '../src/index.js';
+import { argumentKey } from '../src/extend.js';
 import { check, compare } from './harness.js';
 
 class Plain {

@@ -6,7 +6,9 @@
  * in the interception core when nobody subscribes (target: not measurable, <= 2 ns).
  */
 import { createHistogram, performance } from 'node:perf_hooks';
-import { Call, callChannel, profile, use, type CallContext } from '../src/index.js';
+import { profile, use } from '../src/index.js';
+import { callChannel, type CallContext } from '../src/extend.js';
+import { Call } from '../src/core/call.js';
 import { siteOf } from '../src/core/site.js';
 import { DurationHistogram } from '../src/profile/histogram.js';
 import { check, compare } from './harness.js';

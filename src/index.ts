@@ -1,34 +1,25 @@
 /**
- * hotpath: declarative performance for service classes. Everything public is re-exported here.
+ * hotpath: declarative performance for service classes. This entry holds what an application
+ * that decorates its methods needs: the decorators, `control()`, the registries, the errors,
+ * `parseDuration`, and the option and stats types. Writing a decorator of your own (the
+ * interception core, per-owner state, keys, channels, the clock) is `hotpath/extend`
+ * (`src/extend.ts`). Every runtime name exported here is described in the README.
  */
-export * from './errors.js';
-export { Call, type Middleware } from './core/call.js';
-export { type Clock, systemClock } from './core/clock.js';
+export {
+  BatchError,
+  HotpathError,
+  RateLimitError,
+  TimeoutError,
+  isHotpathError,
+  type HotpathErrorCode,
+} from './errors.js';
+export type { Call, Middleware } from './core/call.js';
+export type { Clock } from './core/clock.js';
 export { control, type Control } from './core/control.js';
-export {
-  createDecorator,
-  type AnyFunction,
-  type DecorationSite,
-  type DecoratorSpec,
-  type HotpathDecorator,
-} from './core/intercept.js';
-export { argumentKey, valueKey } from './core/key.js';
+export type { AnyFunction, HotpathDecorator } from './core/intercept.js';
 export { parseDuration, type Duration } from './core/options.js';
-export { PerOwner } from './core/state.js';
-export type { ControlContext, Invoke, Layer, LayerControl, Site, SiteKind } from './core/site.js';
-export {
-  callChannel,
-  eventChannel,
-  publishEvent,
-  type CallContext,
-  type HotpathEvent,
-} from './core/channels.js';
-export {
-  Hotpath,
-  createHotpath,
-  type ShutdownPhase,
-  type ShutdownTask,
-} from './registry/hotpath.js';
+export type { Hotpath, ShutdownPhase, ShutdownTask } from './registry/hotpath.js';
+export { createHotpath } from './registry/hotpath.js';
 export { hotpath, bindHotpath } from './registry/binding.js';
 export type * from './registry/types.js';
 export { use } from './use/use.js';
@@ -37,7 +28,6 @@ export {
   invalidates,
   codec,
   withBreaker,
-  CachedFigures,
   type AsyncMethod,
   type BreakerOptions,
   type BreakerState,
@@ -45,11 +35,37 @@ export {
   type Codec,
   type InvalidatesOptions,
 } from './cached/index.js';
-export * from './lazy/index.js';
-export * from './retry/index.js';
-export * from './timeout/index.js';
-export * from './debounce/index.js';
-export * from './throttle/index.js';
-export * from './batched/index.js';
-export * from './profile/index.js';
-export * from './rate-limit/index.js';
+export { lazy, type LazyDecorator, type LazyFigures } from './lazy/index.js';
+export {
+  retry,
+  type RetryBackoff,
+  type RetryEvent,
+  type RetryFigures,
+  type RetryOptions,
+} from './retry/index.js';
+export { timeout, type TimeoutFigures, type TimeoutOptions } from './timeout/index.js';
+export {
+  debounce,
+  type DebounceOptions,
+  type DeferrableMethod,
+  type TimingOptionsBase,
+} from './debounce/index.js';
+export { throttle, type ThrottleOptions } from './throttle/index.js';
+export {
+  batched,
+  type BatchedMethod,
+  type BatchedOptions,
+  type DispatchReason,
+} from './batched/index.js';
+export {
+  profile,
+  memoryMonitor,
+  type MemoryMonitor,
+  type MemoryMonitorOptions,
+  type MemorySample,
+  type MemoryStats,
+  type MemoryTrend,
+  type ProfileOptions,
+  type ProfileStats,
+} from './profile/index.js';
+export { rateLimit, type LimiterOptions, type RateLimitOptions } from './rate-limit/index.js';

@@ -8,13 +8,11 @@
  * run, only compiled.
  */
 import {
-  DurationHistogram,
   batched,
   bindHotpath,
   cached,
   codec,
   control,
-  createDecorator,
   createHotpath,
   debounce,
   invalidates,
@@ -31,6 +29,15 @@ import {
   type HotpathDecorator,
   type Middleware,
 } from 'hotpath';
+import {
+  PerOwner,
+  argumentKey,
+  createDecorator,
+  publishEvent,
+  systemClock,
+  type Layer,
+  type SiteInfo,
+} from 'hotpath/extend';
 import { instrumentOtel } from 'hotpath/otel';
 import { instrumentPrometheus } from 'hotpath/prometheus';
 import { RedisBus, RedisLock, redisStore } from 'hotpath/redis';
@@ -132,13 +139,31 @@ const asyncOnly: HotpathDecorator<(...args: never[]) => Promise<unknown>> = crea
 });
 console.log(asyncOnly);
 
+// A decorator of one's own (hotpath/extend): per-instance call counts, keyed like @cached.
+const callsPerKey = new PerOwner<Map<string, number>>(() => new Map());
+const counted = createDecorator({
+  name: 'counted',
+  layer: (): Layer => ({
+    decorator: 'counted',
+    wrap: (inner, site: SiteInfo) => (call) => {
+      const counts = callsPerKey.get(call.owner);
+      const key = argumentKey(call.args, site.name);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      publishEvent('counted', 'call', site, { key, at: systemClock.now() });
+      return inner(call);
+    },
+  }),
+});
+function rename(site: SiteInfo): void {
+  // @ts-expect-error a site description is read-only
+  site.name = 'other';
+}
+console.log(rename);
+const countedSquare: (n: number) => number = counted((n: number) => n * n);
+console.log(countedSquare(2));
+
 const roundTrip: unknown = codec.decode(codec.encode(new Map([[1, new Date()]])));
 console.log(roundTrip);
-
-const histogram = new DurationHistogram();
-histogram.record(1_000);
-const buckets: Float64Array = histogram.buckets;
-console.log(buckets.length, histogram.mean);
 
 const monitor = memoryMonitor({ interval: '10s', registry });
 const otel = instrumentOtel();

@@ -6,7 +6,7 @@
 import { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { argumentKey, mapKey } from '../core/key.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
@@ -44,7 +44,7 @@ export class BatchEngine {
   /** Per registry, the owners with pending batches; a registry's shutdown task drains them. */
   readonly #pending: PendingOwners;
   readonly #inner: Invoke;
-  readonly #site: Site;
+  readonly #site: SiteInfo;
   readonly #maxBatchSize: number;
   readonly #maxWait: number;
   readonly #dedupe: boolean;
@@ -67,7 +67,7 @@ export class BatchEngine {
   readonly #itemKey: ((item: unknown) => unknown) | undefined;
   readonly #keyOf = (item: unknown): unknown => this.#key(item);
 
-  constructor(inner: Invoke, site: Site, options: ResolvedBatchedOptions) {
+  constructor(inner: Invoke, site: SiteInfo, options: ResolvedBatchedOptions) {
     this.#inner = inner;
     this.#site = site;
     this.#maxBatchSize = options.maxBatchSize;

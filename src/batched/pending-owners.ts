@@ -3,7 +3,7 @@
  * batches collecting or in their body, and the registry's flush task that drains them (or,
  * past the shutdown's timeout, gives them up).
  */
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { AbandonedWork } from '../registry/types.js';
 import { QUEUED, type Batch } from './batch.js';
@@ -13,7 +13,7 @@ import type { OwnerQueue } from './owner-queue.js';
 /** What the shutdown task needs from the method's engine. */
 export interface PendingWorkHooks {
   /** The method (its name is read when needed: it is learnt on the first call). */
-  readonly site: Site;
+  readonly site: SiteInfo;
   /** Holds the registry's task while it is reachable (see `registry.onShutdown`). */
   readonly holder: object;
   /** Dispatches `queue`'s collecting batches; resolves when they and the running ones are done. */

@@ -24,7 +24,7 @@ import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
 import { argumentKey, entryKey } from '../core/key.js';
-import type { ControlContext, Invoke, Layer, Site } from '../core/site.js';
+import type { ControlContext, Invoke, Layer, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
@@ -78,7 +78,7 @@ export function cached(options?: CachedOptions): HotpathDecorator<AnyFunction> {
         clear: (ctx: ControlContext) => layer.clear(ctx),
         stats: (ctx: ControlContext) => layer.stats(ctx),
       };
-      const wrap = (inner: Invoke, site: Site): Invoke => layer.wrap(inner, site);
+      const wrap = (inner: Invoke, site: SiteInfo): Invoke => layer.wrap(inner, site);
       return opts.stores.length > 0
         ? { decorator: 'cached', wrap, control, async: true }
         : { decorator: 'cached', wrap, control };
@@ -92,7 +92,7 @@ class CachedLayer {
   readonly #caches = new WeakMap<Hotpath, MethodCache>();
   /** Instance scope: the memo of each owner. */
   readonly #owners: PerOwner<OwnerMemo>;
-  #site: Site | undefined;
+  #site: SiteInfo | undefined;
 
   constructor(opts: ResolvedCachedOptions) {
     this.opts = opts;
@@ -102,21 +102,21 @@ class CachedLayer {
   }
 
   /** The method's state in `registry`, created (and validated against the registry) on first use. */
-  cacheFor(registry: Hotpath, site: Site): MethodCache {
+  cacheFor(registry: Hotpath, site: SiteInfo): MethodCache {
     let cache = this.#caches.get(registry);
     if (!cache) this.#caches.set(registry, (cache = new MethodCache(registry, site, this.opts)));
     return cache;
   }
 
   /** The full key of a call: the `key` option's result, else the stable argument key. */
-  keyOf(instance: unknown, args: unknown[], site: Site): string {
+  keyOf(instance: unknown, args: unknown[], site: SiteInfo): string {
     const userKey = this.opts.key;
     return userKey === undefined
       ? argumentKey(args, site.name)
       : entryKey(userKey.apply(instance, args), `@cached on ${site.name}`);
   }
 
-  wrap(inner: Invoke, site: Site): Invoke {
+  wrap(inner: Invoke, site: SiteInfo): Invoke {
     this.#site = site;
     const opts = this.opts;
     const where = site.name;

@@ -10,7 +10,7 @@ import { eventChannel, publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
 import { argumentKey, entryKey } from '../core/key.js';
 import { checkOptionsObject, configError, optionError, stringOption } from '../core/options.js';
-import type { Invoke, Layer, Site } from '../core/site.js';
+import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import type { InvalidationTarget } from '../registry/types.js';
 import { isThenable } from '../core/thenable.js';
 
@@ -101,7 +101,7 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
       if (tags === undefined && namespace === undefined)
         throw configError(site, 'needs `tags` and/or `namespace`');
 
-      const targetOf = (result: unknown, call: Call, s: Site): InvalidationTarget => {
+      const targetOf = (result: unknown, call: Call, s: SiteInfo): InvalidationTarget => {
         const target: InvalidationTarget = {};
         if (tags !== undefined) {
           const t = typeof tags === 'function' ? tags(result, ...call.args) : tags;
@@ -126,7 +126,7 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
 
       return {
         decorator: 'invalidates',
-        wrap(inner: Invoke, s: Site): Invoke {
+        wrap(inner: Invoke, s: SiteInfo): Invoke {
           const after = (result: unknown, call: Call): Promise<void> => {
             const registry = call.registry;
             let target: InvalidationTarget;

@@ -5,7 +5,7 @@
  */
 import { eventChannel, publishEvent } from '../core/channels.js';
 import type { Clock } from '../core/clock.js';
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { InvalidationTarget } from '../registry/types.js';
@@ -56,7 +56,7 @@ export class MethodCache {
 
   constructor(
     readonly registry: Hotpath,
-    readonly site: Site,
+    readonly site: SiteInfo,
     readonly opts: ResolvedCachedOptions,
   ) {
     const tiers: StoreTier[] = [];

@@ -18,7 +18,7 @@
  */
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { unrefTimeout, type Clock } from '../core/clock.js';
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { CacheStore } from '../registry/types.js';
@@ -41,7 +41,7 @@ export interface TierCaller {
   readonly timeoutMs: number;
   readonly figures: StoreFigures;
   /** The decorated method, when there is one: failures are also published as `store-error` events. */
-  readonly site?: Site;
+  readonly site?: SiteInfo;
 }
 
 /** What a failed or skipped operation answers. */

@@ -3,7 +3,7 @@
  */
 import type { Hotpath } from '../registry/hotpath.js';
 import { registryOf } from '../registry/binding.js';
-import type { Site } from './site.js';
+import type { SiteInfo } from './site.js';
 
 /**
  * A call in flight. Middleware may read everything and replace or mutate `args` before
@@ -22,10 +22,10 @@ export class Call<A extends unknown[] = unknown[]> {
    */
   readonly owner: object;
   /** The decorated method this call belongs to. */
-  readonly site: Site;
+  readonly site: SiteInfo;
   #registry: Hotpath | undefined = undefined;
 
-  constructor(site: Site, instance: unknown, owner: object, args: A) {
+  constructor(site: SiteInfo, instance: unknown, owner: object, args: A) {
     this.site = site;
     this.instance = instance;
     this.owner = owner;

@@ -32,7 +32,7 @@
  */
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import type { Call } from './call.js';
-import type { Site } from './site.js';
+import type { Site, SiteInfo } from './site.js';
 
 /** The channel decorator events are published on. */
 export const eventChannel = channel('hotpath:event');
@@ -55,7 +55,7 @@ export interface HotpathEvent {
 export function publishEvent(
   decorator: string,
   event: string,
-  site: Site,
+  site: SiteInfo,
   detail?: Record<string, unknown> | (() => Record<string, unknown>),
 ): void {
   if (!eventChannel.hasSubscribers) return;

@@ -21,7 +21,7 @@ export interface ControlContext {
   /** The registry that owner uses. */
   readonly registry: Hotpath;
   /** The decorated method. */
-  readonly site: Site;
+  readonly site: SiteInfo;
 }
 
 /** The `control()` operations a layer may support. Unsupported ones answer `E_NOT_APPLICABLE`. */
@@ -46,7 +46,7 @@ export interface Layer {
   /** Decorator name without `@` (`'cached'`), used in messages and `stats()`. */
   readonly decorator: string;
   /** Builds this layer's invoker around `inner`. */
-  wrap(inner: Invoke, site: Site): Invoke;
+  wrap(inner: Invoke, site: SiteInfo): Invoke;
   /** `control()` operations this layer supports. */
   readonly control?: LayerControl;
   /** True when the layer always hands callers a promise (then refusals are rejections, not throws). */
@@ -62,6 +62,32 @@ export interface Layer {
 /** What a decorator was applied to. */
 export type SiteKind = 'method' | 'getter' | 'function';
 
+/**
+ * A decorated method (or wrapped function) as layers, middleware and `control()` operations
+ * see it: its identity, read-only. The site itself (its layers, wrapper and compiled chain)
+ * stays inside the interception core, so no decorator can rewire another's chain.
+ */
+export interface SiteInfo {
+  /** `'method'`, `'getter'` or `'function'` (the functional form). */
+  readonly kind: SiteKind;
+  /** Method (or function) name. */
+  readonly method: string;
+  /** Static member? */
+  readonly isStatic: boolean;
+  /**
+   * Name of the declaring class; `''` for plain functions. TC39 decorators are not told their
+   * class, so it is known from the method's first call on: always by the time `Layer.wrap` runs.
+   */
+  readonly className: string;
+  /** `ClassName.method`, or the method name alone while the class is not known yet. */
+  readonly name: string;
+  /**
+   * Whether callers always get a promise: some layer is `async`, or the method is an `async`
+   * function. Then a refusal should be a rejection, not a throw.
+   */
+  readonly returnsPromise: boolean;
+}
+
 const sites = new WeakMap<AnyFunction, Site>();
 
 /** The site whose wrapper is `fn`, if `fn` is a hotpath wrapper. */
@@ -69,8 +95,8 @@ export function siteOf(fn: unknown): Site | undefined {
   return typeof fn === 'function' ? sites.get(fn as AnyFunction) : undefined;
 }
 
-/** A decorated method or wrapped function. */
-export class Site {
+/** A decorated method or wrapped function (internal: extensions see its {@link SiteInfo}). */
+export class Site implements SiteInfo {
   /** `'method'`, `'getter'` or `'function'` (the functional form). */
   readonly kind: SiteKind;
   /** Method (or function) name. */

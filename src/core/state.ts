@@ -3,7 +3,7 @@
  * instance (or one constructor, or one wrapped function) instead of to the prototype.
  */
 import type { Hotpath } from '../registry/hotpath.js';
-import type { Site } from './site.js';
+import type { SiteInfo } from './site.js';
 
 /**
  * A lazily filled `WeakMap` from state owner (`call.owner`) to state. Owners that are garbage
@@ -45,7 +45,7 @@ export class PerOwner<S> {
 export function figuresCache<T extends object>(
   decorator: string,
   create: () => T,
-): (registry: Hotpath, site: Site) => T {
+): (registry: Hotpath, site: SiteInfo) => T {
   let lastRegistry: Hotpath | undefined;
   let lastFigures: T | undefined;
   return (registry, site) => {

@@ -31,7 +31,7 @@ import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { unrefTimeout, type Clock } from '../core/clock.js';
 import { mapKey } from '../core/key.js';
-import type { ControlContext, Invoke, LayerControl, Site } from '../core/site.js';
+import type { ControlContext, Invoke, LayerControl, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { registryOf } from '../registry/binding.js';
@@ -178,7 +178,7 @@ type Edge = 'leading' | 'maxWait' | 'trailing' | 'flush' | 'shutdown';
  */
 export class TimingEngine {
   readonly decorator: 'debounce' | 'throttle';
-  readonly site: Site;
+  readonly site: SiteInfo;
   /** Whether states are per key (the `key` option). */
   readonly keyed: boolean;
   /** The per-call entry point (the layer's invoker). */
@@ -198,7 +198,7 @@ export class TimingEngine {
     decorator: 'debounce' | 'throttle',
     settings: TimingSettings,
     inner: Invoke,
-    site: Site,
+    site: SiteInfo,
   ) {
     this.decorator = decorator;
     this.site = site;

@@ -18,7 +18,7 @@
 import { publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction } from '../core/intercept.js';
 import { describeValue } from '../core/options.js';
-import type { Invoke, Layer, Site } from '../core/site.js';
+import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { registryOf } from '../registry/binding.js';
 import { isThenable } from '../core/thenable.js';
@@ -68,7 +68,7 @@ function newFigures(): LazyFigures {
 
 function lazyLayer(): Layer {
   // Filled at the first call, when the site's full name (`Class.prop`) is known in both modes.
-  let site!: Site;
+  let site!: SiteInfo;
   const states = new PerOwner<LazyState>((owner) => ({
     has: false,
     value: undefined,
@@ -91,7 +91,7 @@ function lazyLayer(): Layer {
     decorator: 'lazy',
     // A getter starts no work shutdown would wait for: remembered values stay readable.
     servesAfterShutdown: true,
-    wrap(inner: Invoke, s: Site): Invoke {
+    wrap(inner: Invoke, s: SiteInfo): Invoke {
       site = s;
       return (call) => {
         const state = states.get(call.owner);

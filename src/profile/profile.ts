@@ -10,7 +10,7 @@ import {
   stringOption,
   type Duration,
 } from '../core/options.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import { DurationHistogram } from './histogram.js';
 
@@ -112,7 +112,7 @@ class Recorder {
   /** `key`: the `name` option (methods sharing it aggregate), else the method's own site. */
   constructor(
     readonly registry: Hotpath,
-    key: string | Site,
+    key: string | SiteInfo,
     readonly slowMs: number,
   ) {
     this.name = typeof key === 'string' ? key : key.name;
@@ -172,7 +172,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
       const slowMs =
         durationOption(site, 'slowThreshold', options?.slowThreshold) ?? Number.POSITIVE_INFINITY;
       const sampleRate = numberOption(site, 'sampleRate', options?.sampleRate, 1, 0, 1);
-      const recorderOf = (registry: Hotpath, s: Site): Recorder =>
+      const recorderOf = (registry: Hotpath, s: SiteInfo): Recorder =>
         new Recorder(registry, name ?? s, slowMs);
 
       return {

@@ -13,7 +13,7 @@ import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { withDeadline } from '../core/deadline.js';
 import { ObservedPromise } from '../core/observed-promise.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
 import { disconnectLimiter } from '../registry/hotpath.js';
 import type { BottleneckLike } from './bottleneck-like.js';
@@ -263,7 +263,7 @@ export class BottleneckEngine implements Engine {
    * `error(site)` (`E_SHUTDOWN`), except those the registry's own shutdown work made (a flushed
    * batch calling a rate-limited method). Their Bottleneck jobs, if they ever run, do nothing.
    */
-  dropWaiting(error: (site: Site) => HotpathError): void {
+  dropWaiting(error: (site: SiteInfo) => HotpathError): void {
     for (const entry of [...this.#pending]) {
       if (!entry.closing) this.#settle(entry, error(entry.ctx.site));
     }
@@ -273,7 +273,7 @@ export class BottleneckEngine implements Engine {
    * Rejects waiting calls with `error(site)` (`E_SHUTDOWN`), waits for calls in flight, then stops
    * the limiter (and disconnects it when hotpath built it).
    */
-  stop(error: (site: Site) => HotpathError): Promise<void> {
+  stop(error: (site: SiteInfo) => HotpathError): Promise<void> {
     this.#stopping ??= (async () => {
       for (const entry of [...this.#pending]) this.#settle(entry, error(entry.ctx.site));
       if (this.#running > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));

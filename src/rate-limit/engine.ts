@@ -4,7 +4,7 @@
  */
 import type { Call } from '../core/call.js';
 import { guardRejection, type ObservedPromise } from '../core/observed-promise.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import type { HotpathError } from '../errors.js';
 import type { RateLimitFigures } from './figures.js';
 
@@ -23,17 +23,17 @@ export interface Engine {
    * except those the registry's own shutdown work queued (a flushed batch calling a
    * rate-limited method), which keep their turn.
    */
-  dropWaiting(error: (site: Site) => HotpathError): void;
+  dropWaiting(error: (site: SiteInfo) => HotpathError): void;
   /**
    * Rejects the calls still waiting with `error(site)`, refuses further calls, and resolves once
    * the calls in flight have finished (and, for Bottleneck, once the limiter is stopped).
    */
-  stop(error: (site: Site) => HotpathError): Promise<void>;
+  stop(error: (site: SiteInfo) => HotpathError): Promise<void>;
 }
 
 /** What a decorated method contributes to a call through a (possibly shared) engine. */
 export interface SiteContext {
-  readonly site: Site;
+  readonly site: SiteInfo;
   readonly figures: RateLimitFigures;
   readonly reject: boolean;
   /** Fixed priority 0 (first) to 9 (last), or a function of the arguments. */

@@ -19,7 +19,7 @@ import { monotonicReader, type Clock } from '../core/clock.js';
 import { publishEvent } from '../core/channels.js';
 import { isThenable } from '../core/thenable.js';
 import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
 import { refuse, type Engine, type SiteContext } from './engine.js';
 import type { RateLimitFigures } from './figures.js';
@@ -146,7 +146,7 @@ export class LocalEngine implements Engine {
    * except those the registry's own shutdown work queued (a flushed batch calling a
    * rate-limited method), which keep their turn.
    */
-  dropWaiting(error: (site: Site) => HotpathError): void {
+  dropWaiting(error: (site: SiteInfo) => HotpathError): void {
     const dropped = this.#queue.removeWhere((e) => !e.closing);
     for (const e of dropped) this.#drop(e, error(e.ctx.site));
     if (dropped.length > 0 && this.#queue.size === 0) {
@@ -159,7 +159,7 @@ export class LocalEngine implements Engine {
    * Rejects queued calls with `E_SHUTDOWN` (via `error(site)`), cancels the timer, refuses
    * further calls, and resolves once calls in flight have finished (when tracked).
    */
-  stop(error: (site: Site) => HotpathError): Promise<void> {
+  stop(error: (site: SiteInfo) => HotpathError): Promise<void> {
     if (this.#stopped === undefined) {
       this.#stopped = new HotpathError('E_SHUTDOWN', 'rate limiter stopped');
       this.#clearTimer();

@@ -4,7 +4,7 @@
  * instance, and shared by every method and instance naming them in that registry.
  */
 import { configError, describeValue, messagePrefix, type OptionSite } from '../core/options.js';
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import { isBottleneck } from './bottleneck-like.js';
@@ -32,7 +32,7 @@ export interface NamedLimiter {
  * (the message names the method `site` that asked) or invalid (the message names the limiter;
  * remembered, every method naming it gets that error).
  */
-export function namedLimiter(registry: Hotpath, name: string, site: Site): NamedLimiter {
+export function namedLimiter(registry: Hotpath, name: string, site: SiteInfo): NamedLimiter {
   const named = limitersOf(registry).named;
   let limiter = named.get(name);
   if (limiter === undefined) {
@@ -54,7 +54,7 @@ export function keyedBudgets(
   registry: Hotpath,
   name: string,
   limiter: NamedLimiter,
-  site: Site,
+  site: SiteInfo,
 ): KeyedEngines {
   const template = limiter.engine;
   if (!(template instanceof LocalEngine)) {
@@ -70,12 +70,12 @@ export function keyedBudgets(
 }
 
 /** Where a message about the method `site` says it is: `@rateLimit on Api.call:`. */
-function methodSite(site: Site): OptionSite {
+function methodSite(site: SiteInfo): OptionSite {
   return { decorator: 'rateLimit', where: site.name };
 }
 
 /** The `E_CONFIG` of a method naming a limiter its registry does not have. */
-function missingLimiter(registry: Hotpath, name: string, site: Site): HotpathError {
+function missingLimiter(registry: Hotpath, name: string, site: SiteInfo): HotpathError {
   const names = Object.keys(registry.limiters);
   const known = names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ');
   return new HotpathError(
@@ -93,7 +93,7 @@ function buildNamed(
   registry: Hotpath,
   name: string,
   config: unknown,
-  site: Site,
+  site: SiteInfo,
 ): NamedLimiter | HotpathError {
   const owner = { registry, name, method: site.name };
   if (isBottleneck(config)) {

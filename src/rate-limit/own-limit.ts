@@ -3,7 +3,7 @@
  * `key` one per key and owner, each in the registry the owner uses.
  */
 import { guardedRejection } from '../core/observed-promise.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { registryOf } from '../registry/binding.js';
 import { createEngine } from './create-engine.js';
@@ -26,7 +26,7 @@ interface OwnerState {
 /** The invoker of a method with its own limit, `resolved.own`. */
 export function ownLimitInvoker(
   inner: Invoke,
-  site: Site,
+  site: SiteInfo,
   resolved: ResolvedRateLimit,
   contexts: SiteContexts,
 ): Invoke {

@@ -23,7 +23,7 @@
  * calls in flight finished (Bottleneck limiters are stopped, and disconnected when hotpath built them).
  */
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import { RateLimitFigures } from './figures.js';
 import { resolveRateLimitOptions, type RateLimitOptions } from './options.js';
 import { ownLimitInvoker } from './own-limit.js';
@@ -62,7 +62,7 @@ export function rateLimit(
       return {
         decorator: 'rateLimit',
         async: true,
-        wrap(inner: Invoke, site: Site): Invoke {
+        wrap(inner: Invoke, site: SiteInfo): Invoke {
           return resolved.limiter !== undefined
             ? sharedLimitInvoker(inner, site, resolved, contexts)
             : ownLimitInvoker(inner, site, resolved, contexts);

@@ -2,7 +2,7 @@
  * What `@rateLimit` keeps per registry: its named limiters (built on first use), the engines
  * `shutdown()` must reach, and the two shutdown tasks that reach them.
  */
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { BottleneckEngine } from './bottleneck-engine.js';
@@ -51,7 +51,7 @@ function enginesOf(rec: RegistryLimiters): Engine[] {
 }
 
 function stopOnShutdown(registry: Hotpath, rec: RegistryLimiters): void {
-  const error = (site: Site): HotpathError => waitingShutdownError(registry, site);
+  const error = (site: SiteInfo): HotpathError => waitingShutdownError(registry, site);
   // When shutdown starts, calls still waiting for their turn are refused at once: the limit may
   // keep them waiting for hours, and they must not start while the shutdown flushes batches.
   // Calls queued by that flush itself (a batch body calling a rate-limited method) still run.
@@ -103,7 +103,7 @@ function limiterLabel(rec: RegistryLimiters, engine: Engine): string {
 }
 
 /** The `E_SHUTDOWN` of a call that was still waiting for its turn when shutdown started. */
-function waitingShutdownError(registry: Hotpath, site: Site): HotpathError {
+function waitingShutdownError(registry: Hotpath, site: SiteInfo): HotpathError {
   return new HotpathError(
     'E_SHUTDOWN',
     `${site.name}: the hotpath registry '${registry.name}' is shutting down; the call was waiting for its rate limit and was not started`,

@@ -4,7 +4,7 @@
  * registry the call's owner uses.
  */
 import { guardedRejection } from '../core/observed-promise.js';
-import type { Invoke, Site } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { Engine, SiteContext } from './engine.js';
 import type { KeyedEngines } from './keyed-engines.js';
@@ -28,7 +28,7 @@ interface SharedState {
  */
 export function sharedLimitInvoker(
   inner: Invoke,
-  site: Site,
+  site: SiteInfo,
   resolved: ResolvedRateLimit,
   contexts: SiteContexts,
 ): Invoke {

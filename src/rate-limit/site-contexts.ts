@@ -2,7 +2,7 @@
  * The {@link SiteContext} of one decorated method in each registry it runs in: its figures, its
  * options as the engines need them, and where its unawaited refusals are reported.
  */
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { SiteContext } from './engine.js';
 import { RateLimitFigures } from './figures.js';
@@ -18,7 +18,7 @@ export class SiteContexts {
   }
 
   /** The context of `site` in `registry`; `describe` (the limit, for messages) is used when it is made. */
-  get(registry: Hotpath, site: Site, describe: string): SiteContext {
+  get(registry: Hotpath, site: SiteInfo, describe: string): SiteContext {
     let ctx = this.#contexts.get(registry);
     if (!ctx) {
       const resolved = this.#resolved;

@@ -9,7 +9,7 @@ import { checkOptionsObject, durationOption } from '../core/options.js';
 import { invalidationBook } from '../cached/invalidation-book.js';
 import { HotpathError } from '../errors.js';
 import { OwnedSet } from '../core/owned-set.js';
-import type { Site } from '../core/site.js';
+import type { SiteInfo } from '../core/site.js';
 import { checkHotpathConfig } from './config.js';
 import { formatReport } from './report.js';
 import { ShutdownTasks, type ShutdownPhase, type ShutdownTask } from './shutdown.js';
@@ -32,7 +32,7 @@ export type { ShutdownPhase, ShutdownTask } from './shutdown.js';
 
 /** One row of `stats()`: a method (or a `@profile` name) and its figures per decorator. */
 interface MetricRow {
-  readonly method: string | Site;
+  readonly method: string | SiteInfo;
   readonly figures: Map<string, object>;
 }
 
@@ -80,7 +80,7 @@ export class Hotpath {
   readonly #warned = new Set<string>();
   readonly #rows = new OwnedSet<MetricRow>();
   readonly #rowsByName = new Map<string, MetricRow>();
-  readonly #rowsBySite = new WeakMap<Site, MetricRow>();
+  readonly #rowsBySite = new WeakMap<SiteInfo, MetricRow>();
   readonly #sections = new Map<string, () => unknown>();
   readonly #invalidators = new OwnedSet<Invalidator>();
   readonly #unsubscribeBus: (() => void) | undefined;
@@ -201,7 +201,7 @@ export class Hotpath {
    * and the same object afterwards: decorators keep a reference and update it in place.
    * `stats()` serializes it (through `toJSON()` if it has one) under the method's name.
    *
-   * `method` is the decorated method's {@link Site} (two classes that happen to share a name
+   * `method` is the decorated method's {@link SiteInfo} (two classes that happen to share a name
    * keep separate figures: the second shows as `Name.method (2)`), or a plain name to
    * aggregate several methods on purpose (`@profile({ name })`).
    *
@@ -209,7 +209,7 @@ export class Hotpath {
    * `stats()` lists live methods, and a function wrapped per request leaves nothing behind once
    * dropped. Figures under a plain name stay for the registry's life.
    */
-  metric<T extends object>(method: string | Site, decorator: string, create: () => T): T {
+  metric<T extends object>(method: string | SiteInfo, decorator: string, create: () => T): T {
     let row =
       typeof method === 'string' ? this.#rowsByName.get(method) : this.#rowsBySite.get(method);
     if (row === undefined) {

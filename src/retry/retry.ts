@@ -30,7 +30,7 @@
 import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
-import type { Invoke, Layer, Site } from '../core/site.js';
+import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { figuresCache } from '../core/state.js';
 import { isHotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
@@ -73,7 +73,7 @@ function refusal(error: unknown, registry: Hotpath): string | undefined {
 }
 
 function retryLayer(o: ResolvedRetryOptions): Layer {
-  let site!: Site;
+  let site!: SiteInfo;
   const figuresOfRegistry = figuresCache('retry', newFigures);
   const figuresOf = (registry: Hotpath): RetryFigures => figuresOfRegistry(registry, site);
 
@@ -158,7 +158,7 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
   return {
     decorator: 'retry',
     async: true,
-    wrap(inner: Invoke, s: Site): Invoke {
+    wrap(inner: Invoke, s: SiteInfo): Invoke {
       site = s;
       return (call) => {
         const registry = call.registry;

@@ -28,7 +28,7 @@ import {
   type Duration,
   type OptionSite,
 } from '../core/options.js';
-import type { Invoke, Layer, Site } from '../core/site.js';
+import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { figuresCache } from '../core/state.js';
 import { TimeoutError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
@@ -67,14 +67,14 @@ export function resolveTimeoutMs(site: OptionSite, value: unknown): number {
 }
 
 function timeoutLayer(ms: number): Layer {
-  let site!: Site;
+  let site!: SiteInfo;
   const figuresOfRegistry = figuresCache('timeout', newFigures);
   const figuresOf = (registry: Hotpath): TimeoutFigures => figuresOfRegistry(registry, site);
 
   return {
     decorator: 'timeout',
     async: true,
-    wrap(inner: Invoke, s: Site): Invoke {
+    wrap(inner: Invoke, s: SiteInfo): Invoke {
       site = s;
       return (call) => {
         const registry = call.registry;

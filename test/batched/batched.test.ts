@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import {
-  HotpathError,
-  batched,
-  bindHotpath,
-  control,
-  createHotpath,
-  type HotpathEvent,
-} from '../../src/index.js';
+import { HotpathError, batched, bindHotpath, control, createHotpath } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { sleepMs } from '../helpers/time.js';
 

@@ -1,13 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import {
-  bindHotpath,
-  cached,
-  control,
-  createHotpath,
-  HotpathError,
-  type HotpathEvent,
-} from '../../src/index.js';
+import { bindHotpath, cached, control, createHotpath, HotpathError } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { flushMicrotasks, sleepMs } from '../helpers/time.js';
 

@@ -1,17 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { bindHotpath, createHotpath, use, type Middleware } from '../../src/index.js';
 import {
-  bindHotpath,
   callChannel,
-  createHotpath,
   eventChannel,
   publishEvent,
-  use,
   type CallContext,
   type HotpathEvent,
-  type Middleware,
-} from '../../src/index.js';
+} from '../../src/extend.js';
 
 const pass: Middleware = (_call, next) => next();
 

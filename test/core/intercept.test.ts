@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
-  Call,
   HotpathError,
   bindHotpath,
   control,
-  createDecorator,
   createHotpath,
   use,
-  type Layer,
   type Middleware,
 } from '../../src/index.js';
+import { createDecorator, type Layer } from '../../src/extend.js';
+import { Call } from '../../src/core/call.js';
 import { LEGACY } from '../helpers/mode.js';
 import { sleepMs } from '../helpers/time.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { HotpathError, argumentKey, valueKey } from '../../src/index.js';
+import { HotpathError } from '../../src/index.js';
+import { argumentKey, valueKey } from '../../src/extend.js';
 
 const key = (...args: unknown[]) => argumentKey(args, 'Svc.find');
 

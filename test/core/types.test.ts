@@ -4,7 +4,8 @@
  * correct uses work.
  */
 import { describe, expect, it } from '@jest/globals';
-import { createDecorator, use, type HotpathDecorator } from '../../src/index.js';
+import { use, type HotpathDecorator } from '../../src/index.js';
+import { createDecorator } from '../../src/extend.js';
 
 /** A decorator restricted to promise-returning methods, like @rateLimit or @retry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

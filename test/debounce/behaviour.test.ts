@@ -14,8 +14,8 @@ import {
   throttle,
   type ErrorInfo,
   type Hotpath,
-  type HotpathEvent,
 } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { advanceFakeTime } from '../helpers/fake-time.js';
 
 beforeEach(() => {

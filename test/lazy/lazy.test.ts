@@ -1,13 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from '@jest/globals';
-import {
-  bindHotpath,
-  control,
-  createHotpath,
-  lazy,
-  use,
-  type HotpathEvent,
-} from '../../src/index.js';
+import { bindHotpath, control, createHotpath, lazy, use } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { turnEventLoop } from '../helpers/time.js';
 

@@ -24,14 +24,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import {
-  TimeoutError,
-  callChannel,
-  eventChannel,
-  publishEvent,
-  use,
-  type Middleware,
-} from '../../src/index.js';
+import { TimeoutError, use, type Middleware } from '../../src/index.js';
+import { callChannel, eventChannel, publishEvent } from '../../src/extend.js';
 import { errorType, instrumentOtel, type HotpathInstrumentation } from '../../src/otel/index.js';
 import { turnEventLoop } from '../helpers/time.js';
 

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { createHotpath, fitTrend, memoryMonitor, type MemoryStats } from '../../src/index.js';
+import { createHotpath, memoryMonitor, type MemoryStats } from '../../src/index.js';
+import { fitTrend } from '../../src/profile/memory-monitor.js';
 
 const run = promisify(execFile);
 const child = path.join(__dirname, 'fixtures', 'memory-child.ts');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { callChannel, eventChannel, publishEvent, use, type Middleware } from '../../src/index.js';
+import { use, type Middleware } from '../../src/index.js';
+import { callChannel, eventChannel, publishEvent } from '../../src/extend.js';
 import {
   instrumentPrometheus,
   type PrometheusInstrumentation,

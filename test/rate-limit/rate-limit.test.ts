@@ -9,8 +9,8 @@ import {
   createHotpath,
   rateLimit,
   type Hotpath,
-  type HotpathEvent,
 } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
 import { sleepMs } from '../helpers/time.js';

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import Keyv from 'keyv';
-import { Hotpath, createHotpath, systemClock, type HotpathConfig } from '../../src/index.js';
+import { createHotpath, type HotpathConfig } from '../../src/index.js';
+import { systemClock } from '../../src/extend.js';
+import { Hotpath } from '../../src/registry/hotpath.js';
 
 const noop = (): void => undefined;
 

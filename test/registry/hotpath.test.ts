@@ -7,8 +7,8 @@ import {
   type InvalidationTarget,
   bindHotpath,
   control,
-  createDecorator,
 } from '../../src/index.js';
+import { createDecorator } from '../../src/extend.js';
 import { sleepMs, turnEventLoop } from '../helpers/time.js';
 
 /**

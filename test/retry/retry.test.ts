@@ -8,9 +8,9 @@ import {
   retry,
   timeout,
   type Clock,
-  type HotpathEvent,
   type RetryOptions,
 } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 
 /** A fake upstream that fails `failures` times, then answers; records when each try started. */

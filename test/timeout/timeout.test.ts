@@ -8,9 +8,9 @@ import {
   createHotpath,
   timeout,
   type Clock,
-  type HotpathEvent,
   type TimeoutOptions,
 } from '../../src/index.js';
+import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 
 /** A promise with its settle functions exposed. */
