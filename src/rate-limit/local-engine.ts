@@ -58,6 +58,14 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** How a call that could not start at once was judged. */
+interface Admission {
+  /** The clock reading it was judged at. */
+  readonly now: number;
+  /** What `#admit` said: ms until the rate allows a start (> 0), or -1 (`maxConcurrent`, or calls already waiting). */
+  readonly wait: number;
+}
+
 function noop(): void {}
 
 /**
@@ -136,9 +144,9 @@ export class LocalEngine implements Engine {
       const now = this.#now();
       const wait = this.#admit(now);
       if (wait === 0) return this.#start(call, inner, ctx, now);
-      return this.#limited(call, inner, ctx, now, wait);
+      return this.#limited(call, inner, ctx, { now, wait });
     }
-    return this.#limited(call, inner, ctx, this.#now(), -1);
+    return this.#limited(call, inner, ctx, { now: this.#now(), wait: -1 });
   }
 
   /**
@@ -255,38 +263,11 @@ export class LocalEngine implements Engine {
   }
 
   /** The slow path: reject (`onLimit: 'reject'`, full queue, stopped) or queue the call. */
-  #limited(
-    call: Call,
-    inner: Invoke,
-    ctx: SiteContext,
-    now: number,
-    wait: number,
-  ): Promise<unknown> {
+  #limited(call: Call, inner: Invoke, ctx: SiteContext, admission: Admission): Promise<unknown> {
+    const refusal = this.#refusal(ctx, admission);
+    if (refusal !== undefined) return guardedRejection(refusal, ctx.report);
+    const { now, wait } = admission;
     const figures = ctx.figures;
-    if (this.#stopped !== undefined) {
-      figures.rejected++;
-      return guardedRejection(
-        new HotpathError(
-          'E_SHUTDOWN',
-          `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
-        ),
-        ctx.report,
-      );
-    }
-    if (ctx.reject || this.#queue.size >= this.settings.maxQueue) {
-      const retryAfter = this.#retryAfter(now, wait);
-      figures.rejected++;
-      const full = !ctx.reject;
-      publishEvent('rateLimit', 'rejected', ctx.site, () => ({
-        reason: full ? 'queue-full' : 'limit',
-        retryAfter,
-      }));
-      const where = ctx.limiterName ? ` (limiter '${ctx.limiterName}')` : '';
-      const message = full
-        ? `${ctx.site.name}: rate limit queue is full (maxQueue ${this.settings.maxQueue})${where}; retry in ${retryAfter} ms`
-        : `${ctx.site.name}: rate limit reached (${ctx.describe})${where}; retry in ${retryAfter} ms`;
-      return guardedRejection(new RateLimitError(message, retryAfter), ctx.report);
-    }
     let priority: number;
     try {
       priority = priorityOf(ctx, call);
@@ -318,6 +299,34 @@ export class LocalEngine implements Engine {
       else if (wait < 0) this.#drain();
     }
     return promise;
+  }
+
+  /**
+   * The error refusing a call that cannot start now, counted in its figures (and published):
+   * the engine is stopped, `onLimit: 'reject'`, or the queue is full. Undefined when it may wait.
+   */
+  #refusal(ctx: SiteContext, { now, wait }: Admission): HotpathError | undefined {
+    const figures = ctx.figures;
+    if (this.#stopped !== undefined) {
+      figures.rejected++;
+      return new HotpathError(
+        'E_SHUTDOWN',
+        `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
+      );
+    }
+    if (!ctx.reject && this.#queue.size < this.settings.maxQueue) return undefined;
+    const retryAfter = this.#retryAfter(now, wait);
+    figures.rejected++;
+    const full = !ctx.reject;
+    publishEvent('rateLimit', 'rejected', ctx.site, () => ({
+      reason: full ? 'queue-full' : 'limit',
+      retryAfter,
+    }));
+    const where = ctx.limiterName ? ` (limiter '${ctx.limiterName}')` : '';
+    const message = full
+      ? `${ctx.site.name}: rate limit queue is full (maxQueue ${this.settings.maxQueue})${where}; retry in ${retryAfter} ms`
+      : `${ctx.site.name}: rate limit reached (${ctx.describe})${where}; retry in ${retryAfter} ms`;
+    return new RateLimitError(message, retryAfter);
   }
 
   /** Best estimate of ms until a call could start: the rate wait, else (only concurrency or a queue blocks) 0. */
