@@ -238,7 +238,7 @@ export class InvalidationBook {
     // the other processes in the background (a read does not wait for a write); if the write
     // fails, each of them decides the same on its own.
     const stamp = this.#registry.clock.now();
-    void tier.set(mark, String(stamp), markTtl(mark), caller, false);
+    void tier.set(mark, String(stamp), markTtl(mark), caller);
     return { time: stamp, missing: true };
   }
 

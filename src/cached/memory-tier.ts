@@ -9,34 +9,58 @@
  */
 import { Lru } from './lru.js';
 
+/** The fields of an {@link Entry}, named (a record, not eight positional arguments). */
+export interface EntryFields {
+  /** What a hit returns. */
+  readonly result: unknown;
+  /** The decoded value. */
+  readonly value: unknown;
+  /** Clock time from which the entry is no longer fresh (`Infinity` without `ttl`). */
+  readonly expires: number;
+  /** Clock time until which the entry may still be served stale (`staleWhileRevalidate`/`staleIfError`). */
+  readonly staleUntil: number;
+  /** Process-local sequence number taken when its computation started (tag checks in L1). */
+  readonly seq: number;
+  /** Clock time when its computation started (tag checks across processes). */
+  readonly created: number;
+  /** Its tags, or undefined. */
+  readonly tags: readonly string[] | undefined;
+  /**
+   * Whether its L1 key is a lone string argument itself rather than the full argument key (a
+   * hit then skips building the key). A hit must match this flag: a raw key that happens to
+   * equal another call's argument key is a miss, never a wrong value.
+   */
+  readonly raw: boolean;
+}
+
 /**
  * One cached value. `result` is what a hit returns: the value itself for a synchronous method,
  * or a promise resolved with it, made once when the entry is written, for an asynchronous one
  * (every hit returns that same settled promise: no allocation, no await).
+ *
+ * A class, every field assigned in one order: all entries share one shape, so the hit path's
+ * field reads stay monomorphic.
  */
-export class Entry {
-  constructor(
-    /** What a hit returns. */
-    readonly result: unknown,
-    /** The decoded value. */
-    readonly value: unknown,
-    /** Clock time from which the entry is no longer fresh (`Infinity` without `ttl`). */
-    readonly expires: number,
-    /** Clock time until which the entry may still be served stale (`staleWhileRevalidate`/`staleIfError`). */
-    readonly staleUntil: number,
-    /** Process-local sequence number taken when its computation started (tag checks in L1). */
-    readonly seq: number,
-    /** Clock time when its computation started (tag checks across processes). */
-    readonly created: number,
-    /** Its tags, or undefined. */
-    readonly tags: readonly string[] | undefined,
-    /**
-     * Whether its L1 key is a lone string argument itself rather than the full argument key (a
-     * hit then skips building the key). A hit must match this flag: a raw key that happens to
-     * equal another call's argument key is a miss, never a wrong value.
-     */
-    readonly raw: boolean,
-  ) {}
+export class Entry implements EntryFields {
+  readonly result: unknown;
+  readonly value: unknown;
+  readonly expires: number;
+  readonly staleUntil: number;
+  readonly seq: number;
+  readonly created: number;
+  readonly tags: readonly string[] | undefined;
+  readonly raw: boolean;
+
+  constructor(fields: EntryFields) {
+    this.result = fields.result;
+    this.value = fields.value;
+    this.expires = fields.expires;
+    this.staleUntil = fields.staleUntil;
+    this.seq = fields.seq;
+    this.created = fields.created;
+    this.tags = fields.tags;
+    this.raw = fields.raw;
+  }
 }
 
 /** One owner's L1: the LRU, the computations in flight, the background refreshes running. */

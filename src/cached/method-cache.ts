@@ -1,7 +1,8 @@
 /**
  * One `@cached` method in one registry (`MethodCache`): its figures, its shared tiers, its
- * memos, its invalidator; reading entries from the shared tiers and writing them there. The
- * decorator (`cached.ts`) decides when; this module knows how.
+ * memos, its invalidator, its shared keys, and how it builds an entry from a value. The paths
+ * of `@cached` (hit-path.ts and the files it hands calls to) decide when; the shared tiers'
+ * reads and writes are in shared-entries.ts.
  */
 import { eventChannel, publishEvent } from '../core/channels.js';
 import type { Clock } from '../core/clock.js';
@@ -9,31 +10,22 @@ import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { InvalidationTarget } from '../registry/types.js';
-import { decode, encode } from './codec.js';
 import { CachedFigures } from './figures.js';
-import { Entry, Memo } from './memory-tier.js';
-import type { ResolvedCachedOptions } from './options.js';
-import { bounded, FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
 import { invalidationBook, nextSequence, type InvalidationBook } from './invalidation-book.js';
+import type { KeyedCall } from './keyed-call.js';
+import { Entry } from './memory-tier.js';
+import type { ResolvedCachedOptions } from './options.js';
+import { OwnerMemo } from './owner-memo.js';
 import { entryKey, lockKey, namespaceMark, STORE_MARK, tagMark } from './shared-keys.js';
-import { errorMessage } from '../core/error-message.js';
+import { storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
 
-/** An owner's memo, linked to its method's state in its registry. */
-export class OwnerMemo extends Memo {
-  readonly figures: CachedFigures;
-  readonly clock: Clock;
-  constructor(readonly cache: MethodCache) {
-    super(cache.opts.max);
-    this.figures = cache.figures;
-    this.clock = cache.registry.clock;
-  }
-}
-
-/** A usable entry read from a shared tier. */
-export interface Found {
-  readonly entry: Entry;
-  readonly tier: string;
-  readonly fresh: boolean;
+/**
+ * When a computation of the method started, which judges its entry against invalidations made
+ * meanwhile: `seq` in process (tag sequence numbers), `created` across processes (marks).
+ */
+export interface Started {
+  readonly seq: number;
+  readonly created: number;
 }
 
 /** One `@cached` method in one registry: figures, shared tiers, memos, invalidator. */
@@ -156,7 +148,10 @@ export class MethodCache {
     return entryKey(this.namespace, key);
   }
 
-  /** The marks an entry with `tags` is judged against (see invalidation-book.ts). */
+  /**
+   * The marks an entry with `tags` is judged against (see invalidation-book.ts); without tags,
+   * the marks every entry of this method has (the store's and its namespace's).
+   */
   marksOf(tags: readonly string[] | undefined): readonly string[] {
     return tags === undefined ? this.#baseMarks : [...this.#baseMarks, ...tags.map(tagMark)];
   }
@@ -183,24 +178,23 @@ export class MethodCache {
 
   // ---- entries -----------------------------------------------------------------------
 
+  /** Takes the sequence number and the time of a computation starting now. */
+  start(): Started {
+    return { seq: nextSequence(), created: this.clock.now() };
+  }
+
   /**
-   * Builds the entry for `value` (or undefined when `unless`, or a throwing `tags`, says not to
-   * cache it). Expiry counts from now, the moment the value is known.
+   * Builds the entry for `value`, computed for `req` from `started` (or undefined when
+   * `unless`, or a throwing `tags`, says not to cache it). `async`: whether a hit returns a
+   * promise of it. Expiry counts from now, the moment the value is known.
    */
-  entryFor(
-    value: unknown,
-    async: boolean,
-    seq: number,
-    created: number,
-    args: unknown[],
-    raw: boolean,
-  ): Entry | undefined {
+  entryFor(req: KeyedCall, started: Started, value: unknown, async: boolean): Entry | undefined {
     const { unless, tags, ttlMs, jitter, swrMs, sieMs } = this.opts;
     let entryTags: readonly string[] | undefined;
     try {
       if (unless !== undefined && unless(value) === true) return undefined;
       if (tags !== undefined) {
-        const t = tags(value, ...args);
+        const t = tags(value, ...req.call.args);
         entryTags = Array.isArray(t) && t.length > 0 ? [...(t as string[])] : undefined;
       }
     } catch (error) {
@@ -213,16 +207,16 @@ export class MethodCache {
       expires = this.clock.now() + life;
     }
     const staleUntil = expires + Math.max(swrMs, sieMs);
-    return new Entry(
-      async ? Promise.resolve(value) : value,
+    return new Entry({
+      result: async ? Promise.resolve(value) : value,
       value,
       expires,
       staleUntil,
-      seq,
-      created,
-      entryTags,
-      raw,
-    );
+      seq: started.seq,
+      created: started.created,
+      tags: entryTags,
+      raw: req.raw,
+    });
   }
 
   /** Whether `stale` may stand in for a failure now (`staleIfError`). */
@@ -234,185 +228,4 @@ export class MethodCache {
       publishEvent('cached', 'stale', this.site, { key, reason: 'error' });
     return true;
   }
-
-  /**
-   * Writes an entry to the shared tiers `0..upTo-1` (never rejects; failures are reported).
-   * `awaited`: whether a caller waits for it (else its timeouts do not keep the process alive).
-   * A tier where the entry is already invalid (a mark newer than its creation, as this process
-   * knows or reads the marks) does not get it: nobody could use it. Resolves whether every
-   * tier took it or failed for its own reasons (false: a mark made it invalid somewhere).
-   */
-  async writeTiers(key: string, entry: Entry, upTo: number, awaited: boolean): Promise<boolean> {
-    let text: string;
-    try {
-      text = encodeEntry(entry, this.opts.version);
-    } catch (error) {
-      this.reportCodec('encode', key, error);
-      return true;
-    }
-    const ttl = Number.isFinite(entry.staleUntil) ? entry.staleUntil - this.clock.now() : undefined;
-    if (ttl !== undefined && ttl <= 0) return true;
-    const marks = this.marksOf(entry.tags);
-    const written = await Promise.all(
-      this.tiers.slice(0, upTo).map(async (tier) => {
-        const valid = await this.book.valid(tier, marks, entry.created, this.caller);
-        if (valid === false) return false;
-        if (valid === true) {
-          await tier.set(this.sharedKey(key), text, ttl, this.caller, awaited);
-        }
-        return true;
-      }),
-    );
-    return !written.includes(false);
-  }
-
-  /** Reports a value the codec could not encode or decode (`E_STORE`). */
-  reportCodec(op: 'encode' | 'decode', key: string, error: unknown, store?: string): void {
-    const what =
-      op === 'encode'
-        ? 'cannot be encoded for the shared tiers'
-        : `read from store '${store}' cannot be decoded`;
-    const err = new HotpathError(
-      'E_STORE',
-      `@cached on ${this.site.name}: the value of key ${key} ${what}: ${errorMessage(error)}`,
-      {
-        cause: error,
-      },
-    );
-    this.registry.emitError(err, {
-      decorator: 'cached',
-      method: this.site.name,
-      store: store ?? this.opts.stores[0],
-    });
-    if (eventChannel.hasSubscribers)
-      publishEvent('cached', 'store-error', this.site, { store, key, error: err });
-  }
-
-  /**
-   * Reads down the shared tiers; a hit fills the tiers above it. `raw`: see {@link Entry.raw}.
-   * The whole read of one tier (entry and marks) is bounded by `storeTimeout`,
-   * so a caller waits at most that long per tier even when each operation is just under it.
-   *
-   * Resolves the entry found, `undefined` on a miss in every tier, or {@link FAILED} when no
-   * tier had it and at least one could not answer (an operation failed or timed out, the
-   * breaker skipped the tier, or the read went over budget): "I could not tell", which a
-   * caller that would wait for a value to appear must not mistake for "not there yet".
-   */
-  async read(key: string, raw: boolean): Promise<Found | typeof FAILED | undefined> {
-    const seq = nextSequence();
-    let failed = false;
-    for (let i = 0; i < this.tiers.length; i++) {
-      let found: Found | typeof FAILED | undefined;
-      try {
-        found = await bounded(
-          () => this.#readTier(i, key, raw, seq),
-          this.opts.storeTimeoutMs,
-          this.clock,
-        );
-      } catch {
-        // Over budget: a miss for this caller. The operations still running finish (and
-        // report their own failures) in the background.
-        this.figures.storeReadsAbandoned++;
-        failed = true;
-        continue;
-      }
-      if (found === FAILED) failed = true;
-      else if (found) {
-        if (i > 0) this.track(this.writeTiers(key, found.entry, i, false));
-        return found;
-      }
-    }
-    return failed ? FAILED : undefined;
-  }
-
-  async #readTier(
-    i: number,
-    key: string,
-    raw: boolean,
-    seq: number,
-  ): Promise<Found | typeof FAILED | undefined> {
-    const tier = this.tiers[i]!;
-    // The store's and the namespace's marks, in parallel with the entry: known (or created, when
-    // missing) before the caller computes, so a value computed after a miss can be written.
-    const [text, learned] = await Promise.all([
-      tier.get(this.sharedKey(key), this.caller),
-      this.book.learn(tier, this.#baseMarks, this.caller),
-    ]);
-    if (text === FAILED) return FAILED;
-    if (text === undefined || text === null) return learned ? undefined : FAILED;
-    let parts: EntryParts;
-    try {
-      parts = decodeEntry(text);
-    } catch (error) {
-      this.reportCodec('decode', key, error, tier.name);
-      return undefined;
-    }
-    // Written by another version of the method: its value may have another shape.
-    if (parts.version !== this.opts.version) return undefined;
-    const now = this.clock.now();
-    if (now >= parts.staleUntil) return undefined;
-    const valid = await this.book.valid(tier, this.marksOf(parts.tags), parts.created, this.caller);
-    if (valid === FAILED) return FAILED;
-    if (!valid) return undefined;
-    const entry = new Entry(
-      Promise.resolve(parts.value),
-      parts.value,
-      parts.expires,
-      parts.staleUntil,
-      seq,
-      parts.created,
-      parts.tags,
-      raw,
-    );
-    return { entry, tier: tier.name, fresh: this.clock.now() < parts.expires };
-  }
-}
-
-interface EntryParts {
-  value: unknown;
-  created: number;
-  expires: number;
-  staleUntil: number;
-  tags: readonly string[] | undefined;
-  /** The `version` option of the method that wrote it (`''` for none). */
-  version: string;
-}
-
-/**
- * The shared form of an entry: `[value, created, expires, staleUntil, tags?, version?]`
- * through the codec (`tags` is `null` when a version follows and the entry has none).
- */
-function encodeEntry(entry: Entry, version: string): string {
-  const parts: unknown[] = [entry.value, entry.created, entry.expires, entry.staleUntil];
-  if (entry.tags || version !== '') parts.push(entry.tags ?? null);
-  if (version !== '') parts.push(version);
-  return encode(parts);
-}
-
-function decodeEntry(raw: unknown): EntryParts {
-  if (typeof raw !== 'string') throw new TypeError(`expected a string, got ${typeof raw}`);
-  const parts = decode(raw);
-  if (
-    !Array.isArray(parts) ||
-    parts.length < 4 ||
-    typeof parts[1] !== 'number' ||
-    typeof parts[2] !== 'number' ||
-    typeof parts[3] !== 'number'
-  ) {
-    throw new TypeError('not a hotpath cache entry');
-  }
-  const tags = (parts[4] ?? undefined) as unknown;
-  if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === 'string'))) {
-    throw new TypeError('not a hotpath cache entry (bad tags)');
-  }
-  const version = (parts[5] ?? '') as unknown;
-  if (typeof version !== 'string') throw new TypeError('not a hotpath cache entry (bad version)');
-  return {
-    value: parts[0],
-    created: parts[1],
-    expires: parts[2],
-    staleUntil: parts[3],
-    tags: tags as string[] | undefined,
-    version,
-  };
 }

@@ -17,14 +17,14 @@
  * One tier per store per registry, shared by every `@cached` method of that registry.
  */
 import { eventChannel, publishEvent } from '../core/channels.js';
-import { unrefTimeout, type Clock } from '../core/clock.js';
+import { errorMessage } from '../core/error-message.js';
 import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { CacheStore } from '../registry/types.js';
+import { bounded, StoreTimeout } from './bounded.js';
 import { breakerSettings, CircuitBreaker } from './breaker.js';
 import { Undelivered } from './undelivered.js';
-import { errorMessage } from '../core/error-message.js';
 
 /** Per-method counters a tier updates (the method's `stats()`). */
 export interface StoreFigures {
@@ -47,49 +47,15 @@ export interface TierCaller {
 /** What a failed or skipped operation answers. */
 export const FAILED: unique symbol = Symbol('hotpath.store-failed');
 
-class StoreTimeout extends Error {}
-
-/**
- * Settles with `fn()`'s result, or rejects with a `StoreTimeout` after `ms`; a late settlement
- * of `fn()` is absorbed (never an unhandled rejection).
- *
- * `keepAlive`: whether the timer keeps the process alive. True when a caller awaits the
- * answer: a script awaiting a call whose store hangs must get its answer after `ms`, not see
- * the process end under it. False for background work (writes nobody awaits), which must
- * never hold a process open.
- */
-export function bounded<T>(
-  fn: () => T | PromiseLike<T>,
-  ms: number,
-  clock: Clock,
-  keepAlive = true,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    const timer = (keepAlive ? clock.setTimeout.bind(clock) : unrefTimeout.bind(null, clock))(
-      () => {
-        if (done) return;
-        done = true;
-        reject(new StoreTimeout(`timed out after ${ms} ms`));
-      },
-      ms,
-    );
-    const finish = (ok: boolean, value: unknown): void => {
-      if (done) return;
-      done = true;
-      clock.clearTimeout(timer);
-      if (ok) resolve(value as T);
-      else reject(value);
-    };
-    try {
-      Promise.resolve(fn()).then(
-        (v) => finish(true, v),
-        (e: unknown) => finish(false, e),
-      );
-    } catch (error) {
-      finish(false, error);
-    }
-  });
+/** One invalidation write ({@link StoreTier.writeInvalidation}). */
+export interface InvalidationWrite {
+  readonly key: string;
+  /** The mark's stamp to write; undefined deletes `key` (an entry). */
+  readonly value: string | undefined;
+  /** Expiry of the written mark; undefined for none. */
+  readonly ttlMs?: number;
+  /** Whether its timeout keeps the process alive: a caller waits for it (see {@link bounded}). */
+  readonly keepAlive: boolean;
 }
 
 /** A named store of one registry, with its breaker. */
@@ -147,15 +113,16 @@ export class StoreTier {
   }
 
   /**
-   * Writes `value`; `ttlMs` undefined means no expiry. Resolves to false when the write failed
-   * or was skipped. `keepAlive`: see {@link bounded} (false for writes nobody awaits).
+   * Writes `value` in the background; `ttlMs` undefined means no expiry. Resolves to false when
+   * the write failed or was skipped. No caller awaits these writes (entries filled after a
+   * computation or a lower tier's hit, marks recreated after a read), so their timeout never
+   * keeps the process alive (see {@link bounded}).
    */
   async set(
     key: string,
     value: string,
     ttlMs: number | undefined,
     caller: TierCaller,
-    keepAlive = true,
   ): Promise<boolean> {
     if (!this.breaker.allow()) {
       caller.figures.storeSkipped++;
@@ -163,7 +130,7 @@ export class StoreTier {
     }
     const ttl = storeTtl(ttlMs);
     const fn = (): unknown => this.store.set(key, value, ttl);
-    return (await this.#run('set', caller, fn, keepAlive)) !== FAILED;
+    return (await this.#run('set', caller, fn, false)) !== FAILED;
   }
 
   /**
@@ -174,17 +141,15 @@ export class StoreTier {
    * lands closes the breaker: the store answers again.
    */
   async writeInvalidation(
-    key: string,
-    value: string | undefined,
+    write: InvalidationWrite,
     caller: TierCaller,
-    keepAlive: boolean,
-    ttlMs?: number,
   ): Promise<string | undefined> {
-    const ttl = storeTtl(ttlMs);
+    const { key, value } = write;
+    const ttl = storeTtl(write.ttlMs);
     const fn =
       value === undefined ? () => this.store.delete(key) : () => this.store.set(key, value, ttl);
     try {
-      await bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive);
+      await bounded(fn, caller.timeoutMs, this.#registry.clock, write.keepAlive);
     } catch (error) {
       return this.#failed(caller, error);
     }

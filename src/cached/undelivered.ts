@@ -198,10 +198,8 @@ export class Undelivered {
     const tier = this.#tier;
     if (this.#everything) {
       const failure = await tier.writeInvalidation(
-        STORE_MARK,
-        String(stamp),
+        { key: STORE_MARK, value: String(stamp), keepAlive },
         this.#caller,
-        keepAlive,
       );
       if (failure !== undefined) return failure;
       this.#everything = false;
@@ -216,9 +214,12 @@ export class Undelivered {
     }
     const failures = await Promise.all(
       batch.map(({ invalidation: { key, kind } }) =>
-        kind === 'mark'
-          ? tier.writeInvalidation(key, String(stamp), this.#caller, keepAlive, markTtl(key))
-          : tier.writeInvalidation(key, undefined, this.#caller, keepAlive),
+        tier.writeInvalidation(
+          kind === 'mark'
+            ? { key, value: String(stamp), ttlMs: markTtl(key), keepAlive }
+            : { key, value: undefined, keepAlive },
+          this.#caller,
+        ),
       ),
     );
     const replayed: Invalidation[] = [];

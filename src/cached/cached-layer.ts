@@ -1,0 +1,99 @@
+/**
+ * The layer of one `@cached` application (`CachedLayer`, one decorated method): its state in
+ * each registry, its instance-scope memos, its key, the invoker it builds (hit-path.ts) and
+ * the `control()` operations.
+ */
+import type { Call } from '../core/call.js';
+import { argumentKey, entryKey } from '../core/key.js';
+import type { ControlContext, Invoke, SiteInfo } from '../core/site.js';
+import { PerOwner } from '../core/state.js';
+import { registryOf } from '../registry/binding.js';
+import type { Hotpath } from '../registry/hotpath.js';
+import { hitPath } from './hit-path.js';
+import { MethodCache } from './method-cache.js';
+import type { ResolvedCachedOptions } from './options.js';
+import type { OwnerMemo } from './owner-memo.js';
+
+/** The state and behaviour of one `@cached` application (one decorated method). */
+export class CachedLayer {
+  readonly opts: ResolvedCachedOptions;
+  readonly #caches = new WeakMap<Hotpath, MethodCache>();
+  /** Instance scope: the memo of each owner. */
+  readonly #owners: PerOwner<OwnerMemo>;
+  #site: SiteInfo | undefined;
+
+  constructor(opts: ResolvedCachedOptions) {
+    this.opts = opts;
+    this.#owners = new PerOwner((owner) =>
+      this.cacheFor(registryOf(owner), this.#site!).ownerMemo(),
+    );
+  }
+
+  /** The method's state in `registry`, created (and validated against the registry) on first use. */
+  cacheFor(registry: Hotpath, site: SiteInfo): MethodCache {
+    let cache = this.#caches.get(registry);
+    if (!cache) this.#caches.set(registry, (cache = new MethodCache(registry, site, this.opts)));
+    return cache;
+  }
+
+  /** The full key of a call: the `key` option's result, else the stable argument key. */
+  keyOf(instance: unknown, args: unknown[], site: SiteInfo): string {
+    const userKey = this.opts.key;
+    return userKey === undefined
+      ? argumentKey(args, site.name)
+      : entryKey(userKey.apply(instance, args), `@cached on ${site.name}`);
+  }
+
+  wrap(inner: Invoke, site: SiteInfo): Invoke {
+    this.#site = site;
+    return hitPath({ site, opts: this.opts, inner, memoOf: this.#memoOf(site) });
+  }
+
+  /**
+   * How a call finds its memo: its owner's (instance scope), or its registry's (shared scope;
+   * the last registry's is kept, so the usual single registry costs one comparison).
+   */
+  #memoOf(site: SiteInfo): (call: Call) => OwnerMemo {
+    if (this.opts.scope !== 'shared') {
+      const owners = this.#owners;
+      return (call) => owners.get(call.owner);
+    }
+    let lastRegistry: Hotpath | undefined;
+    let lastMemo: OwnerMemo | undefined;
+    return (call) => {
+      const registry = call.registry;
+      if (registry !== lastRegistry) {
+        lastMemo = this.cacheFor(registry, site).sharedMemo!;
+        lastRegistry = registry;
+      }
+      return lastMemo!;
+    };
+  }
+
+  // ---- control() ---------------------------------------------------------------------
+
+  async invalidateArgs(ctx: ControlContext, args: unknown[]): Promise<void> {
+    const key = this.keyOf(ctx.site.kind === 'function' ? undefined : ctx.owner, args, ctx.site);
+    if (this.opts.scope === 'instance') {
+      this.#owners.peek(ctx.owner)?.delete(key);
+      return;
+    }
+    const cache = this.cacheFor(ctx.registry, ctx.site);
+    await ctx.registry.invalidate({ namespace: cache.namespace, key });
+  }
+
+  async clear(ctx: ControlContext): Promise<void> {
+    if (this.opts.scope === 'instance') {
+      this.#owners.peek(ctx.owner)?.clear();
+      return;
+    }
+    const cache = this.cacheFor(ctx.registry, ctx.site);
+    await ctx.registry.invalidate({ namespace: cache.namespace });
+  }
+
+  stats(ctx: ControlContext): Record<string, unknown> {
+    const cache = this.cacheFor(ctx.registry, ctx.site);
+    const memo = this.opts.scope === 'instance' ? this.#owners.peek(ctx.owner) : cache.sharedMemo;
+    return { ...cache.figures.toJSON(), entries: memo?.lru.size ?? 0 };
+  }
+}
