@@ -3,6 +3,7 @@
  * `@rateLimit({ limiter: 'github' })`): built on first use from options or a Bottleneck
  * instance, and shared by every method and instance naming them in that registry.
  */
+import { errorMessage } from '../core/error-message.js';
 import { configError, describeValue, messagePrefix, type OptionSite } from '../core/options.js';
 import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
@@ -132,7 +133,8 @@ function buildNamed(
     return { engine: createEngine(resolved, owner), describe: resolved.describe, keyed: undefined };
   } catch (error) {
     // Bottleneck refused its options, or could not be loaded.
-    const reason = error instanceof Error ? error.message : String(error);
-    return new HotpathError('E_CONFIG', `${messagePrefix(where)} ${reason}`, { cause: error });
+    return new HotpathError('E_CONFIG', `${messagePrefix(where)} ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
