@@ -9,7 +9,13 @@ import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
 import { argumentKey, entryKey } from '../core/key.js';
-import { checkOptionsObject, configError, optionError, stringOption } from '../core/options.js';
+import {
+  checkOptionsObject,
+  configError,
+  describeValue,
+  optionError,
+  stringOption,
+} from '../core/options.js';
 import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import type { InvalidationTarget } from '../registry/types.js';
 import { isThenable } from '../core/thenable.js';
@@ -106,8 +112,9 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
         if (tags !== undefined) {
           const t = typeof tags === 'function' ? tags(result, ...call.args) : tags;
           if (!Array.isArray(t) || !t.every((x) => typeof x === 'string')) {
-            throw new TypeError(
-              `@invalidates on ${s.name}: \`tags\` must return an array of strings, got ${String(t)}`,
+            throw configError(
+              { decorator: 'invalidates', where: s.name },
+              `\`tags\` must return an array of strings, got ${describeValue(t)}`,
             );
           }
           target.tags = t;

@@ -33,6 +33,7 @@
  * one recreating a missing mark) land in either order, and the later stamp may be overwritten
  * by the earlier one; only computations that started within those milliseconds are affected.
  */
+import { errorMessage } from '../core/error-message.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { InvalidationTarget } from '../registry/types.js';
 import { HotpathError } from '../errors.js';
@@ -274,9 +275,11 @@ export class InvalidationBook {
       .then(send)
       .catch((error: unknown) =>
         this.#registry.emitError(
-          new HotpathError('E_STORE', `invalidation bus publish failed: ${String(error)}`, {
-            cause: error,
-          }),
+          new HotpathError(
+            'E_STORE',
+            `registry.invalidate: publishing on the bus failed: ${errorMessage(error)}`,
+            { cause: error },
+          ),
         ),
       );
   }

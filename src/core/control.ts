@@ -4,6 +4,7 @@
  * and batched work, reset lazy values, read figures.
  */
 import { HotpathError } from '../errors.js';
+import { optionError } from './options.js';
 import { registryOf } from '../registry/binding.js';
 import {
   siteOf,
@@ -66,8 +67,11 @@ export function control(target: object, method?: string): Control {
     owner = site.token;
   } else {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
-      throw new TypeError(
-        `control(instance, '${method}'): expected an instance or a class, got ${String(target)}`,
+      throw optionError(
+        { where: `control(instance, '${method}')` },
+        'instance',
+        'an instance or a class',
+        target,
       );
     }
     site = siteOf(findWrapper(target, method));

@@ -16,7 +16,7 @@ import { shutdownError, shutdownState } from '../registry/hotpath.js';
 import { Call } from './call.js';
 import { callChannel, traceCall } from './channels.js';
 import { ObservedPromise, guardRejection } from './observed-promise.js';
-import { describeValue, type OptionSite } from './options.js';
+import { configError, describeValue, type OptionSite } from './options.js';
 import { Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
 
 export type { AnyFunction } from './site.js';
@@ -72,8 +72,9 @@ export function createDecorator<M extends AnyFunction = AnyFunction>(
   const targets = spec.targets ?? (['method', 'function'] as const);
 
   const refuseTarget = (where: string, what: string): never => {
-    throw new TypeError(
-      `@${spec.name} on ${where}: applies to ${targets.map((t) => TARGET_WORDS[t]).join(' and ')}, not to ${what}`,
+    throw configError(
+      { decorator: spec.name, where },
+      `applies to ${targets.map((t) => TARGET_WORDS[t]).join(' and ')}, not to ${what}`,
     );
   };
 
@@ -87,8 +88,9 @@ export function createDecorator<M extends AnyFunction = AnyFunction>(
     const where = className ? `${className}.${method}` : method;
     if (!targets.includes(kind)) refuseTarget(where, TARGET_WORDS[kind]);
     if (typeof fn !== 'function') {
-      throw new TypeError(
-        `@${spec.name} on ${where}: expected a function to wrap, got ${describeValue(fn)}`,
+      throw configError(
+        { decorator: spec.name, where },
+        `the decorated value must be a function, got ${describeValue(fn)}`,
       );
     }
     const layer = spec.layer({ decorator: spec.name, where, kind, isStatic });

@@ -25,6 +25,7 @@
  * Cost: one or two primitive arguments take a fast path (a type check and one concatenation,
  * tens of ns); structured arguments cost a walk proportional to their size.
  */
+import { errorMessage } from './error-message.js';
 import { HotpathError } from '../errors.js';
 import { describeValue } from './options.js';
 
@@ -177,7 +178,7 @@ function callToJSON(obj: object, where: string): unknown {
   } catch (error) {
     throw unkeyable(
       where,
-      `${describeClass(obj)} whose \`toJSON()\` threw (${String(error)})`,
+      `${describeClass(obj)} whose \`toJSON()\` threw (${errorMessage(error)})`,
       '',
       error,
     );

@@ -190,13 +190,13 @@ export function durationOption(
 
 /**
  * Parses a {@link Duration} outside any decorator (e.g. in user code or registry config).
- * Throws a `TypeError` naming the value when it is not a duration.
+ * Throws a `TypeError` naming the value when it is not a duration:
+ * ``parseDuration: `value` must be a duration (milliseconds or a string like '5m'), got 'soon'``.
  */
 export function parseDuration(value: Duration): number {
   const ms = toMilliseconds(value);
-  if (ms === undefined) {
-    throw new TypeError(`Expected ${DURATION_EXPECTED}, got ${describeValue(value)}`);
-  }
+  if (ms === undefined)
+    throw optionError({ where: 'parseDuration' }, 'value', DURATION_EXPECTED, value);
   return ms;
 }
 

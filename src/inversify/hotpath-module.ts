@@ -13,7 +13,7 @@
  */
 import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
 import type { Clock } from '../core/clock.js';
-import { describeValue } from '../core/options.js';
+import { configError, describeValue, optionError, type OptionSite } from '../core/options.js';
 import { siteOf } from '../core/site.js';
 import { hotpath, registryOf, bindHotpath } from '../registry/binding.js';
 import { createHotpath, type Hotpath } from '../registry/hotpath.js';
@@ -46,6 +46,8 @@ export interface HotpathModuleConfig extends HotpathConfig {
    */
   services?: readonly ServiceIdentifier[];
 }
+
+const SITE: OptionSite = { where: 'hotpathModule' };
 
 /** The config parts bound under their own tokens (so users can bind providers instead). */
 const PARTS = [
@@ -89,18 +91,19 @@ const PARTS = [
  */
 export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new TypeError(`hotpathModule: config must be an object, got ${describeValue(config)}`);
+    throw configError(SITE, `config must be an object, got ${describeValue(config)}`);
   }
   const services = config.services ?? [];
   if (!Array.isArray(services)) {
-    throw new TypeError(
-      `hotpathModule: \`services\` must be an array of service identifiers, got ${describeValue(services)}`,
-    );
+    throw optionError(SITE, 'services', 'an array of service identifiers', services);
   }
   services.forEach((id: unknown, i) => {
     if (typeof id !== 'function' && typeof id !== 'string' && typeof id !== 'symbol') {
-      throw new TypeError(
-        `hotpathModule: \`services[${i}]\` must be a service identifier (a class, string or symbol), got ${describeValue(id)}`,
+      throw optionError(
+        SITE,
+        `services[${i}]`,
+        'a service identifier (a class, string or symbol)',
+        id,
       );
     }
   });

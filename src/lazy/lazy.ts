@@ -17,7 +17,7 @@
  */
 import { publishEvent } from '../core/channels.js';
 import { createDecorator, type AnyFunction } from '../core/intercept.js';
-import { describeValue } from '../core/options.js';
+import { optionError } from '../core/options.js';
 import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { registryOf } from '../registry/binding.js';
@@ -164,9 +164,7 @@ export function lazy(...args: unknown[]): unknown {
   if (args.length === 0 || (args.length === 1 && args[0] === undefined)) return lazyDecorator;
   if (args.length === 1) {
     if (typeof args[0] !== 'function') {
-      throw new TypeError(
-        `lazy(factory): \`factory\` must be a function, got ${describeValue(args[0])}`,
-      );
+      throw optionError({ where: 'lazy(factory)' }, 'factory', 'a function', args[0]);
     }
     return lazyDecorator(args[0] as AnyFunction);
   }

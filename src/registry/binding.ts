@@ -1,6 +1,7 @@
 /**
  * Which registry an instance uses: the one bound to it, else the default `hotpath`.
  */
+import { optionError } from '../core/options.js';
 import { siteOf } from '../core/site.js';
 import { Hotpath } from './hotpath.js';
 
@@ -19,8 +20,11 @@ let anyBound = false;
  */
 export function bindHotpath<T extends object>(target: T, registry: Hotpath): T {
   if (!(registry instanceof Hotpath)) {
-    throw new TypeError(
-      `bindHotpath: expected a registry made by createHotpath(), got ${String(registry)}`,
+    throw optionError(
+      { where: 'bindHotpath' },
+      'registry',
+      'a registry made by createHotpath()',
+      registry,
     );
   }
   bound.set(siteOf(target)?.token ?? target, registry);

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { MAX_TIMER_MS, systemClock, withLongTimeouts, type Clock } from '../core/clock.js';
 import { withDeadline } from '../core/deadline.js';
+import { errorMessage } from '../core/error-message.js';
 import { checkOptionsObject, durationOption } from '../core/options.js';
 import { invalidationBook } from '../cached/invalidation-book.js';
 import { HotpathError } from '../errors.js';
@@ -98,9 +99,11 @@ export class Hotpath {
       // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
       store.on?.('error', (error: unknown) =>
         this.emitError(
-          new HotpathError('E_STORE', `store '${name}' reported an error: ${String(error)}`, {
-            cause: error,
-          }),
+          new HotpathError(
+            'E_STORE',
+            `registry '${this.name}': store '${name}' reported an error: ${errorMessage(error)}`,
+            { cause: error },
+          ),
           { store: name },
         ),
       );
@@ -283,9 +286,11 @@ export class Hotpath {
         await this.bus.publish(target);
       } catch (error) {
         this.emitError(
-          new HotpathError('E_STORE', `invalidation bus publish failed: ${String(error)}`, {
-            cause: error,
-          }),
+          new HotpathError(
+            'E_STORE',
+            `registry.invalidate: publishing on the bus failed: ${errorMessage(error)}`,
+            { cause: error },
+          ),
         );
       }
     }

@@ -139,6 +139,24 @@ describe('@invalidates', () => {
     expect(errors).toEqual(['invalidates Svc.save: bad tags']);
   });
 
+  it('reports a tags function that returns no array of strings on the error event', async () => {
+    const registry = createHotpath();
+    const errors: string[] = [];
+    registry.on('error', (e, info) =>
+      errors.push(`${info.decorator} ${info.method}: ${e.name} ${e.message}`),
+    );
+    class Svc {
+      @invalidates({ tags: () => 'user:1' as unknown as string[] })
+      async save(): Promise<string> {
+        return 'saved';
+      }
+    }
+    await expect(bindHotpath(new Svc(), registry).save()).resolves.toBe('saved');
+    expect(errors).toEqual([
+      "invalidates Svc.save: TypeError @invalidates on Svc.save: `tags` must return an array of strings, got 'user:1'",
+    ]);
+  });
+
   it('reports a key function returning an object (E_UNKEYABLE) instead of invalidating "[object Object]"', async () => {
     const registry = createHotpath();
     const errors: string[] = [];

@@ -358,7 +358,31 @@ describe('option errors at decoration time', () => {
       return Svc;
     }).toThrow(new TypeError(`@use on ${where}: applies to methods and functions, not to getters`));
     expect(() => use((_c, next) => next())(42 as never)).toThrow(
-      new TypeError('@use on anonymous function: expected a function to wrap, got 42'),
+      new TypeError('@use on anonymous function: the decorated value must be a function, got 42'),
+    );
+  });
+
+  it('control() names what it was handed when that is no instance, class or decorated method', () => {
+    expect(() => control(null as unknown as object, 'find')).toThrow(
+      new TypeError(
+        "control(instance, 'find'): `instance` must be an instance or a class, got null",
+      ),
+    );
+    class Plain {
+      find(): number {
+        return 1;
+      }
+    }
+    expect(() => control(new Plain(), 'find')).toThrow(
+      new HotpathError('E_NOT_APPLICABLE', 'control(): Plain.find is not decorated by hotpath'),
+    );
+  });
+
+  it('bindHotpath() refuses a registry that createHotpath() did not make', () => {
+    expect(() => bindHotpath({}, { name: 'app' } as never)).toThrow(
+      new TypeError(
+        "bindHotpath: `registry` must be a registry made by createHotpath(), got { name: 'app' }",
+      ),
     );
   });
 });

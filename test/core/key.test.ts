@@ -269,7 +269,7 @@ describe('the stable argument key', () => {
     }
     expectUnkeyable(
       () => key(new Lazy()),
-      'an instance of Lazy whose `toJSON()` threw (Error: not ready); pass a `key` option that returns a string or number',
+      'an instance of Lazy whose `toJSON()` threw (not ready); pass a `key` option that returns a string or number',
     );
     expect(() => key({ nested: new Lazy() })).toThrow(expect.objectContaining({ cause: boom }));
   });

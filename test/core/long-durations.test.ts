@@ -180,7 +180,7 @@ describe('durations that make no sense', () => {
     );
     expect(() => parseDuration(`${'9'.repeat(320)}ms`)).toThrow(
       new TypeError(
-        `Expected a duration (milliseconds or a string like '5m'), got '${'9'.repeat(60)}'... 262 more characters`,
+        `parseDuration: \`value\` must be a duration (milliseconds or a string like '5m'), got '${'9'.repeat(60)}'... 262 more characters`,
       ),
     );
   });

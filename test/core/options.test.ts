@@ -70,7 +70,9 @@ describe('durations', () => {
   it('parseDuration throws a TypeError outside decorators', () => {
     expect(parseDuration('5m')).toBe(300_000);
     expect(() => parseDuration('soon' as never)).toThrow(
-      new TypeError("Expected a duration (milliseconds or a string like '5m'), got 'soon'"),
+      new TypeError(
+        "parseDuration: `value` must be a duration (milliseconds or a string like '5m'), got 'soon'",
+      ),
     );
   });
 });

@@ -206,7 +206,7 @@ describe('the registry', () => {
     listener!(new Error('ECONNREFUSED'));
     expect(errors[0]).toMatchObject({
       code: 'E_STORE',
-      message: "store 'redis' reported an error: Error: ECONNREFUSED",
+      message: "registry 'hotpath': store 'redis' reported an error: ECONNREFUSED",
       store: 'redis',
     });
   });
@@ -250,6 +250,9 @@ describe('the registry', () => {
       dropLocal: () => undefined,
     });
     await expect(registry.invalidate({ namespace: 'x' })).resolves.toBeUndefined();
-    expect(errors).toEqual(['tier down', 'invalidation bus publish failed: Error: bus down']);
+    expect(errors).toEqual([
+      'tier down',
+      'registry.invalidate: publishing on the bus failed: bus down',
+    ]);
   });
 });
