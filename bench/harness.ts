@@ -39,7 +39,7 @@ export interface CompareOptions {
 }
 
 /** The figures of one case. All times are nanoseconds per call. */
-export interface CaseResult {
+interface CaseResult {
   name: string;
   baseline: boolean;
   async: boolean;
@@ -65,12 +65,6 @@ export interface Comparison {
 /** Comparison operators for {@link check}. */
 export type CheckOp = '<' | '<=' | '>' | '>=';
 
-interface CheckRecord {
-  label: string;
-  passed: boolean;
-}
-
-const checks: CheckRecord[] = [];
 let headerPrinted = process.env.HOTPATH_BENCH_HEADER === 'printed';
 
 /** Date, Node and V8 versions, CPU and memory: printed once per run, above any figure. */
@@ -232,14 +226,8 @@ export function check(
   const u = unit ? ` ${unit}` : '';
   const shown = Number.isInteger(actual) ? String(actual) : actual.toFixed(2);
   console.log(`target  ${label}: ${shown}${u} ${op} ${target}${u}  ${passed ? 'PASS' : 'FAIL'}`);
-  checks.push({ label, passed });
   if (!passed) process.exitCode = 1;
   return passed;
-}
-
-/** The verdicts recorded by {@link check} so far. */
-export function checkSummary(): { total: number; failed: string[] } {
-  return { total: checks.length, failed: checks.filter((c) => !c.passed).map((c) => c.label) };
 }
 
 export interface HeapResult {

@@ -11,7 +11,7 @@ import type { Batch } from './batch.js';
  * the usual batch, are checked with a byte map when they are dense enough (a few ns per item);
  * anything else with one `Set` built in a single native call.
  */
-export function allDistinct(items: readonly unknown[]): boolean {
+function allDistinct(items: readonly unknown[]): boolean {
   const n = items.length;
   let max = 0;
   let ints = true;

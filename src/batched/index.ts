@@ -4,4 +4,3 @@
 export { batched, type BatchedMethod } from './batched.js';
 export type { BatchedOptions } from './options.js';
 export type { DispatchReason } from './batch-engine.js';
-export { BatchedFigures } from './figures.js';

@@ -10,7 +10,7 @@ function prefix(method: string): string {
 }
 
 /** `1 item`, `2 items` (`words` for irregular plurals). */
-export function plural(n: number, word: string, words = `${word}s`): string {
+function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }
 

@@ -40,7 +40,7 @@ export interface BreakerSettings {
 }
 
 /** Defaults: 5 consecutive failures open the breaker for 10 s. */
-export const DEFAULT_BREAKER: BreakerSettings = { failures: 5, cooldownMs: 10_000 };
+const DEFAULT_BREAKER: BreakerSettings = { failures: 5, cooldownMs: 10_000 };
 
 const settingsOf = new WeakMap<object, BreakerSettings>();
 

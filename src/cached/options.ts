@@ -172,7 +172,7 @@ const KNOWN = [
 const MAX_ENTRIES = 2 ** 24;
 
 /** Defaults of `distributedLock: true`. */
-export const LOCK_DEFAULTS = { ttlMs: 10_000, waitMs: 5_000, pollMs: 25 } as const;
+const LOCK_DEFAULTS = { ttlMs: 10_000, waitMs: 5_000, pollMs: 25 } as const;
 
 /**
  * Validates `@cached` options for `site` and fills defaults. Throws the house-form

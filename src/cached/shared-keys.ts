@@ -57,7 +57,7 @@ export const STORE_MARK = 'hotpath:all';
  * invalidation-book.ts): an expiry costs one recomputation, never a stale value. Namespace and
  * store marks are few and never expire.
  */
-export const TAG_MARK_TTL_MS = 31 * 24 * 3_600_000;
+const TAG_MARK_TTL_MS = 31 * 24 * 3_600_000;
 
 /** The expiry to write a mark with (`undefined`: none). */
 export function markTtl(mark: string): number | undefined {

@@ -27,7 +27,7 @@ import { breakerSettings, CircuitBreaker } from './breaker.js';
 import { Undelivered } from './undelivered.js';
 
 /** Per-method counters a tier updates (the method's `stats()`). */
-export interface StoreFigures {
+interface StoreFigures {
   storeErrors: number;
   storeTimeouts: number;
   storeSkipped: number;

@@ -45,7 +45,7 @@ export interface Invalidation {
 }
 
 /** Most distinct invalidations kept per tier; past it, one store-wide invalidation replaces them. */
-export const MAX_UNDELIVERED = 10_000;
+const MAX_UNDELIVERED = 10_000;
 
 /** Pause after the first failed attempt; it doubles up to {@link MAX_RETRY_MS}. */
 const RETRY_MS = 100;

@@ -61,7 +61,7 @@ export interface TimingSettings {
  * invocation of their own (the calls saved), `cancelled` = pending invocations dropped by
  * `cancel()`, and with `key`, `keys` = key streams currently held (idle ones are released).
  */
-export class TimingFigures {
+class TimingFigures {
   calls = 0;
   invocations = 0;
   cancelled = 0;

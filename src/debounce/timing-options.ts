@@ -46,9 +46,6 @@ export interface TimingOptionsBase {
   key?: (...args: any[]) => unknown;
 }
 
-/** What the decorator factory received: a wait, or an options object. */
-export type WaitOrOptions<O> = Duration | O;
-
 /**
  * Resolves `@debounce(...)` (with `maxWait`) or `@throttle(...)` (whose `maxWait` is `wait`)
  * options to engine settings, throwing a `TypeError` for anything wrong.

@@ -73,7 +73,7 @@ function ms(ns: number): number | null {
  * The mutable figures of one profiled name in one registry: the object `registry.metric()`
  * holds; `stats()` serializes it through `toJSON()`.
  */
-export class ProfileFigures {
+class ProfileFigures {
   calls = 0;
   errors = 0;
   slow = 0;

@@ -14,7 +14,7 @@ import type { BottleneckLike } from './bottleneck-like.js';
 export const ON_GRANT: unique symbol = Symbol('hotpath.bottleneck.onGrant');
 
 /** What an engine hears from a repaired limiter. */
-export interface BottleneckWatcher {
+interface BottleneckWatcher {
   /** A script failed without a Redis reply (a timeout, a closed connection). */
   onFailure(error: unknown): void;
   /**
@@ -29,7 +29,7 @@ export interface BottleneckWatcher {
  * nothing: the time for every process to hear of the loss (one pub/sub message) and void the
  * starts the old state granted it. Calls in the whole cluster wait about this long once.
  */
-export const RESET_MARGIN_MS = 250;
+const RESET_MARGIN_MS = 250;
 
 /** Marks a connection/datastore/limiter already patched. */
 const HARDENED = Symbol.for('hotpath.bottleneck.hardened');

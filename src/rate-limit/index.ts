@@ -5,6 +5,3 @@
  */
 export { rateLimit } from './rate-limit.js';
 export type { LimiterOptions, RateLimitOptions } from './options.js';
-export { RateLimitFigures } from './figures.js';
-export type { BottleneckLike } from './bottleneck-like.js';
-export { hardenBottleneck } from './bottleneck-repair.js';

@@ -158,7 +158,7 @@ export interface ResolvedRateLimit {
 }
 
 /** Option names that describe a limit (not allowed beside `limiter`). */
-export const LIMITER_KEYS = [
+const LIMITER_KEYS = [
   'limit',
   'interval',
   'algorithm',

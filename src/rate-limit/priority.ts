@@ -9,7 +9,7 @@ import type { SiteContext } from './engine.js';
 export const PRIORITIES = 10;
 
 /** A call's priority when the option is not set, or its function gives no finite number. */
-export const DEFAULT_PRIORITY = 5;
+const DEFAULT_PRIORITY = 5;
 
 /**
  * The priority (0–9) of a call: a number option, or a function of its arguments (rounded,

@@ -21,7 +21,7 @@ const SITE: OptionSite = { where: 'createHotpath' };
 const KNOWN = ['name', 'stores', 'limiters', 'bus', 'lock', 'clock'] as const;
 
 /** What a shared cache tier must be, in the words of the messages. */
-export const STORE_EXPECTED = 'a keyv instance or a store with get(), set() and delete()';
+const STORE_EXPECTED = 'a keyv instance or a store with get(), set() and delete()';
 const STORE_METHODS = ['get', 'set', 'delete'] as const;
 
 /**
@@ -29,7 +29,7 @@ const STORE_METHODS = ['get', 'set', 'delete'] as const;
  * message names what is missing, since an instance's prototype methods do not show in it.
  * `hint` is appended when `value` is a string (a URL passed where a client belongs).
  */
-export function checkMethods(
+function checkMethods(
   site: OptionSite,
   option: string,
   value: unknown,

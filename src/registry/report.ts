@@ -44,7 +44,7 @@ function label(key: string): string {
 }
 
 /** One figure as text, with the unit its name implies. */
-export function formatValue(key: string, value: unknown): string {
+function formatValue(key: string, value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'number') {
     for (const [suffix, format] of UNITS) {
@@ -79,7 +79,7 @@ function flatten(figures: Record<string, unknown>): Record<string, unknown> {
  * Pads every column of `rows` to its widest cell; columns listed in `right` are right-aligned.
  * The last column is not padded on the right.
  */
-export function alignColumns(rows: string[][], right: ReadonlySet<number> = new Set()): string {
+function alignColumns(rows: string[][], right: ReadonlySet<number> = new Set()): string {
   const widths: number[] = [];
   for (const row of rows)
     row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));

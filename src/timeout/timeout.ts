@@ -54,7 +54,7 @@ function newFigures(): TimeoutFigures {
 }
 
 /** Validates the argument of `@timeout` on `site`; returns the limit in milliseconds. */
-export function resolveTimeoutMs(site: OptionSite, value: unknown): number {
+function resolveTimeoutMs(site: OptionSite, value: unknown): number {
   let ms = value;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     checkOptionsObject(site, value, ['ms']);

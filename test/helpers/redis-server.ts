@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { describeRedis } from './services.js';
 import { PrivateRedis } from './private-redis.js';
 
-export { PrivateRedis, freePort, type PrivateRedisOptions } from './private-redis.js';
+export { PrivateRedis, freePort } from './private-redis.js';
 
 /** Whether a `redis-server` binary can be started from this process. */
 const HAS_REDIS_SERVER = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;

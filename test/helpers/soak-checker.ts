@@ -68,14 +68,14 @@ export interface CheckOptions {
 }
 
 /** A stale read, with how stale it was and what it should have seen. */
-export interface StaleRead extends Read {
+interface StaleRead extends Read {
   readonly staleMs: number;
   /** The newest version committed before the read began. */
   readonly latest: number;
 }
 
 /** How long the readers took to catch up after one fault. */
-export interface Convergence {
+interface Convergence {
   readonly fault: Fault;
   /**
    * Milliseconds from `answeredAt` until every reader had returned a version at least as new

@@ -59,7 +59,7 @@ export interface SoakOptions {
 }
 
 /** What one child process reported at the end of a soak. */
-export interface ProcessReport {
+interface ProcessReport {
   readonly name: string;
   readonly errors: Record<string, number>;
   readonly bus: { readonly messages: readonly number[]; readonly resyncs: readonly number[] };
