@@ -48,6 +48,7 @@ export interface HotpathModuleConfig extends HotpathConfig {
 }
 
 const SITE: OptionSite = { where: 'hotpathModule' };
+const ACTIVATION: OptionSite = { where: 'hotpathActivation' };
 
 /** The config parts bound under their own tokens (so users can bind providers instead). */
 const PARTS = [
@@ -161,15 +162,17 @@ export function hotpathActivation<T>(context: ResolutionContext, value: T): T {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
   const registry = context.get<Hotpath>(HOTPATH_REGISTRY, { optional: true });
   if (registry === undefined) {
-    throw new TypeError(
-      `hotpathActivation: ${describeOwner(value)} was resolved from a container without a hotpath registry (load hotpathModule() into it, or into a parent container)`,
+    throw configError(
+      ACTIVATION,
+      `${describeOwner(value)} was resolved from a container without a hotpath registry (load hotpathModule() into it, or into a parent container)`,
     );
   }
   // A wrapped function's state is keyed by its site token, which is what bindHotpath binds.
   const current = registryOf(siteOf(value)?.token ?? value);
   if (current !== hotpath && current !== registry) {
-    throw new TypeError(
-      `hotpathActivation: ${describeOwner(value)} is already bound to the hotpath registry '${current.name}'; ` +
+    throw configError(
+      ACTIVATION,
+      `${describeOwner(value)} is already bound to the hotpath registry '${current.name}'; ` +
         `one instance cannot use two containers' registries (bind a new instance per container, e.g. inSingletonScope() instead of toConstantValue())`,
     );
   }
