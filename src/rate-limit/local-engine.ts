@@ -62,7 +62,7 @@ interface Waiting {
 interface Admission {
   /** The clock reading it was judged at. */
   readonly now: number;
-  /** What `#admit` said: ms until the rate allows a start (> 0), or -1 (`maxConcurrent`, or calls already waiting). */
+  /** What `#admit` said: ms until the rate allows a start (> 0), or -1 (`maxConcurrent`, calls already waiting, or the engine stopped). */
   readonly wait: number;
 }
 

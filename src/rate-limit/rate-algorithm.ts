@@ -50,9 +50,15 @@ class NoRate implements RateAlgorithm {
   }
 }
 
-/** The algorithm `settings` ask for (each engine has its own: they hold the budget's state). */
+/** Holds nothing: every engine without a rate shares it. */
+const NO_RATE = new NoRate();
+
+/**
+ * The algorithm `settings` ask for: a new one per engine (it holds the budget's state), except
+ * the stateless no-rate one.
+ */
 export function rateAlgorithm(settings: LocalEngineSettings): RateAlgorithm {
   if (settings.algorithm === 'token-bucket') return new TokenBucket(settings);
-  if (settings.limit === Number.POSITIVE_INFINITY) return new NoRate();
+  if (settings.limit === Number.POSITIVE_INFINITY) return NO_RATE;
   return new SlidingWindow(settings);
 }
