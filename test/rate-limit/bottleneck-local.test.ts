@@ -30,7 +30,9 @@ describe('@rateLimit with a local Bottleneck instance', () => {
     while (ran.length === 0) await sleepMs(1);
     expect(control(api, 'call').stats().rateLimit).toMatchObject({ started: 1, running: 1 });
     const rest = [api.call('low', 9), api.call('high', 0), api.call('normal', 5)];
-    await sleepMs(20); // Bottleneck queues a job a few milliseconds after schedule()
+    // Bottleneck queues a job some milliseconds after schedule() (about 5 ms each, one after
+    // the other, longer on a busy machine): the order is only decided once all three wait.
+    while (limiter.counts().QUEUED < 3) await sleepMs(1);
     release();
     expect(await Promise.all([first, ...rest])).toEqual(['first', 'low', 'high', 'normal']);
     expect(ran).toEqual(['first', 'high', 'normal', 'low']);
