@@ -50,7 +50,11 @@ export interface DecorationSite extends OptionSite {
 export interface DecoratorSpec {
   /** Name without `@`, e.g. `'cached'`. */
   readonly name: string;
-  /** What it may be applied to (default: methods and plain functions). */
+  /**
+   * What it may be applied to; anything else is refused when the decorator is applied.
+   *
+   * @default ['method', 'function'] (methods and plain functions, not getters)
+   */
   readonly targets?: readonly SiteKind[];
   /**
    * Validates the options for this application and returns the layer. Runs once per decorated
