@@ -7,7 +7,8 @@
  * calls; the clock is the time source registries hand out.
  *
  * Applications that only apply decorators need `hotpath` alone. Every runtime name exported
- * here is described in the README ("Writing your own decorator").
+ * here is described in the README ("Writing your own decorator"); the surface is pinned by
+ * `api/hotpath-extend.api.md` (`npm run check:api`).
  */
 export type { Call, Middleware } from './core/call.js';
 export { systemClock, type Clock } from './core/clock.js';

@@ -3,7 +3,8 @@
  * that decorates its methods needs: the decorators, `control()`, the registries, the errors,
  * `parseDuration`, and the option and stats types. Writing a decorator of your own (the
  * interception core, per-owner state, keys, channels, the clock) is `hotpath/extend`
- * (`src/extend.ts`). Every runtime name exported here is described in the README.
+ * (`src/extend.ts`). Every runtime name exported here is described in the README; the whole
+ * surface is pinned by `api/hotpath.api.md` (`npm run check:api`).
  */
 export {
   BatchError,
@@ -17,6 +18,7 @@ export type { Call, Middleware } from './core/call.js';
 export type { Clock } from './core/clock.js';
 export { control, type Control } from './core/control.js';
 export type { AnyFunction, HotpathDecorator } from './core/intercept.js';
+export type { SiteInfo, SiteKind } from './core/site.js';
 export { parseDuration, type Duration } from './core/options.js';
 export type { Hotpath, ShutdownPhase, ShutdownTask } from './registry/hotpath.js';
 export { createHotpath } from './registry/hotpath.js';
@@ -38,6 +40,7 @@ export {
 export { lazy, type LazyDecorator, type LazyFigures } from './lazy/index.js';
 export {
   retry,
+  type PromiseMethod,
   type RetryBackoff,
   type RetryEvent,
   type RetryFigures,

@@ -218,11 +218,16 @@ export function decode(text: string): unknown {
   return fromTree(JSON.parse(text));
 }
 
+/** The shape of {@link codec}: values to the strings a shared tier holds, and back. */
+export interface Codec {
+  /** Encodes a value; throws a `TypeError` for functions, symbols and circular structures. */
+  readonly encode: (value: unknown) => string;
+  /** Decodes a string made by `encode`; throws on anything else (corrupt data). */
+  readonly decode: (text: string) => unknown;
+}
+
 /**
  * The codec as an object, for code that takes a codec (e.g. `hotpath/redis`):
  * `codec.decode(codec.encode(v))` is `v` for every supported type.
  */
-export const codec = { encode, decode } as const;
-
-/** The shape of {@link codec}. */
-export type Codec = typeof codec;
+export const codec: Codec = { encode, decode };

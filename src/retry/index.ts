@@ -1,3 +1,3 @@
 /** `@retry(options?)`. */
-export { retry, type RetryFigures } from './retry.js';
+export { retry, type PromiseMethod, type RetryFigures } from './retry.js';
 export type { RetryBackoff, RetryEvent, RetryOptions } from './options.js';
