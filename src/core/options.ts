@@ -38,15 +38,21 @@ export function messagePrefix(site: OptionSite): string {
   return site.decorator === undefined ? `${site.where}:` : `@${site.decorator} on ${site.where}:`;
 }
 
-/** Builds the TypeError for option `option` that should be `expected` but is `got`. */
+/**
+ * Builds the TypeError for option `option` that should be `expected` but is `got`. `hint`, when
+ * given, follows in parentheses: what is missing, or what the caller probably meant
+ * (`` (for a Redis URL, redisStore(url) from hotpath/redis makes one) ``).
+ */
 export function optionError(
   site: OptionSite,
   option: string,
   expected: string,
   got: unknown,
+  hint?: string,
 ): TypeError {
   return new TypeError(
-    `${messagePrefix(site)} \`${option}\` must be ${expected}, got ${describeValue(got)}`,
+    `${messagePrefix(site)} \`${option}\` must be ${expected}, got ${describeValue(got)}` +
+      (hint === undefined ? '' : ` (${hint})`),
   );
 }
 

@@ -78,10 +78,9 @@ export function checkUrl(where: string, url: unknown, call?: string): string {
   const inner = (url as { url?: unknown } | null | undefined)?.url;
   const hint =
     call !== undefined && typeof inner === 'string'
-      ? ` (did you mean \`${call.replace('url', describeValue(inner))}\`?)`
-      : '';
-  const error = optionError({ where }, 'url', 'a redis:// or rediss:// URL string', url);
-  throw new TypeError(error.message + hint);
+      ? `did you mean \`${call.replace('url', describeValue(inner))}\`?`
+      : undefined;
+  throw optionError({ where }, 'url', 'a redis:// or rediss:// URL string', url, hint);
 }
 
 /** `host:port` of a Redis URL, for messages: never the password. */

@@ -6,14 +6,7 @@
  *
  *     createHotpath: `clock` must be a clock with now(), setTimeout() and clearTimeout(), got { now: 0 } (it has no now(), setTimeout() or clearTimeout())
  */
-import {
-  checkOptionsObject,
-  configError,
-  describeValue,
-  optionError,
-  stringOption,
-  type OptionSite,
-} from '../core/options.js';
+import { checkOptionsObject, optionError, stringOption, type OptionSite } from '../core/options.js';
 import type { HotpathConfig } from './types.js';
 
 const SITE: OptionSite = { where: 'createHotpath' };
@@ -38,9 +31,7 @@ function checkMethods(
   hint?: string,
 ): void {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-    const error = optionError(site, option, expected, value);
-    if (hint !== undefined && typeof value === 'string') error.message += ` (${hint})`;
-    throw error;
+    throw optionError(site, option, expected, value, typeof value === 'string' ? hint : undefined);
   }
   const missing = methods.filter(
     (m) => typeof (value as Record<string, unknown>)[m] !== 'function',
@@ -53,10 +44,7 @@ function checkMethods(
           .slice(0, -1)
           .map((m) => `${m}()`)
           .join(', ')} or ${missing[missing.length - 1]}()`;
-  throw configError(
-    site,
-    `\`${option}\` must be ${expected}, got ${describeValue(value)} (it has no ${list})`,
-  );
+  throw optionError(site, option, expected, value, `it has no ${list}`);
 }
 
 /** Checks that `store` can serve as a shared cache tier (keyv, or anything with its methods). */
