@@ -72,10 +72,25 @@ export class TimeoutError extends HotpathError {
 export class RateLimitError extends HotpathError {
   /** Milliseconds until the budget allows another start (0 when unknown or only the queue was full). */
   readonly retryAfter: number;
+  /**
+   * The budget that refused the call, when it has a rate: `limit` starts per `interval` ms
+   * (what HTTP's `RateLimit-Policy` header states). `undefined` for a concurrency-only limit
+   * and for Bottleneck engines.
+   */
+  readonly policy: { readonly limit: number; readonly interval: number } | undefined;
 
-  constructor(message: string, retryAfter: number, options?: { cause?: unknown }) {
-    super('E_RATE_LIMITED', message, options);
+  constructor(
+    message: string,
+    retryAfter: number,
+    options?: { cause?: unknown; policy?: { limit: number; interval: number } },
+  ) {
+    super(
+      'E_RATE_LIMITED',
+      message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.retryAfter = retryAfter;
+    this.policy = options?.policy;
   }
 }
 

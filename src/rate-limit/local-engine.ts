@@ -326,7 +326,12 @@ export class LocalEngine implements Engine {
     const message = full
       ? `${ctx.site.name}: rate limit queue is full (maxQueue ${this.settings.maxQueue})${where}; retry in ${retryAfter} ms`
       : `${ctx.site.name}: rate limit reached (${ctx.describe})${where}; retry in ${retryAfter} ms`;
-    return new RateLimitError(message, retryAfter);
+    const { limit, interval } = this.settings;
+    return new RateLimitError(
+      message,
+      retryAfter,
+      Number.isFinite(limit) ? { policy: { limit, interval } } : undefined,
+    );
   }
 
   /** Best estimate of ms until a call could start: the rate wait, else (only concurrency or a queue blocks) 0. */

@@ -1,0 +1,35 @@
+/**
+ * Does a class have hotpath-decorated methods? What the NestJS binder asks of every provider
+ * and controller, once per class.
+ */
+import { siteOf } from '../core/site.js';
+
+const known = new WeakMap<object, boolean>();
+
+/**
+ * Whether `prototype` or one of its ancestors (up to `Object.prototype`) has a method, getter
+ * or setter wrapped by a hotpath decorator. Cached per prototype.
+ */
+export function hasDecoratedMethods(prototype: object): boolean {
+  let answer = known.get(prototype);
+  if (answer === undefined) {
+    answer = scan(prototype);
+    known.set(prototype, answer);
+  }
+  return answer;
+}
+
+function scan(prototype: object): boolean {
+  for (
+    let proto: object | null = prototype;
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
+    for (const name of Reflect.ownKeys(proto)) {
+      if (name === 'constructor') continue;
+      const d = Object.getOwnPropertyDescriptor(proto, name)!;
+      if (siteOf(d.value) ?? siteOf(d.get) ?? siteOf(d.set)) return true;
+    }
+  }
+  return false;
+}
