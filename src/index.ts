@@ -37,7 +37,14 @@ export {
   type Codec,
   type InvalidatesOptions,
 } from './cached/index.js';
-export { lazy, type LazyDecorator, type LazyFigures } from './lazy/index.js';
+export {
+  lazy,
+  lazyRecord,
+  type LazyDecorator,
+  type LazyFactories,
+  type LazyFigures,
+  type LazyRecord,
+} from './lazy/index.js';
 export {
   retry,
   type PromiseMethod,

@@ -13,6 +13,7 @@ import { hitPath } from './hit-path.js';
 import { MethodCache } from './method-cache.js';
 import type { ResolvedCachedOptions } from './options.js';
 import type { OwnerMemo } from './owner-memo.js';
+import { weakHits } from './weak-value.js';
 
 /** The state and behaviour of one `@cached` application (one decorated method). */
 export class CachedLayer {
@@ -46,7 +47,8 @@ export class CachedLayer {
 
   wrap(inner: Invoke, site: SiteInfo): Invoke {
     this.#site = site;
-    return hitPath({ site, opts: this.opts, inner, memoOf: this.#memoOf(site) });
+    const hit = hitPath({ site, opts: this.opts, inner, memoOf: this.#memoOf(site) });
+    return this.opts.weak ? weakHits(hit) : hit;
   }
 
   /**

@@ -50,6 +50,11 @@ export class Lru<V> {
     return node.value;
   }
 
+  /** The value of `key` without making it the most recently used; `undefined` if absent. */
+  peek(key: string): V | undefined {
+    return this.#nodes.get(key)?.value;
+  }
+
   /** Stores `value` under `key` as the most recently used entry, evicting the oldest if full. */
   set(key: string, value: V): void {
     let node = this.#nodes.get(key);

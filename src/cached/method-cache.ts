@@ -18,6 +18,7 @@ import type { ResolvedCachedOptions } from './options.js';
 import { OwnerMemo } from './owner-memo.js';
 import { entryKey, lockKey, namespaceMark, STORE_MARK, tagMark } from './shared-keys.js';
 import { storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
+import { holdsWeakly, WeakValue } from './weak-value.js';
 
 /**
  * When a computation of the method started, which judges its entry against invalidations made
@@ -207,9 +208,14 @@ export class MethodCache {
       expires = this.clock.now() + life;
     }
     const staleUntil = expires + Math.max(swrMs, sieMs);
+    // `weak`: an object is held through a WeakRef (see weak-value.ts); a primitive, strongly.
+    const weak =
+      this.opts.weak && holdsWeakly(value)
+        ? new WeakValue(value, async, req.memo, req.l1)
+        : undefined;
     return new Entry({
-      result: async ? Promise.resolve(value) : value,
-      value,
+      result: weak ?? (async ? Promise.resolve(value) : value),
+      value: weak ?? value,
       expires,
       staleUntil,
       seq: started.seq,

@@ -5,6 +5,7 @@
 import { MAX_TIMER_MS } from '../core/clock.js';
 import type { DecorationSite } from '../core/intercept.js';
 import {
+  booleanOption,
   checkOptionsObject,
   configError,
   durationOption,
@@ -128,6 +129,20 @@ export interface CachedOptions {
    * @default false
    */
   distributedLock?: boolean | { ttl?: Duration; wait?: Duration; poll?: Duration };
+  /**
+   * Hold object (and function) results through a `WeakRef`: an entry lasts only while
+   * something else references its value, and a `FinalizationRegistry` drops its key once the
+   * value is collected (a cache of live objects, like a `WeakValueDictionary`). Primitive
+   * results cannot be held weakly and are held strongly, as without `weak`. A hit on an
+   * asynchronous method makes a new settled promise each time (an entry holding one would
+   * hold the value). A configuration error with `store` (a shared store holds encoded
+   * copies, never the objects) and with `staleWhileRevalidate` or `staleIfError` (a weakly
+   * held value may be gone when it would be served stale). Methods without `weak` pay nothing
+   * for it: they use a separate invoker.
+   *
+   * @default false
+   */
+  weak?: boolean;
 }
 
 /** {@link CachedOptions} validated, with defaults filled in. Durations in milliseconds. */
@@ -149,6 +164,7 @@ export interface ResolvedCachedOptions {
   readonly storeTimeoutMs: number;
   readonly lock:
     { readonly ttlMs: number; readonly waitMs: number; readonly pollMs: number } | undefined;
+  readonly weak: boolean;
 }
 
 const KNOWN = [
@@ -166,6 +182,7 @@ const KNOWN = [
   'unless',
   'storeTimeout',
   'distributedLock',
+  'weak',
 ] as const;
 
 /** The largest `max`: a memory tier indexes its entries in a `Map`, which holds at most 2^24. */
@@ -288,6 +305,24 @@ export function resolveCachedOptions(site: DecorationSite, raw: unknown): Resolv
     };
   }
 
+  const weak = booleanOption(site, 'weak', o.weak, false);
+  if (weak) {
+    if (stores.length > 0) {
+      throw configError(
+        site,
+        '`weak` cannot be combined with `store`: a shared store holds encoded copies, never the objects themselves; drop one of them',
+      );
+    }
+    for (const option of ['staleWhileRevalidate', 'staleIfError'] as const) {
+      if (o[option] !== undefined) {
+        throw configError(
+          site,
+          `\`weak\` cannot be combined with \`${option}\`: a weakly held value may be gone when it would be served stale`,
+        );
+      }
+    }
+  }
+
   if (
     site.kind === 'function' &&
     stores.length > 0 &&
@@ -315,5 +350,6 @@ export function resolveCachedOptions(site: DecorationSite, raw: unknown): Resolv
     unless,
     storeTimeoutMs,
     lock,
+    weak,
   };
 }
