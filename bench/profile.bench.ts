@@ -3,7 +3,8 @@
  * `performance.timerify` with a histogram (Node's own "time this function" wrapper) and a
  * hand-written `performance.now()` pair. Also: the histogram's `record()` against
  * `perf_hooks.createHistogram().record()`, and the cost of the `hotpath:call` tracing channel
- * in the interception core when nobody subscribes (target: not measurable, <= 2 ns).
+ * in the interception core when nobody subscribes (target: not measurable, <= 2 ns). And what
+ * `@profile({ memory: true })` (two heap readings per call) costs beside plain `@profile`.
  */
 import { createHistogram, performance } from 'node:perf_hooks';
 import { profile, use } from '../src/index.js';
@@ -31,6 +32,16 @@ class Profiled {
 
   @profile({ sampleRate: 0.01 })
   sampled(a: number, b: number): number {
+    return a + b;
+  }
+
+  @profile({ memory: true })
+  addMemory(a: number, b: number): number {
+    return a + b;
+  }
+
+  @profile({ memory: true, sampleRate: 0.01 })
+  sampledMemory(a: number, b: number): number {
     return a + b;
   }
 
@@ -75,6 +86,23 @@ const perCall =
   overhead.get('@profile() method').medianNs - overhead.get('undecorated method').medianNs;
 console.log(`@profile overhead per recorded call: ${perCall.toFixed(1)} ns`);
 check('@profile overhead per recorded call', perCall, '<=', 150, 'ns');
+
+const memory = await compare(
+  '@profile({ memory: true }) per call beside plain @profile',
+  [
+    { name: '@profile() method', fn: () => profiled.add(i++, 1), baseline: true },
+    { name: '@profile({ memory: true }) method', fn: () => profiled.addMemory(i++, 1) },
+    {
+      name: '@profile({ memory: true, sampleRate: 0.01 })',
+      fn: () => profiled.sampledMemory(i++, 1),
+    },
+  ],
+  { rounds: 3 },
+);
+const memoryPerCall =
+  memory.get('@profile({ memory: true }) method').medianNs -
+  memory.get('@profile() method').medianNs;
+console.log(`memory: true adds per recorded call: ${memoryPerCall.toFixed(0)} ns`);
 
 await compare('@profile on an async method (timed until the promise settles)', [
   { name: 'undecorated async method', fn: () => plainAsync.addAsync(i++, 1), baseline: true },

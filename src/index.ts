@@ -75,6 +75,7 @@ export {
   type MemorySample,
   type MemoryStats,
   type MemoryTrend,
+  type ProfileMemoryStats,
   type ProfileOptions,
   type ProfileStats,
 } from './profile/index.js';

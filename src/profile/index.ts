@@ -2,7 +2,12 @@
  * `@profile` and `memoryMonitor`: call latencies, outcomes and histograms per method, memory
  * trends per process.
  */
-export { profile, type ProfileOptions, type ProfileStats } from './profile.js';
+export {
+  profile,
+  type ProfileMemoryStats,
+  type ProfileOptions,
+  type ProfileStats,
+} from './profile.js';
 export {
   memoryMonitor,
   MemoryMonitor,
