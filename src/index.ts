@@ -70,9 +70,12 @@ export {
 export {
   profile,
   memoryMonitor,
+  type MemoryCollection,
   type MemoryMonitor,
+  type MemoryMonitorFunction,
   type MemoryMonitorOptions,
   type MemorySample,
+  type MemorySnapshot,
   type MemoryStats,
   type MemoryTrend,
   type ProfileMemoryStats,

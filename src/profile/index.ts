@@ -11,8 +11,10 @@ export {
 export {
   memoryMonitor,
   MemoryMonitor,
+  type MemoryMonitorFunction,
   type MemoryMonitorOptions,
   type MemorySample,
   type MemoryStats,
   type MemoryTrend,
 } from './memory-monitor.js';
+export type { MemoryCollection, MemorySnapshot } from './memory-snapshot.js';

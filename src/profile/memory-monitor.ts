@@ -12,6 +12,12 @@ import {
 } from '../core/options.js';
 import { hotpath } from '../registry/binding.js';
 import { Hotpath } from '../registry/hotpath.js';
+import {
+  collectGarbage,
+  memorySnapshot,
+  type MemoryCollection,
+  type MemorySnapshot,
+} from './memory-snapshot.js';
 
 /** Options of {@link memoryMonitor}. */
 export interface MemoryMonitorOptions {
@@ -155,6 +161,16 @@ export class MemoryMonitor {
     return s;
   }
 
+  /** One reading of RSS, heap, external and array-buffer memory: `memoryMonitor.snapshot()`. */
+  snapshot(): MemorySnapshot {
+    return memorySnapshot();
+  }
+
+  /** A full garbage collection and what it freed (needs `--expose-gc`): `memoryMonitor.collect()`. */
+  collect(): MemoryCollection {
+    return collectGarbage();
+  }
+
   /** Latest readings, slopes and trends (JSON). */
   stats(): MemoryStats {
     const samples = this.#samples;
@@ -228,7 +244,7 @@ const KNOWN = ['interval', 'registry', 'window', 'threshold'] as const;
  *
  * Throws a `TypeError` for an unknown option (naming the closest known one) or a bad value.
  */
-export function memoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {
+function startMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {
   checkOptionsObject(SITE, options, KNOWN);
   // The registry clock re-arms waits past 24.8 days in chunks: any positive interval works.
   const intervalMs = durationOption(SITE, 'interval', options.interval, 10_000, {
@@ -248,3 +264,34 @@ export function memoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor
   }
   return new MemoryMonitor(registry, intervalMs, window, threshold);
 }
+
+/** {@link memoryMonitor}'s shape: the function, and the two readings that need no monitor. */
+export interface MemoryMonitorFunction {
+  (options?: MemoryMonitorOptions): MemoryMonitor;
+  /**
+   * One reading of `process.memoryUsage()`: RSS, heap used and total, external and array
+   * buffers, in bytes, with the time it was taken. A few µs (the RSS comes from the OS).
+   */
+  snapshot(): MemorySnapshot;
+  /**
+   * Runs a full garbage collection and returns the readings before and after and what it
+   * freed per figure. Needs Node started with `--expose-gc`; otherwise throws `HotpathError`
+   * `E_CONFIG` saying so. Blocks the process while it collects.
+   */
+  collect(): MemoryCollection;
+}
+
+/**
+ * Starts sampling `process.memoryUsage()` (heap used and RSS) every `interval` (default 10 s)
+ * and shows the latest readings, least-squares slopes and a trend (`growing`, `stable`,
+ * `shrinking`) over the last `window` samples in `registry.stats().memory` and `report()`.
+ * `memoryMonitor.snapshot()` and `memoryMonitor.collect()` read memory now, with no monitor.
+ *
+ * @example
+ * memoryMonitor({ interval: '30s' });
+ * const { freed } = memoryMonitor.collect(); // with node --expose-gc
+ */
+export const memoryMonitor: MemoryMonitorFunction = Object.assign(startMemoryMonitor, {
+  snapshot: memorySnapshot,
+  collect: collectGarbage,
+});
