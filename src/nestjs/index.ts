@@ -9,6 +9,7 @@ export {
   type HotpathModuleAsyncOptions,
   type HotpathModuleOptions,
 } from './hotpath-module.js';
+export { HotpathCacheInterceptor, type ResponseCacheOptions } from './hotpath-cache-interceptor.js';
 export { HotpathExceptionFilter } from './hotpath-exception-filter.js';
 export { InjectHotpath } from './inject-hotpath.js';
 export { HOTPATH_REGISTRY } from './tokens.js';
