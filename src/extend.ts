@@ -38,5 +38,6 @@ export {
   type CallContext,
   type HotpathEvent,
 } from './core/channels.js';
+export type { Runtime } from './core/runtime.js';
 export type { Hotpath } from './registry/hotpath.js';
 export type { ErrorInfo } from './registry/types.js';

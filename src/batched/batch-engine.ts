@@ -9,8 +9,8 @@ import { argumentKey, mapKey } from '../core/key.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
-import { registryOf } from '../registry/binding.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { runtimeOf } from '../core/runtime-of.js';
+import type { Runtime } from '../core/runtime.js';
 import { afterPromiseJobs } from './after-promise-jobs.js';
 import { Batch, DONE, QUEUED, RUNNING } from './batch.js';
 import { distinctInput, expandAnswers } from './dedupe.js';
@@ -164,7 +164,7 @@ export class BatchEngine {
       if (this.#reported.has(error)) return;
       this.#reported.add(error);
     }
-    (queue.registry ?? registryOf(queue.owner)).emitError(error, {
+    (queue.registry ?? runtimeOf(queue.owner)).emitError(error, {
       decorator: 'batched',
       method: this.#site.name,
     });
@@ -401,7 +401,7 @@ export class BatchEngine {
   }
 
   /** Figures of this method in `registry`, plus `owner`'s queue state. */
-  stats(owner: object, registry: Hotpath): Record<string, unknown> {
+  stats(owner: object, registry: Runtime): Record<string, unknown> {
     const figures = registry.metric(this.#site, 'batched', () => new BatchedFigures());
     const queue = this.#states.peek(owner);
     return {

@@ -2,7 +2,7 @@
  * One owner's batches of one `@batched` method (owner: the instance, the constructor for
  * statics, the wrapper's token for the functional form).
  */
-import type { Hotpath } from '../registry/hotpath.js';
+import type { Runtime } from '../core/runtime.js';
 import type { Batch } from './batch.js';
 import type { BatchedFigures } from './figures.js';
 
@@ -15,7 +15,7 @@ export class OwnerQueue {
   /** Batches still collecting. */
   queued = 0;
   readonly running = new Set<Batch>();
-  registry: Hotpath | undefined = undefined;
+  registry: Runtime | undefined = undefined;
   figures: BatchedFigures | undefined = undefined;
   /** Listed in its registry's set of owners with pending work (for `shutdown()`). */
   active = false;

@@ -3,9 +3,9 @@
  * batches collecting or in their body, and the registry's flush task that drains them (or,
  * past the shutdown's timeout, gives them up).
  */
+import { PerRuntime } from '../core/per-runtime.js';
+import type { AbandonedWork, Runtime } from '../core/runtime.js';
 import type { SiteInfo } from '../core/site.js';
-import type { Hotpath } from '../registry/hotpath.js';
-import type { AbandonedWork } from '../registry/types.js';
 import { QUEUED, type Batch } from './batch.js';
 import { abandonedDetail } from './messages.js';
 import type { OwnerQueue } from './owner-queue.js';
@@ -24,7 +24,21 @@ export interface PendingWorkHooks {
 
 /** Per registry, the owners of one `@batched` method with pending batches. */
 export class PendingOwners {
-  readonly #byRegistry = new WeakMap<Hotpath, Set<OwnerQueue>>();
+  readonly #byRegistry = new PerRuntime((registry) => {
+    const pending = new Set<OwnerQueue>();
+    // Held while the engine is reachable: queued batches reach it through their timer or
+    // tick, running ones through their settling reactions.
+    registry.onShutdown(
+      {
+        run: () => this.#drain(pending),
+        pending: () => pending.size > 0,
+        abandon: (error) => this.#abandon(pending, error(this.#hooks.site.name)),
+      },
+      'flush',
+      this.#hooks.holder,
+    );
+    return pending;
+  });
   readonly #hooks: PendingWorkHooks;
 
   constructor(hooks: PendingWorkHooks) {
@@ -35,34 +49,17 @@ export class PendingOwners {
    * Lists `queue` among `registry`'s owners with pending work (the registry it has used
    * before, if any); the first one registers the registry's shutdown task.
    */
-  add(queue: OwnerQueue, registry: Hotpath): void {
+  add(queue: OwnerQueue, registry: Runtime): void {
     queue.registry ??= registry;
     queue.active = true;
-    let set = this.#byRegistry.get(queue.registry);
-    if (set === undefined) {
-      set = new Set();
-      this.#byRegistry.set(queue.registry, set);
-      const pending = set;
-      // Held while the engine is reachable: queued batches reach it through their timer or
-      // tick, running ones through their settling reactions.
-      queue.registry.onShutdown(
-        {
-          run: () => this.#drain(pending),
-          pending: () => pending.size > 0,
-          abandon: (error) => this.#abandon(pending, error(this.#hooks.site.name)),
-        },
-        'flush',
-        this.#hooks.holder,
-      );
-    }
-    set.add(queue);
+    this.#byRegistry.get(queue.registry).add(queue);
   }
 
   /** Takes `queue` off its registry's list once it is idle; returns whether it did. */
   release(queue: OwnerQueue): boolean {
     if (!queue.active || !queue.idle) return false;
     queue.active = false;
-    this.#byRegistry.get(queue.registry!)?.delete(queue);
+    this.#byRegistry.peek(queue.registry!)?.delete(queue);
     return true;
   }
 

@@ -15,7 +15,7 @@ import {
   type Duration,
   type OptionSite,
 } from '../core/options.js';
-import { checkStore } from '../registry/config.js';
+import { checkStore } from './check-store.js';
 
 /** Settings of a store's circuit breaker. */
 export interface BreakerOptions {

@@ -7,8 +7,9 @@ import type { Call } from '../core/call.js';
 import { argumentKey, entryKey } from '../core/key.js';
 import type { ControlContext, Invoke, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
-import { registryOf } from '../registry/binding.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import { runtimeOf } from '../core/runtime-of.js';
+import type { Runtime } from '../core/runtime.js';
 import { hitPath } from './hit-path.js';
 import { MethodCache } from './method-cache.js';
 import type { ResolvedCachedOptions } from './options.js';
@@ -18,7 +19,9 @@ import { weakHits } from './weak-value.js';
 /** The state and behaviour of one `@cached` application (one decorated method). */
 export class CachedLayer {
   readonly opts: ResolvedCachedOptions;
-  readonly #caches = new WeakMap<Hotpath, MethodCache>();
+  readonly #caches = new PerRuntime(
+    (registry) => new MethodCache(registry, this.#site!, this.opts),
+  );
   /** Instance scope: the memo of each owner. */
   readonly #owners: PerOwner<OwnerMemo>;
   #site: SiteInfo | undefined;
@@ -26,15 +29,15 @@ export class CachedLayer {
   constructor(opts: ResolvedCachedOptions) {
     this.opts = opts;
     this.#owners = new PerOwner((owner) =>
-      this.cacheFor(registryOf(owner), this.#site!).ownerMemo(),
+      this.cacheFor(runtimeOf(owner), this.#site!).ownerMemo(),
     );
   }
 
   /** The method's state in `registry`, created (and validated against the registry) on first use. */
-  cacheFor(registry: Hotpath, site: SiteInfo): MethodCache {
-    let cache = this.#caches.get(registry);
-    if (!cache) this.#caches.set(registry, (cache = new MethodCache(registry, site, this.opts)));
-    return cache;
+  cacheFor(registry: Runtime, site: SiteInfo): MethodCache {
+    // One layer decorates one site: a control() operation may come before the first call.
+    this.#site ??= site;
+    return this.#caches.get(registry);
   }
 
   /** The full key of a call: the `key` option's result, else the stable argument key. */
@@ -60,7 +63,7 @@ export class CachedLayer {
       const owners = this.#owners;
       return (call) => owners.get(call.owner);
     }
-    let lastRegistry: Hotpath | undefined;
+    let lastRegistry: Runtime | undefined;
     let lastMemo: OwnerMemo | undefined;
     return (call) => {
       const registry = call.registry;

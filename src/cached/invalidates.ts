@@ -17,7 +17,7 @@ import {
   stringOption,
 } from '../core/options.js';
 import type { Invoke, Layer, SiteInfo } from '../core/site.js';
-import type { InvalidationTarget } from '../registry/types.js';
+import type { InvalidationTarget } from '../core/services.js';
 import { isThenable } from '../core/thenable.js';
 
 /** Options of `@invalidates`. At least `tags` or `namespace` is required. */

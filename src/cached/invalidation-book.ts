@@ -34,8 +34,9 @@
  * by the earlier one; only computations that started within those milliseconds are affected.
  */
 import { errorMessage } from '../core/error-message.js';
-import type { Hotpath } from '../registry/hotpath.js';
-import type { InvalidationTarget } from '../registry/types.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
+import type { InvalidationTarget } from '../core/services.js';
 import { HotpathError } from '../errors.js';
 import { entryKey, markTtl, namespaceMark, STORE_MARK, tagMark } from './shared-keys.js';
 import { FAILED, storeTier, type StoreTier, type TierCaller } from './shared-tier.js';
@@ -80,13 +81,13 @@ interface TierKnowledge {
 
 /** One registry's invalidation bookkeeping. */
 export class InvalidationBook {
-  readonly #registry: Hotpath;
+  readonly #registry: Runtime;
   readonly #seq = new Map<string, number>();
   /** Tagged L1 entries computed at or before this sequence number count as invalidated. */
   #floor = 0;
   readonly #tiers = new Map<StoreTier, TierKnowledge>();
 
-  constructor(registry: Hotpath) {
+  constructor(registry: Runtime) {
     this.#registry = registry;
   }
 
@@ -315,31 +316,29 @@ export class InvalidationBook {
   }
 }
 
-const books = new WeakMap<Hotpath, InvalidationBook>();
+const books = new PerRuntime((registry) => {
+  const b = new InvalidationBook(registry);
+  registry.addInvalidator({
+    invalidate: (target, origin) => b.invalidate(target, origin),
+    dropLocal: () => b.dropLocal(),
+  });
+  registry.onShutdown(() => b.flush(), 'flush');
+  const names = Object.keys(registry.stores);
+  if (names.length > 0) {
+    registry.section('invalidations', () =>
+      Object.fromEntries(
+        names.map((name) => [name, storeTier(registry, name)!.undelivered.figures()]),
+      ),
+    );
+  }
+  return b;
+});
 
 /**
  * The invalidation book of `registry`, created on first use: registered as an invalidator, its
  * undelivered writes flushed by `shutdown()`, its figures in `stats().invalidations` (registries
  * with stores).
  */
-export function invalidationBook(registry: Hotpath): InvalidationBook {
-  let book = books.get(registry);
-  if (!book) {
-    const b = (book = new InvalidationBook(registry));
-    books.set(registry, b);
-    registry.addInvalidator({
-      invalidate: (target, origin) => b.invalidate(target, origin),
-      dropLocal: () => b.dropLocal(),
-    });
-    registry.onShutdown(() => b.flush(), 'flush');
-    const names = Object.keys(registry.stores);
-    if (names.length > 0) {
-      registry.section('invalidations', () =>
-        Object.fromEntries(
-          names.map((name) => [name, storeTier(registry, name)!.undelivered.figures()]),
-        ),
-      );
-    }
-  }
-  return book;
+export function invalidationBook(registry: Runtime): InvalidationBook {
+  return books.get(registry);
 }

@@ -8,8 +8,8 @@ import { eventChannel, publishEvent } from '../core/channels.js';
 import type { Clock } from '../core/clock.js';
 import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
-import type { InvalidationTarget } from '../registry/types.js';
+import type { Runtime } from '../core/runtime.js';
+import type { InvalidationTarget } from '../core/services.js';
 import { CachedFigures } from './figures.js';
 import { invalidationBook, nextSequence, type InvalidationBook } from './invalidation-book.js';
 import type { KeyedCall } from './keyed-call.js';
@@ -48,7 +48,7 @@ export class MethodCache {
   readonly #pending = new Set<Promise<unknown>>();
 
   constructor(
-    readonly registry: Hotpath,
+    readonly registry: Runtime,
     readonly site: SiteInfo,
     readonly opts: ResolvedCachedOptions,
   ) {

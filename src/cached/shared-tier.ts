@@ -20,8 +20,9 @@ import { eventChannel, publishEvent } from '../core/channels.js';
 import { errorMessage } from '../core/error-message.js';
 import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
-import type { CacheStore } from '../registry/types.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
+import type { CacheStore } from '../core/services.js';
 import { bounded, StoreTimeout } from './bounded.js';
 import { breakerSettings, CircuitBreaker } from './breaker.js';
 import { Undelivered } from './undelivered.js';
@@ -72,9 +73,9 @@ export class StoreTier {
   trustedFrom = 0;
   /** The store reported an error since the last operation that succeeded. */
   #troubled = false;
-  readonly #registry: Hotpath;
+  readonly #registry: Runtime;
 
-  constructor(registry: Hotpath, name: string, store: CacheStore) {
+  constructor(registry: Runtime, name: string, store: CacheStore) {
     this.#registry = registry;
     this.name = name;
     this.store = store;
@@ -239,15 +240,14 @@ function storeTtl(ttlMs: number | undefined): number | undefined {
   return ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs));
 }
 
-const tiersOf = new WeakMap<Hotpath, Map<string, StoreTier>>();
+const tiersOf = new PerRuntime(() => new Map<string, StoreTier>());
 
 /**
  * The tier for store `name` of `registry`, created on first use; `undefined` when the registry
  * has no such store.
  */
-export function storeTier(registry: Hotpath, name: string): StoreTier | undefined {
-  let tiers = tiersOf.get(registry);
-  if (!tiers) tiersOf.set(registry, (tiers = new Map()));
+export function storeTier(registry: Runtime, name: string): StoreTier | undefined {
+  const tiers = tiersOf.get(registry);
   let tier = tiers.get(name);
   if (!tier) {
     const store = Object.prototype.hasOwnProperty.call(registry.stores, name)

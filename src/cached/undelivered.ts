@@ -30,8 +30,8 @@
  */
 import { unrefTimeout, type Clock } from '../core/clock.js';
 import { HotpathError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
-import type { InvalidationTarget } from '../registry/types.js';
+import type { Runtime } from '../core/runtime.js';
+import type { InvalidationTarget } from '../core/services.js';
 import { markTtl, STORE_MARK } from './shared-keys.js';
 import type { StoreTier, TierCaller } from './shared-tier.js';
 
@@ -80,7 +80,7 @@ export class Undelivered {
   /** Called with the invalidations a retry wrote, and the time their marks were stamped with. */
   onReplayed: ((written: readonly Invalidation[], stamp: number) => void) | undefined;
   readonly #tier: StoreTier;
-  readonly #registry: Hotpath;
+  readonly #registry: Runtime;
   readonly #clock: Clock;
   readonly #items = new Map<string, Pending>();
   /** Past the bound: the store mark is to be written (it covers everything dropped). */
@@ -95,7 +95,7 @@ export class Undelivered {
   #overflows = 0;
   readonly #caller: TierCaller;
 
-  constructor(tier: StoreTier, registry: Hotpath) {
+  constructor(tier: StoreTier, registry: Runtime) {
     this.#tier = tier;
     this.#registry = registry;
     this.#clock = registry.clock;

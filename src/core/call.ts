@@ -1,8 +1,8 @@
 /**
  * One call of a decorated method as the middleware chain sees it.
  */
-import type { Hotpath } from '../registry/hotpath.js';
-import { registryOf } from '../registry/binding.js';
+import type { PublicRegistry } from './runtime.js';
+import { runtimeOf } from './runtime-of.js';
 import type { SiteInfo } from './site.js';
 
 /**
@@ -23,7 +23,7 @@ export class Call<A extends unknown[] = unknown[]> {
   readonly owner: object;
   /** The decorated method this call belongs to. */
   readonly site: SiteInfo;
-  #registry: Hotpath | undefined = undefined;
+  #registry: PublicRegistry | undefined = undefined;
 
   constructor(site: SiteInfo, instance: unknown, owner: object, args: A) {
     this.site = site;
@@ -43,8 +43,8 @@ export class Call<A extends unknown[] = unknown[]> {
   }
 
   /** The registry this call's instance is bound to (else the default registry). */
-  get registry(): Hotpath {
-    return (this.#registry ??= registryOf(this.owner));
+  get registry(): PublicRegistry {
+    return (this.#registry ??= runtimeOf(this.owner) as PublicRegistry);
   }
 }
 

@@ -5,7 +5,6 @@
  */
 import { HotpathError } from '../errors.js';
 import { optionError } from './options.js';
-import { registryOf } from '../registry/binding.js';
 import {
   siteOf,
   type AnyFunction,
@@ -14,6 +13,7 @@ import {
   type LayerControl,
   type Site,
 } from './site.js';
+import { runtimeOf } from './runtime-of.js';
 
 /**
  * Operations on one decorated method of one instance. An operation none of the method's
@@ -109,13 +109,13 @@ class MethodControl implements Control {
 
   constructor(site: Site, owner: object) {
     this.#site = site;
-    const registry = registryOf(owner);
+    const registry = runtimeOf(owner);
     // The functional form may wrap another wrapper: reach through to its layers too, each
     // acting on its own function's state.
     for (let s: Site | undefined = site, o = owner; s; s = s.inner, o = s?.token ?? o) {
       const ctx: ControlContext = {
         owner: o,
-        registry: s === site ? registry : registryOf(o),
+        registry: s === site ? registry : runtimeOf(o),
         site: s,
       };
       for (const layer of s.layers) this.#bound.push({ layer, ctx });

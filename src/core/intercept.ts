@@ -11,12 +11,12 @@
  * shutdown, and runs the site's compiled middleware chain.
  */
 import { HotpathError } from '../errors.js';
-import { registryOf } from '../registry/binding.js';
-import { shutdownError, shutdownState } from '../registry/hotpath.js';
 import { Call } from './call.js';
 import { callChannel, traceCall } from './channels.js';
 import { ObservedPromise, guardRejection } from './observed-promise.js';
 import { configError, describeValue, type OptionSite } from './options.js';
+import { runtimeOf } from './runtime-of.js';
+import { shutdownState } from './shutdown-state.js';
 import { Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
 
 export type { AnyFunction } from './site.js';
@@ -170,9 +170,9 @@ function detached(site: Site): never {
  * registry's `error` event instead of becoming an unhandled rejection.
  */
 function refused(site: Site, owner: object): { value: unknown } | undefined {
-  const registry = registryOf(owner);
+  const registry = runtimeOf(owner);
   if (!registry.refuses() || !site.refusesAfterShutdown) return undefined;
-  const error = shutdownError(registry, site.name);
+  const error = registry.shutdownError(site.name);
   if (!site.returnsPromise) throw error;
   const value = new ObservedPromise((_resolve, reject) => reject(error));
   guardRejection(value, (e) => registry.emitError(e, { method: site.name }));

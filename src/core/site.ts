@@ -3,9 +3,9 @@
  * that runs them. There is exactly one wrapper function per site; stacking decorators on a
  * method adds layers to the same site instead of wrapping wrappers.
  */
-import type { Hotpath } from '../registry/hotpath.js';
 import { carryAttachments } from './attachments.js';
 import type { Call } from './call.js';
+import type { Runtime } from './runtime.js';
 
 /** Any function or method type; decorators constrain the methods they accept with subtypes of it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,7 +19,7 @@ export interface ControlContext {
   /** The instance (or constructor, or the wrapped function's token) whose state to act on. */
   readonly owner: object;
   /** The registry that owner uses. */
-  readonly registry: Hotpath;
+  readonly registry: Runtime;
   /** The decorated method. */
   readonly site: SiteInfo;
 }

@@ -2,7 +2,7 @@
  * Per-owner state: what makes every decorator's timers, memo tables and queues belong to one
  * instance (or one constructor, or one wrapped function) instead of to the prototype.
  */
-import type { Hotpath } from '../registry/hotpath.js';
+import type { Runtime } from './runtime.js';
 import type { SiteInfo } from './site.js';
 
 /**
@@ -45,8 +45,8 @@ export class PerOwner<S> {
 export function figuresCache<T extends object>(
   decorator: string,
   create: () => T,
-): (registry: Hotpath, site: SiteInfo) => T {
-  let lastRegistry: Hotpath | undefined;
+): (registry: Runtime, site: SiteInfo) => T {
+  let lastRegistry: Runtime | undefined;
   let lastFigures: T | undefined;
   return (registry, site) => {
     if (registry !== lastRegistry) {

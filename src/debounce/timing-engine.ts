@@ -34,9 +34,10 @@ import { mapKey } from '../core/key.js';
 import type { ControlContext, Invoke, LayerControl, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
-import { registryOf } from '../registry/binding.js';
-import type { Hotpath } from '../registry/hotpath.js';
-import type { AbandonedWork } from '../registry/types.js';
+import { runtimeOf } from '../core/runtime-of.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
+import type { AbandonedWork } from '../core/runtime.js';
 import { guardRejection, silenceRejection, whenSettled } from '../core/observed-promise.js';
 import { SharedResult } from './shared-result.js';
 import { isThenable } from '../core/thenable.js';
@@ -91,7 +92,7 @@ class TimingFigures {
 
 /** What every state of one method in one registry shares. */
 class RegistryScope {
-  readonly registry: Hotpath;
+  readonly registry: Runtime;
   readonly clock: Clock;
   readonly figures: TimingFigures;
   /** States whose timer runs (lodash's `timerId !== undefined`): what shutdown flushes. */
@@ -101,7 +102,7 @@ class RegistryScope {
   /** States with timers lodash's `flush` left running (see {@link TimingState.strays}). */
   readonly strays = new Set<TimingState>();
 
-  constructor(engine: TimingEngine, registry: Hotpath) {
+  constructor(engine: TimingEngine, registry: Runtime) {
     this.registry = registry;
     this.clock = registry.clock;
     this.figures = registry.metric(
@@ -190,7 +191,7 @@ export class TimingEngine {
   readonly #leading: boolean;
   readonly #trailing: boolean;
   readonly #key: ((...args: unknown[]) => unknown) | undefined;
-  readonly #scopes = new WeakMap<Hotpath, RegistryScope>();
+  readonly #scopes = new PerRuntime((registry) => new RegistryScope(this, registry));
   readonly #single: PerOwner<TimingState>;
   readonly #perKey: PerOwner<KeyedStates>;
 
@@ -220,11 +221,7 @@ export class TimingEngine {
 
   #scope(owner: object): RegistryScope {
     // The owner's registry: the same lookup `call.registry` does, without needing a call.
-    const registry = registryOf(owner);
-    let scope = this.#scopes.get(registry);
-    if (scope === undefined)
-      this.#scopes.set(registry, (scope = new RegistryScope(this, registry)));
-    return scope;
+    return this.#scopes.get(runtimeOf(owner));
   }
 
   #keyedState(call: Call): TimingState {

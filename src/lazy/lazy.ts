@@ -20,7 +20,7 @@ import { createDecorator, type AnyFunction } from '../core/intercept.js';
 import { optionError } from '../core/options.js';
 import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
-import { registryOf } from '../registry/binding.js';
+import { runtimeOf } from '../core/runtime-of.js';
 import { isThenable } from '../core/thenable.js';
 
 /**
@@ -72,7 +72,7 @@ function lazyLayer(): Layer {
   const states = new PerOwner<LazyState>((owner) => ({
     has: false,
     value: undefined,
-    figures: registryOf(owner).metric(site, 'lazy', newFigures),
+    figures: runtimeOf(owner).metric(site, 'lazy', newFigures),
   }));
 
   const forgetOnRejection = (state: LazyState, promise: PromiseLike<unknown>): void => {

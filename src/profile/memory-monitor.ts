@@ -10,8 +10,8 @@ import {
   type Duration,
   type OptionSite,
 } from '../core/options.js';
-import { hotpath } from '../registry/binding.js';
-import { Hotpath } from '../registry/hotpath.js';
+import type { PublicRegistry, Runtime } from '../core/runtime.js';
+import { defaultRuntime, runtimeOfRegistry } from '../core/runtime-of.js';
 import {
   collectGarbage,
   memorySnapshot,
@@ -32,7 +32,7 @@ export interface MemoryMonitorOptions {
    *
    * @default hotpath (the default registry)
    */
-  registry?: Hotpath;
+  registry?: PublicRegistry;
   /**
    * How many recent samples the trend is computed over (at least 3).
    *
@@ -121,7 +121,7 @@ export function fitTrend(xs: readonly number[], ys: readonly number[], threshold
 /** A running memory monitor; see {@link memoryMonitor}. */
 export class MemoryMonitor {
   readonly intervalMs: number;
-  readonly #registry: Hotpath;
+  readonly #registry: Runtime;
   readonly #window: number;
   readonly #threshold: number;
   readonly #samples: MemorySample[] = [];
@@ -131,7 +131,7 @@ export class MemoryMonitor {
   readonly #removeSection: () => void;
 
   /** Use {@link memoryMonitor}. */
-  constructor(registry: Hotpath, intervalMs: number, window: number, threshold: number) {
+  constructor(registry: Runtime, intervalMs: number, window: number, threshold: number) {
     this.#registry = registry;
     this.intervalMs = intervalMs;
     this.#window = window;
@@ -258,9 +258,10 @@ function startMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {
   if (typeof threshold !== 'number' || !(threshold >= 0)) {
     throw optionError(SITE, 'threshold', 'a non-negative number', options.threshold);
   }
-  const registry = options.registry ?? hotpath;
-  if (!(registry instanceof Hotpath)) {
-    throw optionError(SITE, 'registry', 'a registry made by createHotpath()', registry);
+  const registry =
+    options.registry === undefined ? defaultRuntime() : runtimeOfRegistry(options.registry);
+  if (registry === undefined) {
+    throw optionError(SITE, 'registry', 'a registry made by createHotpath()', options.registry);
   }
   return new MemoryMonitor(registry, intervalMs, window, threshold);
 }

@@ -14,7 +14,8 @@ import {
   type Duration,
 } from '../core/options.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
 import { heapUsed, readingOverhead } from './heap-used.js';
 import { DurationHistogram } from './histogram.js';
 
@@ -163,7 +164,7 @@ class Recorder {
 
   /** `key`: the `name` option (methods sharing it aggregate), else the method's own site. */
   constructor(
-    readonly registry: Hotpath,
+    readonly registry: Runtime,
     key: string | SiteInfo,
     readonly slowMs: number,
   ) {
@@ -233,7 +234,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
         durationOption(site, 'slowThreshold', options?.slowThreshold) ?? Number.POSITIVE_INFINITY;
       const sampleRate = numberOption(site, 'sampleRate', options?.sampleRate, 1, 0, 1);
       const memory = booleanOption(site, 'memory', options?.memory, false);
-      const recorderOf = (registry: Hotpath, s: SiteInfo): Recorder => {
+      const recorderOf = (registry: Runtime, s: SiteInfo): Recorder => {
         const recorder = new Recorder(registry, name ?? s, slowMs);
         // Shown (as empty figures) from the start, like the latency histogram.
         if (memory) recorder.figures.heap ??= new DurationHistogram();
@@ -245,12 +246,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
         wrap(inner: Invoke, s): Invoke {
           // One recorder per registry; remember the last one so a call does not look it up.
           let recorder: Recorder | undefined;
-          const recorders = new WeakMap<Hotpath, Recorder>();
-          const recorderFor = (registry: Hotpath): Recorder => {
-            let r = recorders.get(registry);
-            if (!r) recorders.set(registry, (r = recorderOf(registry, s)));
-            return r;
-          };
+          const recorders = new PerRuntime((registry) => recorderOf(registry, s));
           // `memory: true`: the same, with a heap reading before and after (kept out of the
           // plain invoker, which stays as it was).
           const overhead = memory ? readingOverhead() : 0;
@@ -287,7 +283,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
             const rec =
               recorder !== undefined && recorder.registry === registry
                 ? recorder
-                : (recorder = recorderFor(registry));
+                : (recorder = recorders.get(registry));
             rec.figures.calls++;
             if (sampleRate < 1 && !(Math.random() < sampleRate)) return inner(call);
             if (memory) return measured(rec, call);

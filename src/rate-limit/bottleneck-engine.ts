@@ -15,7 +15,7 @@ import { withDeadline } from '../core/deadline.js';
 import { ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
-import { disconnectLimiter } from '../registry/hotpath.js';
+import { disconnectLimiter } from './disconnect-limiter.js';
 import type { BottleneckLike } from './bottleneck-like.js';
 import { ON_GRANT, hardenBottleneck } from './bottleneck-repair.js';
 import { refuse, type Engine, type SiteContext } from './engine.js';

@@ -2,7 +2,7 @@
  * Builds the engine of a limit (the local engine, or a Bottleneck limiter hotpath builds or is
  * given) and enrols it with its registry, so that `shutdown()` reaches it.
  */
-import type { Hotpath } from '../registry/hotpath.js';
+import type { Runtime } from '../core/runtime.js';
 import { HotpathError } from '../errors.js';
 import { BottleneckEngine, type BottleneckEngineOptions } from './bottleneck-engine.js';
 import type { BottleneckLike } from './bottleneck-like.js';
@@ -14,7 +14,7 @@ import { limitersOf } from './registry-limiters.js';
 
 /** Whom an engine serves, for its registry and its error reports. */
 export interface EngineOwner {
-  readonly registry: Hotpath;
+  readonly registry: Runtime;
   /** The named limiter it is, if it is one. */
   readonly name: string | undefined;
   /** The method that built it (`ClassName.method`): names its errors when it has no name. */
@@ -41,7 +41,7 @@ export function createEngine(resolved: ResolvedLimiter, owner: EngineOwner): Eng
 }
 
 /** A local engine on `registry`'s clock, whose waiting calls `shutdown()` refuses. */
-export function localEngine(settings: LocalEngineSettings, registry: Hotpath): LocalEngine {
+export function localEngine(settings: LocalEngineSettings, registry: Runtime): LocalEngine {
   const engine = new LocalEngine(settings, registry.clock);
   engine.onQueueChange = limitersOf(registry).onQueueChange;
   return engine;
@@ -64,7 +64,7 @@ export function bottleneckEngine(
 }
 
 /** Sends a limiter's own errors (Bottleneck's `error` events) to the registry's `error` event. */
-function storeErrorReporter(registry: Hotpath, method: string): (error: unknown) => void {
+function storeErrorReporter(registry: Runtime, method: string): (error: unknown) => void {
   return (error) =>
     registry.emitError(
       error instanceof HotpathError

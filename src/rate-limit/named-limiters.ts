@@ -7,7 +7,7 @@ import { errorMessage } from '../core/error-message.js';
 import { configError, describeValue, messagePrefix, type OptionSite } from '../core/options.js';
 import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import type { Runtime } from '../core/runtime.js';
 import { isBottleneck } from './bottleneck-like.js';
 import { bottleneckEngine, createEngine, localEngine } from './create-engine.js';
 import type { Engine } from './engine.js';
@@ -33,7 +33,7 @@ export interface NamedLimiter {
  * (the message names the method `site` that asked) or invalid (the message names the limiter;
  * remembered, every method naming it gets that error).
  */
-export function namedLimiter(registry: Hotpath, name: string, site: SiteInfo): NamedLimiter {
+export function namedLimiter(registry: Runtime, name: string, site: SiteInfo): NamedLimiter {
   const named = limitersOf(registry).named;
   let limiter = named.get(name);
   if (limiter === undefined) {
@@ -52,7 +52,7 @@ export function namedLimiter(registry: Hotpath, name: string, site: SiteInfo): N
  * which has no keys).
  */
 export function keyedBudgets(
-  registry: Hotpath,
+  registry: Runtime,
   name: string,
   limiter: NamedLimiter,
   site: SiteInfo,
@@ -76,7 +76,7 @@ function methodSite(site: SiteInfo): OptionSite {
 }
 
 /** The `E_CONFIG` of a method naming a limiter its registry does not have. */
-function missingLimiter(registry: Hotpath, name: string, site: SiteInfo): HotpathError {
+function missingLimiter(registry: Runtime, name: string, site: SiteInfo): HotpathError {
   const names = Object.keys(registry.limiters);
   const known = names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ');
   return new HotpathError(
@@ -91,7 +91,7 @@ function missingLimiter(registry: Hotpath, name: string, site: SiteInfo): Hotpat
  * 'github' of registry 'api':`), since every method naming the limiter shares the problem.
  */
 function buildNamed(
-  registry: Hotpath,
+  registry: Runtime,
   name: string,
   config: unknown,
   site: SiteInfo,

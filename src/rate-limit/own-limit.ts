@@ -5,7 +5,7 @@
 import { guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
-import { registryOf } from '../registry/binding.js';
+import { runtimeOf } from '../core/runtime-of.js';
 import { createEngine } from './create-engine.js';
 import type { Engine, SiteContext } from './engine.js';
 import { KeyedEngines } from './keyed-engines.js';
@@ -34,7 +34,7 @@ export function ownLimitInvoker(
   const key = resolved.key;
   const where = site.name;
   const states = new PerOwner<OwnerState>((owner) => {
-    const registry = registryOf(owner);
+    const registry = runtimeOf(owner);
     // The registry's shutdown tasks are enrolled at the owner's first call, even when its key
     // fails and no engine is built yet.
     limitersOf(registry);

@@ -4,7 +4,8 @@
  */
 import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
 import type { BottleneckEngine } from './bottleneck-engine.js';
 import type { Engine } from './engine.js';
 import type { LocalEngine } from './local-engine.js';
@@ -22,14 +23,9 @@ export interface RegistryLimiters {
   readonly onQueueChange: (engine: LocalEngine, waiting: boolean) => void;
 }
 
-const registries = new WeakMap<Hotpath, RegistryLimiters>();
-
-/** `registry`'s limiters; the first call registers the shutdown tasks that stop them. */
-export function limitersOf(registry: Hotpath): RegistryLimiters {
-  let rec = registries.get(registry);
-  if (rec) return rec;
+const registries = new PerRuntime((registry): RegistryLimiters => {
   const waiting = new Set<LocalEngine>();
-  rec = {
+  const rec: RegistryLimiters = {
     named: new Map(),
     waiting,
     bottlenecks: new Set(),
@@ -38,9 +34,13 @@ export function limitersOf(registry: Hotpath): RegistryLimiters {
       else waiting.delete(engine);
     },
   };
-  registries.set(registry, rec);
   stopOnShutdown(registry, rec);
   return rec;
+});
+
+/** `registry`'s limiters; the first call registers the shutdown tasks that stop them. */
+export function limitersOf(registry: Runtime): RegistryLimiters {
+  return registries.get(registry);
 }
 
 /** The engines shutdown must reach: those with calls waiting, every Bottleneck engine, every named one. */
@@ -50,7 +50,7 @@ function enginesOf(rec: RegistryLimiters): Engine[] {
   return [...all];
 }
 
-function stopOnShutdown(registry: Hotpath, rec: RegistryLimiters): void {
+function stopOnShutdown(registry: Runtime, rec: RegistryLimiters): void {
   const error = (site: SiteInfo): HotpathError => waitingShutdownError(registry, site);
   // When shutdown starts, calls still waiting for their turn are refused at once: the limit may
   // keep them waiting for hours, and they must not start while the shutdown flushes batches.
@@ -103,7 +103,7 @@ function limiterLabel(rec: RegistryLimiters, engine: Engine): string {
 }
 
 /** The `E_SHUTDOWN` of a call that was still waiting for its turn when shutdown started. */
-function waitingShutdownError(registry: Hotpath, site: SiteInfo): HotpathError {
+function waitingShutdownError(registry: Runtime, site: SiteInfo): HotpathError {
   return new HotpathError(
     'E_SHUTDOWN',
     `${site.name}: the hotpath registry '${registry.name}' is shutting down; the call was waiting for its rate limit and was not started`,

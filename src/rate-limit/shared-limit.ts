@@ -5,7 +5,7 @@
  */
 import { guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { PerRuntime } from '../core/per-runtime.js';
 import type { Engine, SiteContext } from './engine.js';
 import type { KeyedEngines } from './keyed-engines.js';
 import { keyedBudgets, namedLimiter } from './named-limiters.js';
@@ -35,24 +35,20 @@ export function sharedLimitInvoker(
   const name = resolved.limiter!;
   const key = resolved.key;
   const where = site.name;
-  const states = new WeakMap<Hotpath, SharedState>();
-  const stateIn = (registry: Hotpath): SharedState => {
-    let st = states.get(registry);
-    if (st) return st;
+  // A configuration problem throws out of `get` and is not kept: the next call meets it again.
+  const states = new PerRuntime((registry): SharedState => {
     const limiter = namedLimiter(registry, name, site);
     const keyed = key ? keyedBudgets(registry, name, limiter, site) : undefined;
     const ctx = contexts.get(registry, site, limiter.describe);
     keyed?.countIn(ctx.figures);
-    st = { ctx, engine: keyed ? undefined : limiter.engine, keyed };
-    states.set(registry, st);
-    return st;
-  };
+    return { ctx, engine: keyed ? undefined : limiter.engine, keyed };
+  });
   return (call) => {
     const registry = call.registry;
     let st: SharedState;
     let engine: Engine;
     try {
-      st = stateIn(registry);
+      st = states.get(registry);
       engine = st.keyed ? st.keyed.engineFor(call, key!, where) : st.engine!;
     } catch (error) {
       return guardedRejection(error, (e) =>

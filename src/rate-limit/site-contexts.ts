@@ -2,8 +2,9 @@
  * The {@link SiteContext} of one decorated method in each registry it runs in: its figures, its
  * options as the engines need them, and where its unawaited refusals are reported.
  */
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
 import type { SiteInfo } from '../core/site.js';
-import type { Hotpath } from '../registry/hotpath.js';
 import type { SiteContext } from './engine.js';
 import { RateLimitFigures } from './figures.js';
 import type { ResolvedRateLimit } from './options.js';
@@ -11,19 +12,21 @@ import type { ResolvedRateLimit } from './options.js';
 /** One method's site contexts, one per registry, made on first use. */
 export class SiteContexts {
   readonly #resolved: ResolvedRateLimit;
-  readonly #contexts = new WeakMap<Hotpath, SiteContext>();
+  // Filled by the first call in each registry: it knows the site and the limit's words.
+  readonly #contexts = new PerRuntime((): { ctx?: SiteContext } => ({}));
 
   constructor(resolved: ResolvedRateLimit) {
     this.#resolved = resolved;
   }
 
   /** The context of `site` in `registry`; `describe` (the limit, for messages) is used when it is made. */
-  get(registry: Hotpath, site: SiteInfo, describe: string): SiteContext {
-    let ctx = this.#contexts.get(registry);
+  get(registry: Runtime, site: SiteInfo, describe: string): SiteContext {
+    const slot = this.#contexts.get(registry);
+    let ctx = slot.ctx;
     if (!ctx) {
       const resolved = this.#resolved;
       const figures = registry.metric(site, 'rateLimit', () => new RateLimitFigures());
-      ctx = {
+      ctx = slot.ctx = {
         site,
         figures,
         reject: resolved.reject,
@@ -32,7 +35,6 @@ export class SiteContexts {
         limiterName: resolved.limiter,
         report: (error) => registry.emitError(error, { decorator: 'rateLimit', method: site.name }),
       };
-      this.#contexts.set(registry, ctx);
     }
     return ctx;
   }

@@ -1,20 +1,22 @@
 /**
- * Which registry an instance uses: the one bound to it, else the default `hotpath`.
+ * Which registry an instance uses: the one bound to it, else the default `hotpath`. The
+ * owner table itself is core's (`core/runtime-of.ts`), so calls find their registry without
+ * importing this module.
  */
 import { optionError } from '../core/options.js';
+import {
+  bindPrototypeRuntime,
+  bindRuntime,
+  prototypeRuntime,
+  runtimeOf,
+  setDefaultRuntime,
+} from '../core/runtime-of.js';
 import { siteOf } from '../core/site.js';
 import { Hotpath } from './hotpath.js';
 
 /** The default registry, used by every instance not bound to another one. */
 export const hotpath: Hotpath = new Hotpath({ name: 'default' });
-
-const bound = new WeakMap<object, Hotpath>();
-/** Registries bound to every instance of a class, keyed by the class's prototype (see bindInstancesOf). */
-const boundPrototypes = new WeakMap<object, Hotpath>();
-/** No binding yet: skip the WeakMap lookup on every call. */
-let anyBound = false;
-/** No class binding yet: an unbound instance costs one lookup, not two. */
-let anyPrototypeBound = false;
+setDefaultRuntime(hotpath);
 
 /**
  * Binds `target` to `registry`: its decorated methods then use that registry's stores,
@@ -31,8 +33,7 @@ export function bindHotpath<T extends object>(target: T, registry: Hotpath): T {
       registry,
     );
   }
-  bound.set(siteOf(target)?.token ?? target, registry);
-  anyBound = true;
+  bindRuntime(siteOf(target)?.token ?? target, registry);
   return target;
 }
 
@@ -48,22 +49,17 @@ export function bindInstancesOf(
   ctor: abstract new (...args: never[]) => object,
   registry: Hotpath,
 ): void {
-  boundPrototypes.set(ctor.prototype as object, registry);
-  anyBound = true;
-  anyPrototypeBound = true;
+  bindPrototypeRuntime(ctor.prototype as object, registry);
 }
 
 /** The registry bound to the instances of `ctor` with {@link bindInstancesOf}, if any. */
 export function registryOfInstancesOf(
   ctor: abstract new (...args: never[]) => object,
 ): Hotpath | undefined {
-  return boundPrototypes.get(ctor.prototype as object);
+  return prototypeRuntime(ctor.prototype as object) as Hotpath | undefined;
 }
 
 /** The registry `owner` (an instance, a constructor or a wrapped function's token) uses. */
 export function registryOf(owner: object | undefined): Hotpath {
-  if (!anyBound || owner === undefined) return hotpath;
-  const registry = bound.get(owner);
-  if (registry !== undefined || !anyPrototypeBound) return registry ?? hotpath;
-  return boundPrototypes.get(Object.getPrototypeOf(owner) as object) ?? hotpath;
+  return runtimeOf(owner) as Hotpath;
 }

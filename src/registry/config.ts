@@ -1,63 +1,18 @@
 /**
- * Validation of a registry's configuration (`createHotpath(config)`), and of the shapes other
- * entry points accept too (a store for `withBreaker`): checked when the registry is made, in
- * the house message form, so a misspelt key or a store that is not one fails there and not at
- * the first call that needs it.
+ * Validation of a registry's configuration (`createHotpath(config)`): checked when the registry
+ * is made, in the house message form, so a misspelt key or a store that is not one fails there
+ * and not at the first call that needs it.
  *
  *     createHotpath: `clock` must be a clock with now(), setTimeout() and clearTimeout(), got { now: 0 } (it has no now(), setTimeout() or clearTimeout())
  */
+import { checkStore } from '../cached/check-store.js';
+import { checkMethods } from '../core/check-methods.js';
 import { checkOptionsObject, optionError, stringOption, type OptionSite } from '../core/options.js';
 import type { HotpathConfig } from './types.js';
 
 const SITE: OptionSite = { where: 'createHotpath' };
 
 const KNOWN = ['name', 'stores', 'limiters', 'bus', 'lock', 'clock'] as const;
-
-/** What a shared cache tier must be, in the words of the messages. */
-const STORE_EXPECTED = 'a keyv instance or a store with get(), set() and delete()';
-const STORE_METHODS = ['get', 'set', 'delete'] as const;
-
-/**
- * Checks that `value` (option `option`) is an object with every method in `methods`; the
- * message names what is missing, since an instance's prototype methods do not show in it.
- * `hint` is appended when `value` is a string (a URL passed where a client belongs).
- */
-function checkMethods(
-  site: OptionSite,
-  option: string,
-  value: unknown,
-  methods: readonly string[],
-  expected: string,
-  hint?: string,
-): void {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-    throw optionError(site, option, expected, value, typeof value === 'string' ? hint : undefined);
-  }
-  const missing = methods.filter(
-    (m) => typeof (value as Record<string, unknown>)[m] !== 'function',
-  );
-  if (missing.length === 0) return;
-  const list =
-    missing.length === 1
-      ? `${missing[0]}()`
-      : `${missing
-          .slice(0, -1)
-          .map((m) => `${m}()`)
-          .join(', ')} or ${missing[missing.length - 1]}()`;
-  throw optionError(site, option, expected, value, `it has no ${list}`);
-}
-
-/** Checks that `store` can serve as a shared cache tier (keyv, or anything with its methods). */
-export function checkStore(site: OptionSite, option: string, store: unknown): void {
-  checkMethods(
-    site,
-    option,
-    store,
-    STORE_METHODS,
-    STORE_EXPECTED,
-    'for a Redis URL, redisStore(url) from hotpath/redis makes one',
-  );
-}
 
 /** An object of named entries (`stores`, `limiters`): a plain object, not an array or a Map. */
 function checkNamed(option: string, value: unknown, expected: string): Record<string, unknown> {

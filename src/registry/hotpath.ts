@@ -10,10 +10,14 @@ import { checkOptionsObject, durationOption } from '../core/options.js';
 import { invalidationBook } from '../cached/invalidation-book.js';
 import { HotpathError } from '../errors.js';
 import { OwnedSet } from '../core/owned-set.js';
+import type { Runtime, ShutdownPhase, ShutdownTask } from '../core/runtime.js';
+import { registerRuntime } from '../core/runtime-of.js';
+import { shutdownState } from '../core/shutdown-state.js';
 import type { SiteInfo } from '../core/site.js';
+import { disconnectLimiter } from '../rate-limit/disconnect-limiter.js';
 import { checkHotpathConfig } from './config.js';
 import { formatReport } from './report.js';
-import { ShutdownTasks, type ShutdownPhase, type ShutdownTask } from './shutdown.js';
+import { ShutdownTasks } from './shutdown.js';
 import type {
   CacheStore,
   ErrorInfo,
@@ -29,7 +33,14 @@ import type {
   SlowCallEvent,
 } from './types.js';
 
-export type { ShutdownPhase, ShutdownTask } from './shutdown.js';
+export type { ShutdownPhase, ShutdownTask } from '../core/runtime.js';
+
+declare module '../core/runtime.js' {
+  /** `call.registry` is a {@link Hotpath}. */
+  interface RegistryTypes {
+    readonly registry: Hotpath;
+  }
+}
 
 /** One row of `stats()`: a method (or a `@profile` name) and its figures per decorator. */
 interface MetricRow {
@@ -39,9 +50,6 @@ interface MetricRow {
 
 /** Runs shutdown work so that calls made by that work (a batch body calling a decorated repository) still pass. */
 const shutdownWork = new AsyncLocalStorage<Hotpath>();
-
-/** Set once any registry starts shutting down, so the per-call check costs nothing until then. */
-export const shutdownState = { seen: false };
 
 /** How long `shutdown()` waits for one store to disconnect before moving on. */
 const STORE_CLOSE_TIMEOUT_MS = 2_000;
@@ -54,7 +62,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
  * Methods use the registry bound to their instance ({@link bindHotpath}, the container
  * integration) or the default.
  */
-export class Hotpath {
+export class Hotpath implements Runtime {
   /** Name used in reports and warnings. */
   readonly name: string;
   /** Named shared cache tiers (`@cached({ store })`). */
@@ -89,6 +97,7 @@ export class Hotpath {
   /** Throws a `TypeError` naming the problem for a configuration it cannot use (see config.ts). */
   constructor(config: HotpathConfig = {}) {
     checkHotpathConfig(config);
+    registerRuntime(this, this);
     this.name = config.name ?? 'hotpath';
     this.stores = { ...config.stores };
     this.limiters = { ...config.limiters };
@@ -130,6 +139,14 @@ export class Hotpath {
    */
   refuses(): boolean {
     return this.#closed && shutdownWork.getStore() !== this;
+  }
+
+  /** The error thrown (or rejected with) by a call to `method` that arrives after `shutdown()`. */
+  shutdownError(method: string): HotpathError {
+    return new HotpathError(
+      'E_SHUTDOWN',
+      `${method}: the hotpath registry '${this.name}' has been shut down and accepts no new calls`,
+    );
   }
 
   // ---- events -------------------------------------------------------------------------
@@ -389,35 +406,7 @@ export class Hotpath {
   }
 }
 
-/**
- * Closes the connections of a Bottleneck limiter (anything with `disconnect(flush)`; a no-op
- * for other objects): QUIT within `ms`, else the sockets are dropped, because a frozen Redis
- * never answers QUIT and an open socket keeps the process alive. Never rejects.
- */
-export async function disconnectLimiter(limiter: object, ms: number): Promise<void> {
-  const { disconnect } = limiter as { disconnect?: unknown };
-  if (typeof disconnect !== 'function') return;
-  const close = async (flush: boolean): Promise<unknown> =>
-    (disconnect as (flush: boolean) => unknown).call(limiter, flush);
-  const quit = await withDeadline(
-    close(true).then(
-      () => true,
-      () => false,
-    ),
-    ms,
-  );
-  if (quit !== true) await close(false).catch(() => undefined);
-}
-
 /** Creates an isolated registry. See {@link HotpathConfig} for the options. */
 export function createHotpath(config: HotpathConfig = {}): Hotpath {
   return new Hotpath(config);
-}
-
-/** The error thrown (or rejected with) by calls that arrive after `shutdown()`. */
-export function shutdownError(registry: Hotpath, method: string): HotpathError {
-  return new HotpathError(
-    'E_SHUTDOWN',
-    `${method}: the hotpath registry '${registry.name}' has been shut down and accepts no new calls`,
-  );
 }

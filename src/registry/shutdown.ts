@@ -16,31 +16,8 @@
 import type { Clock } from '../core/clock.js';
 import { OwnedSet } from '../core/owned-set.js';
 import type { HotpathError } from '../errors.js';
-import type { AbandonedWork } from './types.js';
+import type { AbandonedWork, ShutdownPhase, ShutdownTask } from '../core/runtime.js';
 import { isThenable } from '../core/thenable.js';
-
-/** When a shutdown task runs: `flush` (pending work) first, then `stop` (limiters, timers), then stores close. */
-export type ShutdownPhase = 'flush' | 'stop';
-
-/**
- * Work for `registry.shutdown()`, registered with `registry.onShutdown()`. A plain function is
- * a task with `run` only.
- */
-export interface ShutdownTask {
-  /** Runs the work (dispatches, flushes, stops); shutdown waits for what it returns. */
-  run(): unknown;
-  /**
-   * Whether work is still pending after `run` settled (`flush` tasks): while any task says so,
-   * the flush runs another round. Default: never.
-   */
-  pending?(): boolean;
-  /**
-   * At the deadline: rejects what is still pending with `error(method)` (an `E_SHUTDOWN`
-   * `HotpathError`) and says what that was. Must not throw. Without it, a task whose `run` has
-   * not settled is listed as `{ decorator: 'onShutdown', pending: 1, detail }`.
-   */
-  abandon?(error: (method: string) => HotpathError): AbandonedWork[];
-}
 
 /**
  * Rounds after which a flush that keeps finding new work (a body that calls its own method

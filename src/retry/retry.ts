@@ -33,7 +33,8 @@ import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
 import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { figuresCache } from '../core/state.js';
 import { isHotpathError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import { PerRuntime } from '../core/per-runtime.js';
+import type { Runtime } from '../core/runtime.js';
 import {
   resolveRetryOptions,
   retryDelay,
@@ -65,7 +66,7 @@ function newFigures(): RetryFigures {
 }
 
 /** Why a failure is not retried, or undefined when it may be (before `retryIf`). */
-function refusal(error: unknown, registry: Hotpath): string | undefined {
+function refusal(error: unknown, registry: Runtime): string | undefined {
   if (isHotpathError(error, 'E_SHUTDOWN')) return 'E_SHUTDOWN';
   if (isHotpathError(error, 'E_CANCELLED')) return 'E_CANCELLED';
   if (registry.refuses()) return 'shutdown';
@@ -75,26 +76,24 @@ function refusal(error: unknown, registry: Hotpath): string | undefined {
 function retryLayer(o: ResolvedRetryOptions): Layer {
   let site!: SiteInfo;
   const figuresOfRegistry = figuresCache('retry', newFigures);
-  const figuresOf = (registry: Hotpath): RetryFigures => figuresOfRegistry(registry, site);
+  const figuresOf = (registry: Runtime): RetryFigures => figuresOfRegistry(registry, site);
 
   // Pending waits per registry, woken by its shutdown (one hook per registry and method).
-  const waits = new WeakMap<Hotpath, Set<() => void>>();
-  const sleep = (registry: Hotpath, ms: number): Promise<void> =>
+  const waits = new PerRuntime((registry) => {
+    const set = new Set<() => void>();
+    // Held while `set` is reachable: every sleeping retry's timer reaches it through `wake`.
+    registry.onShutdown(
+      () => {
+        for (const wake of [...set]) wake();
+      },
+      'flush',
+      set,
+    );
+    return set;
+  });
+  const sleep = (registry: Runtime, ms: number): Promise<void> =>
     new Promise<void>((resolve) => {
-      let pending = waits.get(registry);
-      if (!pending) {
-        const set = (pending = new Set());
-        waits.set(registry, set);
-        // Held while `set` is reachable: every sleeping retry's timer reaches it through `wake`.
-        registry.onShutdown(
-          () => {
-            for (const wake of [...set]) wake();
-          },
-          'flush',
-          set,
-        );
-      }
-      const set = pending;
+      const set = waits.get(registry);
       const wake = (): void => {
         set.delete(wake);
         registry.clock.clearTimeout(handle);
@@ -120,7 +119,7 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
     inner: Invoke,
     call: Call,
     firstError: unknown,
-    registry: Hotpath,
+    registry: Runtime,
     figures: RetryFigures,
   ): Promise<unknown> => {
     let error = firstError;

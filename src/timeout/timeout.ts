@@ -31,7 +31,7 @@ import {
 import type { Invoke, Layer, SiteInfo } from '../core/site.js';
 import { figuresCache } from '../core/state.js';
 import { TimeoutError } from '../errors.js';
-import type { Hotpath } from '../registry/hotpath.js';
+import type { Runtime } from '../core/runtime.js';
 import type { PromiseMethod } from '../retry/retry.js';
 import { isThenable } from '../core/thenable.js';
 
@@ -69,7 +69,7 @@ function resolveTimeoutMs(site: OptionSite, value: unknown): number {
 function timeoutLayer(ms: number): Layer {
   let site!: SiteInfo;
   const figuresOfRegistry = figuresCache('timeout', newFigures);
-  const figuresOf = (registry: Hotpath): TimeoutFigures => figuresOfRegistry(registry, site);
+  const figuresOf = (registry: Runtime): TimeoutFigures => figuresOfRegistry(registry, site);
 
   return {
     decorator: 'timeout',
