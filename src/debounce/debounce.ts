@@ -1,15 +1,15 @@
 /**
  * `@debounce(wait | options)`: runs the method once activity stops, with lodash's `debounce`
  * timing (leading, trailing, maxWait), per instance and per key, and hands every caller a
- * promise of the invocation its call was folded into. See `timing-engine.ts` for the
+ * promise of the invocation its call was folded into. See `timing/timing-engine.ts` for the
  * semantics, the events and the promise handling.
  */
 import type { HotpathDecorator } from '../core/intercept.js';
 import type { Duration } from '../core/options.js';
-import { timingDecorator, type DeferrableMethod } from './timing-decorator.js';
-import type { TimingOptionsBase } from './timing-options.js';
+import { timingDecorator, type DeferrableMethod } from '../timing/timing-decorator.js';
+import type { TimingOptionsBase } from '../timing/timing-options.js';
 
-export type { DeferrableMethod } from './timing-decorator.js';
+export type { DeferrableMethod } from '../timing/timing-decorator.js';
 
 /** Options of {@link debounce}. */
 export interface DebounceOptions extends TimingOptionsBase {

@@ -1,3 +1,3 @@
-/** `@debounce` and the timing engine it shares with `@throttle`. */
+/** `@debounce`, and the options it shares with `@throttle` (the timing engine is `src/timing/`). */
 export { debounce, type DebounceOptions, type DeferrableMethod } from './debounce.js';
-export type { TimingOptionsBase } from './timing-options.js';
+export type { TimingOptionsBase } from '../timing/timing-options.js';

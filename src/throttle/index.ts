@@ -1,2 +1,2 @@
-/** `@throttle`: the debounce engine with `maxWait = wait` (see `src/debounce/`). */
+/** `@throttle`: the timing engine with `maxWait = wait` (see `src/timing/`). */
 export { throttle, type ThrottleOptions } from './throttle.js';

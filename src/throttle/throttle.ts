@@ -4,8 +4,8 @@
  */
 import type { HotpathDecorator } from '../core/intercept.js';
 import type { Duration } from '../core/options.js';
-import { timingDecorator, type DeferrableMethod } from '../debounce/timing-decorator.js';
-import type { TimingOptionsBase } from '../debounce/timing-options.js';
+import { timingDecorator, type DeferrableMethod } from '../timing/timing-decorator.js';
+import type { TimingOptionsBase } from '../timing/timing-options.js';
 
 /**
  * Options of {@link throttle}: `wait`, `leading` (default **true**), `trailing` (default true),
