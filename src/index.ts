@@ -33,9 +33,11 @@ export {
   type AsyncMethod,
   type BreakerOptions,
   type BreakerState,
+  type CachedDecorator,
   type CachedOptions,
   type Codec,
   type InvalidatesOptions,
+  type RefuseObservable,
 } from './cached/index.js';
 export {
   lazy,

@@ -36,6 +36,40 @@ import { resolveCachedOptions, type CachedOptions } from './options.js';
 export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
 
 /**
+ * What makes a method's type unfit for `@cached`: returning an RxJS-style `Observable`
+ * (anything with `subscribe` and `pipe`). An `Observable` is cold: keeping it would keep the
+ * recipe, and every subscriber would run the work again. The refusal is a compile error that
+ * names the fix.
+ */
+export type RefuseObservable<T extends AnyFunction> =
+  ReturnType<T> extends {
+    subscribe(...args: never[]): unknown;
+    pipe(...args: never[]): unknown;
+  }
+    ? { '@cached cannot keep an Observable (it is cold): return firstValueFrom(...) of it': never }
+    : unknown;
+
+/**
+ * `@cached` without `store`: a {@link HotpathDecorator} for any method (sync or async) except one
+ * returning an `Observable` ({@link RefuseObservable}).
+ */
+export interface CachedDecorator {
+  /** TC39 standard decorator on a method. */
+  <T extends AnyFunction>(
+    value: T & RefuseObservable<T>,
+    context: ClassMethodDecoratorContext<unknown, T>,
+  ): T;
+  /** Legacy (`experimentalDecorators`) decorator on a method. */
+  <T extends AnyFunction>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<T> & RefuseObservable<T>,
+  ): TypedPropertyDescriptor<T>;
+  /** Functional form: returns `fn` wrapped; the wrapper owns the state. */
+  <T extends AnyFunction>(fn: T & RefuseObservable<T>): T;
+}
+
+/**
  * Caches a method's results. See {@link CachedOptions} for every option and the README's
  * `@cached` section for the full behaviour; in short:
  *
@@ -60,8 +94,8 @@ export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
 export function cached(
   options: CachedOptions & { store: string | readonly string[] },
 ): HotpathDecorator<AsyncMethod>;
-export function cached(options?: CachedOptions): HotpathDecorator<AnyFunction>;
-export function cached(options?: CachedOptions): HotpathDecorator<AnyFunction> {
+export function cached(options?: CachedOptions): CachedDecorator;
+export function cached(options?: CachedOptions): CachedDecorator {
   return createDecorator<AnyFunction>({
     name: 'cached',
     layer(decoration): Layer {
