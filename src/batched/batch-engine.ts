@@ -122,7 +122,7 @@ export class BatchEngine {
         return Promise.reject(error);
       }
       const promise = batch.openedGate().then(picker(index));
-      (batch.singles ??= []).push(promise);
+      batch.addSingle(promise);
       if (batch.items.length >= max) this.dispatch(batch, 'full');
       return promise;
     }

@@ -10,10 +10,10 @@
  * - A caller with several items is one {@link Request}; the batch keeps its slots in one flat
  *   array of triples (request, position, item index), so a slot is no object either.
  */
-import { silenceRejection } from '../core/observed-promise.js';
 import type { OwnerQueue } from './owner-queue.js';
 import type { Request } from './request.js';
 import { promiseInto, type Resolvers } from './resolvers.js';
+import { SingleCallers } from './single-callers.js';
 
 /** Collecting calls. */
 export const QUEUED = 0;
@@ -56,9 +56,9 @@ export class Batch {
   requested = 0;
   /**
    * The promises of the single-item callers waiting on `gate` (kept so that a cancellation or
-   * a shutdown can keep their rejection from going unhandled).
+   * a shutdown can keep their rejection from going unhandled; see `single-callers.ts`).
    */
-  singles: Promise<unknown>[] | undefined = undefined;
+  singles: SingleCallers | undefined = undefined;
   /** Settled with the checked result (or the failure); single-item callers chain on it. */
   gate: Promise<unknown> | undefined = undefined;
   /** Settles `gate` (no-ops until it is made). */
@@ -90,6 +90,11 @@ export class Batch {
     return (this.gate ??= promiseInto(this.#gate));
   }
 
+  /** A single-item caller's promise (derived from the gate), kept in `singles`. */
+  addSingle(promise: Promise<unknown>): void {
+    (this.singles ??= new SingleCallers()).add(promise);
+  }
+
   /** Lets single-item callers through with the checked result. */
   openGate(result: unknown): void {
     this.#gate.resolve(result);
@@ -117,9 +122,9 @@ export class Batch {
    */
   rejectAll(error: unknown, ours = false): number {
     const singles = this.singles;
-    let rejected = singles?.length ?? 0;
+    let rejected = singles?.size ?? 0;
     this.#gate.reject(error);
-    if (ours && singles !== undefined) for (const p of singles) silenceRejection(p);
+    if (ours) singles?.silence();
     const slots = this.slots;
     if (slots !== undefined) {
       for (let k = 0; k < slots.length; k += 3) {
