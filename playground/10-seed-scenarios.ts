@@ -4,9 +4,12 @@
  * 2. the desktop app's batched UI updates: write-behind, one render per 16 ms frame;
  * 3. the Telegram bot: messages sent in batches of 100, or whatever 5 s collected;
  * 4. the desktop app's weak-value cache, lazy records and lazy imports, memory per call, and its
- *    memory monitor's snapshot and collect.
+ *    memory monitor's snapshot and collect; bunsui's profiled blocks and stats export.
  * Run: npx tsx playground/10-seed-scenarios.ts
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   batched,
   bindHotpath,
@@ -136,6 +139,22 @@ try {
 } catch (error) {
   console.log(`   collect() without --expose-gc: ${(error as Error).message}`);
 }
+
+// A block that is not a method, recorded like @profile; then every figure to a JSON file.
+const imported = await registry.measure('import-users', async () => {
+  await sleep(20);
+  return 42;
+});
+console.log(`   registry.measure('import-users'): ${imported} users imported`);
+const dir = mkdtempSync(path.join(tmpdir(), 'hotpath-playground-'));
+const file = await registry.writeStats(dir);
+const { exportedAt, stats } = JSON.parse(readFileSync(file, 'utf8')) as {
+  exportedAt: string;
+  stats: { methods: Record<string, unknown> };
+};
+console.log(`   registry.writeStats(): ${path.basename(file)}, exported at ${exportedAt}`);
+console.log(`   with figures of ${Object.keys(stats.methods).join(', ')}`);
+rmSync(dir, { recursive: true });
 
 console.log(`\n${registry.report()}`);
 await registry.shutdown();

@@ -157,7 +157,7 @@ const newFigures = (): ProfileFigures => new ProfileFigures();
  * Where one site's calls in one registry are recorded. Held by the invoker so a call does not
  * look the figures up.
  */
-class Recorder {
+export class Recorder {
   readonly figures: ProfileFigures;
   /** The name in `slow` events: the `name` option, else `ClassName.method`. */
   readonly name: string;
