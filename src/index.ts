@@ -72,6 +72,7 @@ export {
 export {
   profile,
   memoryMonitor,
+  type MeasureOptions,
   type MemoryCollection,
   type MemoryMonitor,
   type MemoryMonitorFunction,

@@ -18,3 +18,4 @@ export {
   type MemoryTrend,
 } from './memory-monitor.js';
 export type { MemoryCollection, MemorySnapshot } from './memory-snapshot.js';
+export type { MeasureOptions } from './measure.js';
