@@ -115,7 +115,9 @@ describe('registry.measure()', () => {
       new TypeError("registry.measure(): `fn` must be a function, got 'f'"),
     );
     expect(() => registry.measure('x', fn, { slowThreshhold: 5 } as never)).toThrow(
-      new TypeError('registry.measure(): unknown option `slowThreshhold` (did you mean `slowThreshold`?)'),
+      new TypeError(
+        'registry.measure(): unknown option `slowThreshhold` (did you mean `slowThreshold`?)',
+      ),
     );
     expect(() => registry.measure('x', fn, { memory: 1 } as never)).toThrow(
       new TypeError('registry.measure(): `memory` must be a boolean, got 1'),
