@@ -85,4 +85,10 @@ export {
   type ProfileOptions,
   type ProfileStats,
 } from './profile/index.js';
-export { rateLimit, type LimiterOptions, type RateLimitOptions } from './rate-limit/index.js';
+export {
+  rateLimit,
+  type LimiterOptions,
+  type RateLimitOptions,
+  type RedisLimiterOptions,
+  type RedisScriptClient,
+} from './rate-limit/index.js';

@@ -1,6 +1,6 @@
 /**
- * Builds the engine of a limit (the local engine, or a Bottleneck limiter hotpath builds or is
- * given) and enrols it with its registry, so that `shutdown()` reaches it.
+ * Builds the engine of a limit (the local engine, the native Redis engine, or a Bottleneck
+ * limiter hotpath builds or is given) and enrols it with its registry, so that `shutdown()` reaches it.
  */
 import type { Runtime } from '../core/runtime.js';
 import { HotpathError } from '../errors.js';
@@ -10,6 +10,7 @@ import { buildBottleneck, deriveBottleneckSettings } from './bottleneck-limiter.
 import type { Engine } from './engine.js';
 import { LocalEngine, type LocalEngineSettings } from './local-engine.js';
 import type { ResolvedLimiter } from './options.js';
+import { RedisEngine } from './redis-engine.js';
 import { limitersOf } from './registry-limiters.js';
 
 /** Whom an engine serves, for its registry and its error reports. */
@@ -36,6 +37,17 @@ export function createEngine(resolved: ResolvedLimiter, owner: EngineOwner): Eng
       },
       owner,
     );
+  }
+  if (resolved.engine === 'redis') {
+    const redis = resolved.redis!;
+    const engine = new RedisEngine(
+      resolved.settings,
+      { ...redis, redisTimeout: resolved.redisTimeout, name: owner.name },
+      () => (fallback ??= localEngine(resolved.settings, owner.registry)),
+    );
+    let fallback: LocalEngine | undefined;
+    limitersOf(owner.registry).redis.add(engine);
+    return engine;
   }
   return localEngine(resolved.settings, owner.registry);
 }

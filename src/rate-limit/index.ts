@@ -4,4 +4,5 @@
  * (clustered over Redis).
  */
 export { rateLimit } from './rate-limit.js';
-export type { LimiterOptions, RateLimitOptions } from './options.js';
+export type { LimiterOptions, RateLimitOptions, RedisLimiterOptions } from './options.js';
+export type { RedisScriptClient } from './redis-engine.js';

@@ -12,6 +12,7 @@ import { isBottleneck } from './bottleneck-like.js';
 import { bottleneckEngine, createEngine, localEngine } from './create-engine.js';
 import type { Engine } from './engine.js';
 import { KeyedEngines } from './keyed-engines.js';
+import { RedisEngine } from './redis-engine.js';
 import { LocalEngine } from './local-engine.js';
 import { resolveLimiterOptions, type LimiterOptions, type ResolvedLimiter } from './options.js';
 import { limitersOf } from './registry-limiters.js';
@@ -48,8 +49,7 @@ export function namedLimiter(registry: Runtime, name: string, site: SiteInfo): N
 
 /**
  * The per-key budgets of a named local limiter: one engine per key with the limiter's settings,
- * made on first use. Throws `E_CONFIG` for a Bottleneck limiter (its budget lives in Bottleneck,
- * which has no keys).
+ * made on first use. Throws `E_CONFIG` for a Bottleneck or Redis limiter (one budget, no keys).
  */
 export function keyedBudgets(
   registry: Runtime,
@@ -61,7 +61,7 @@ export function keyedBudgets(
   if (!(template instanceof LocalEngine)) {
     throw new HotpathError(
       'E_CONFIG',
-      `${messagePrefix(methodSite(site))} \`key\` is not available with the Bottleneck limiter '${name}' (use one named limiter per key)`,
+      `${messagePrefix(methodSite(site))} \`key\` is not available with the ${template instanceof RedisEngine ? 'Redis' : 'Bottleneck'} limiter '${name}' (use one named limiter per key)`,
     );
   }
   return (limiter.keyed ??= new KeyedEngines(

@@ -19,6 +19,46 @@ import {
 } from '../core/options.js';
 import { deriveBottleneckSettings } from './bottleneck-limiter.js';
 import type { LocalEngineSettings } from './local-engine.js';
+import type { RedisScriptClient } from './redis-engine.js';
+
+/** Options of the native Redis engine (`engine: 'redis'`). */
+export interface RedisLimiterOptions {
+  /**
+   * The ioredis client the decisions run on: a `Redis` (one node, or Sentinel with
+   * `new Redis({ sentinels, name })`) or a `Cluster`. hotpath never closes it. Required.
+   */
+  client: RedisScriptClient;
+  /**
+   * The limit's name in Redis: every process using the same key on the same Redis shares one
+   * budget. Its keys are `hotpath:rl:{key}:*` (one hash tag: one cluster slot). Required.
+   */
+  key: string;
+  /**
+   * What a call does when Redis does not answer within `redisTimeout`: `'fail-closed'`
+   * rejects it with `HotpathError` `E_STORE` (an external quota is never exceeded);
+   * `'fail-open'` runs it under this process's own local engine with the same limit (so all
+   * processes together may start up to `limit` each per `interval`). Either way Redis is not
+   * asked again for 1 s after a failure.
+   *
+   * @default 'fail-closed'
+   */
+  whenUnreachable?: 'fail-closed' | 'fail-open';
+  /**
+   * With `maxConcurrent`: how long a call in flight holds its place if its process dies
+   * (renewed every third of it while the call runs).
+   *
+   * @default '10s'
+   */
+  leaseTtl?: Duration;
+}
+
+/** A `redis` option after validation. */
+interface ResolvedRedisLimiter {
+  readonly client: RedisScriptClient;
+  readonly key: string;
+  readonly whenUnreachable: 'fail-closed' | 'fail-open';
+  readonly leaseTtl: number;
+}
 
 /**
  * A limit: what a method's own `@rateLimit` options describe, and what a named limiter in the
@@ -78,10 +118,19 @@ export interface LimiterOptions {
    * (e.g. `{ datastore: 'ioredis', clientOptions, id }` to share the limit across processes).
    * `limit`/`interval` become Bottleneck's `minTime` (evenly spaced starts, 10 % + 2 ms slack:
    * Bottleneck has no sliding window); `algorithm: 'token-bucket'` is not available there.
+   * `'redis'` (recommended to share a limit across processes): hotpath's own engine on Redis
+   * (see `redis`), with the exact sliding window or the token bucket, `maxConcurrent` leases,
+   * priorities across processes, and one Lua script per decision on one cluster slot.
    *
    * @default 'local'
    */
-  engine?: 'local' | 'bottleneck';
+  engine?: 'local' | 'bottleneck' | 'redis';
+  /**
+   * The Redis of `engine: 'redis'`: `{ client, key, whenUnreachable?, leaseTtl? }`.
+   *
+   * @default undefined (required with `engine: 'redis'`)
+   */
+  redis?: RedisLimiterOptions;
   /**
    * Extra Bottleneck constructor options for `engine: 'bottleneck'` (`id`, `datastore`,
    * `clientOptions`, `Redis`, `connection`, ...).
@@ -90,8 +139,9 @@ export interface LimiterOptions {
    */
   bottleneck?: Bottleneck.ConstructorOptions;
   /**
-   * Bottleneck engine with Redis: how long one Redis round trip of the limiter may take before
-   * the waiting call rejects with `E_STORE` instead of hanging while Redis is down.
+   * Bottleneck or Redis engine: how long one Redis round trip of the limiter may take before
+   * the waiting call rejects with `E_STORE` (or, with `redis.whenUnreachable: 'fail-open'`,
+   * runs under the local limit) instead of hanging while Redis is down or failing over.
    *
    * @default '5s'
    */
@@ -137,8 +187,9 @@ export interface RateLimitOptions extends LimiterOptions {
 
 /** A limit after validation. */
 export interface ResolvedLimiter {
-  readonly engine: 'local' | 'bottleneck';
+  readonly engine: 'local' | 'bottleneck' | 'redis';
   readonly settings: LocalEngineSettings;
+  readonly redis: ResolvedRedisLimiter | undefined;
   readonly bottleneck: Bottleneck.ConstructorOptions | undefined;
   readonly redisTimeout: number;
   /** For messages: `10 calls per 1000 ms, at most 2 in flight`. */
@@ -168,6 +219,7 @@ const LIMITER_KEYS = [
   'maxQueue',
   'engine',
   'bottleneck',
+  'redis',
   'redisTimeout',
 ] as const;
 
@@ -197,7 +249,13 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
   );
   const minTime = durationOption(site, 'minTime', o.minTime, 0);
   const maxQueue = integerOption(site, 'maxQueue', o.maxQueue, Number.POSITIVE_INFINITY, 0);
-  const engine = enumOption(site, 'engine', o.engine, ['local', 'bottleneck'] as const, 'local');
+  const engine = enumOption(
+    site,
+    'engine',
+    o.engine,
+    ['local', 'bottleneck', 'redis'] as const,
+    'local',
+  );
   const redisTimeout = durationOption(
     site,
     'redisTimeout',
@@ -239,6 +297,10 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
   if (engine !== 'bottleneck' && o.bottleneck !== undefined) {
     throw configError(site, "`bottleneck` options need `engine: 'bottleneck'`");
   }
+  if (engine !== 'redis' && o.redis !== undefined) {
+    throw configError(site, "`redis` options need `engine: 'redis'`");
+  }
+  const redis = engine === 'redis' ? resolveRedisLimiter(site, o.redis) : undefined;
   if (engine === 'bottleneck') {
     checkBottleneckTimers(site, { limit, interval, maxConcurrent, minTime }, o.bottleneck);
   }
@@ -258,8 +320,56 @@ export function resolveLimiterOptions(site: OptionSite, options: LimiterOptions)
     engine,
     settings: { limit, interval, algorithm, burst, maxConcurrent, minTime, maxQueue },
     bottleneck: o.bottleneck,
+    redis,
     redisTimeout,
     describe: parts.join(', '),
+  };
+}
+
+/** Validates the `redis` option of `engine: 'redis'`. */
+function resolveRedisLimiter(site: OptionSite, value: unknown): ResolvedRedisLimiter {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw optionError(
+      site,
+      'redis',
+      "an object `{ client, key }` (an ioredis Redis or Cluster, and the limit's name in Redis)",
+      value,
+    );
+  }
+  // Checked as `redis.<name>`, so that a misspelt key is named with its path.
+  checkOptionsObject(
+    site,
+    Object.fromEntries(Object.keys(value).map((k) => [`redis.${k}`, true])),
+    ['redis.client', 'redis.key', 'redis.whenUnreachable', 'redis.leaseTtl'],
+  );
+  const o = value as Partial<RedisLimiterOptions>;
+  const client = o.client as Partial<RedisScriptClient> | undefined;
+  if (
+    client === null ||
+    typeof client !== 'object' ||
+    typeof client.evalsha !== 'function' ||
+    typeof client.eval !== 'function'
+  ) {
+    throw optionError(site, 'redis.client', 'an ioredis Redis or Cluster client', o.client);
+  }
+  const key = stringOption(site, 'redis.key', o.key);
+  if (key === undefined) {
+    throw optionError(site, 'redis.key', "a non-empty string (the limit's name in Redis)", o.key);
+  }
+  return {
+    client: client as RedisScriptClient,
+    key,
+    whenUnreachable: enumOption(
+      site,
+      'redis.whenUnreachable',
+      o.whenUnreachable,
+      ['fail-closed', 'fail-open'] as const,
+      'fail-closed',
+    ),
+    leaseTtl: durationOption(site, 'redis.leaseTtl', o.leaseTtl, 10_000, {
+      positive: true,
+      max: MAX_TIMER_MS,
+    }),
   };
 }
 
@@ -317,10 +427,10 @@ export function resolveRateLimitOptions(site: OptionSite, options: unknown): Res
     return { own: undefined, limiter, key, reject: onLimit === 'reject', priority };
   }
   const own = resolveLimiterOptions(site, o);
-  if (own.engine === 'bottleneck' && key !== undefined) {
+  if (own.engine !== 'local' && key !== undefined) {
     throw configError(
       site,
-      "`key` is not available with `engine: 'bottleneck'` (use one named limiter per key)",
+      `\`key\` is not available with \`engine: '${own.engine}'\` (use one named limiter per key)`,
     );
   }
   return { own, limiter: undefined, key, reject: onLimit === 'reject', priority };

@@ -10,6 +10,7 @@ import type { BottleneckEngine } from './bottleneck-engine.js';
 import type { Engine } from './engine.js';
 import type { LocalEngine } from './local-engine.js';
 import type { NamedLimiter } from './named-limiters.js';
+import type { RedisEngine } from './redis-engine.js';
 
 /** One registry's limiters. */
 export interface RegistryLimiters {
@@ -19,6 +20,8 @@ export interface RegistryLimiters {
   readonly waiting: Set<LocalEngine>;
   /** Every Bottleneck engine of this registry. */
   readonly bottlenecks: Set<BottleneckEngine>;
+  /** Every native Redis engine of this registry. */
+  readonly redis: Set<RedisEngine>;
   /** Given to every local engine of this registry: keeps {@link RegistryLimiters.waiting}. */
   readonly onQueueChange: (engine: LocalEngine, waiting: boolean) => void;
 }
@@ -29,6 +32,7 @@ const registries = new PerRuntime((registry): RegistryLimiters => {
     named: new Map(),
     waiting,
     bottlenecks: new Set(),
+    redis: new Set(),
     onQueueChange: (engine, isWaiting) => {
       if (isWaiting) waiting.add(engine);
       else waiting.delete(engine);
@@ -43,9 +47,9 @@ export function limitersOf(registry: Runtime): RegistryLimiters {
   return registries.get(registry);
 }
 
-/** The engines shutdown must reach: those with calls waiting, every Bottleneck engine, every named one. */
+/** The engines shutdown must reach: those with calls waiting, every Bottleneck and Redis engine, every named one. */
 function enginesOf(rec: RegistryLimiters): Engine[] {
-  const all = new Set<Engine>([...rec.waiting, ...rec.bottlenecks]);
+  const all = new Set<Engine>([...rec.waiting, ...rec.bottlenecks, ...rec.redis]);
   for (const e of rec.named.values()) if (!(e instanceof HotpathError)) all.add(e.engine);
   return [...all];
 }

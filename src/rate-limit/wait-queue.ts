@@ -41,6 +41,17 @@ export class WaitQueue<T> {
     return taken;
   }
 
+  /** The entry {@link WaitQueue.shift} would take, left in place. */
+  peek(): T | undefined {
+    const levels = this.#levels;
+    const heads = this.#heads;
+    if (levels === undefined || heads === undefined) return undefined;
+    for (let p = 0; p < PRIORITIES; p++) {
+      if (heads[p]! < levels[p]!.length) return levels[p]![heads[p]!];
+    }
+    return undefined;
+  }
+
   shift(): T | undefined {
     const levels = this.#levels;
     const heads = this.#heads;

@@ -1,0 +1,464 @@
+/**
+ * The native Redis engine (`engine: 'redis'`): one limit shared by every process that uses the
+ * same Redis (a single node, Sentinel-managed or a Redis Cluster) and the same `redis.key`.
+ *
+ * Each decision is one Lua script (redis-script.ts) on keys of one hash tag, so one slot of a
+ * cluster, timed by the Redis node's clock. What it keeps exact:
+ *
+ * - Sliding window: a start counts for `interval` plus {@link START_SLACK_MS}, and a process
+ *   starts a granted call only if at most {@link START_SLACK_MS} passed between sending the
+ *   decision and starting the call (else the grant is given back and asked again). So however
+ *   late a reply arrives, any window of `interval` of the actual start times holds at most
+ *   `limit` starts, across all processes. `minTime` likewise.
+ * - `maxConcurrent`: a lease per call in flight, renewed while the call runs and expiring after
+ *   `redis.leaseTtl` if its process dies.
+ * - Queueing: within a process a queue by priority (FIFO within a level); across processes,
+ *   each process's first waiting call holds a place by (priority, arrival), and a later place
+ *   waits for an earlier one. A process that stops asking loses its place after 2 s.
+ *
+ * Cost: one script round trip per start (plus one per completion with `maxConcurrent`);
+ * waiting processes ask again when the rate says a start is possible, or poll (2 to 50 ms)
+ * while only `maxConcurrent` or an earlier process blocks.
+ */
+import type { Call } from '../core/call.js';
+import { publishEvent } from '../core/channels.js';
+import { TIMED_OUT, withDeadline } from '../core/deadline.js';
+import { errorMessage } from '../core/error-message.js';
+import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
+import { isThenable } from '../core/thenable.js';
+import { HotpathError, RateLimitError } from '../errors.js';
+import { refuse, type Engine, type SiteContext } from './engine.js';
+import type { RateLimitFigures } from './figures.js';
+import type { LocalEngine, LocalEngineSettings } from './local-engine.js';
+import { priorityOf } from './priority.js';
+import { RATE_LIMIT_SCRIPT } from './redis-script.js';
+import { WaitQueue } from './wait-queue.js';
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * How late after asking Redis a granted start may still be made, ms; a start counts this much
+ * longer than `interval` in the window (so a limit of 10 per second admits 10 per 1.05 s when
+ * saturated).
+ */
+const START_SLACK_MS = 50;
+
+/** How long a waiting process keeps its place without asking again, ms. */
+const WAITER_TTL_MS = 2_000;
+
+/** After Redis failed to answer, calls skip it (fail open or closed at once) this long, ms. */
+const DOWN_PAUSE_MS = 1_000;
+
+/**
+ * The client the engine runs its script on: an ioredis `Redis` (single node or Sentinel) or an
+ * ioredis `Cluster`. Anything with ioredis's `evalsha`/`eval` works.
+ */
+export interface RedisScriptClient {
+  /** `EVALSHA sha numkeys ...keys ...args`: runs the cached script (routed by its first key on a cluster). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  evalsha(...args: any[]): Promise<unknown>;
+  /** `EVAL script numkeys ...keys ...args`: loads and runs the script when Redis does not hold it. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  eval(...args: any[]): Promise<unknown>;
+}
+
+/** Settings of one Redis engine, validated by options.ts. */
+export interface RedisEngineSettings {
+  readonly client: RedisScriptClient;
+  /** The limit's name in Redis: every process using it shares one budget. */
+  readonly key: string;
+  /** What a call does when Redis does not answer within `redisTimeout`. */
+  readonly whenUnreachable: 'fail-closed' | 'fail-open';
+  /** How long a lease of a call in flight lives without renewal, ms. */
+  readonly leaseTtl: number;
+  /** How long one decision may take, ms. */
+  readonly redisTimeout: number;
+  /** For messages (`limiter 'github'`), if named. */
+  readonly name: string | undefined;
+}
+
+interface Waiting {
+  readonly call: Call;
+  readonly inner: Invoke;
+  readonly ctx: SiteContext;
+  readonly since: number;
+  readonly priority: number;
+  readonly closing: boolean;
+  readonly promise: ObservedPromise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Decision =
+  | { readonly ok: true; readonly startId: string; readonly late: boolean }
+  | { readonly ok: false; readonly wait: number }
+  | { readonly failed: unknown };
+
+const SHA = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
+
+/** A limit shared through Redis; see the file comment. */
+export class RedisEngine implements Engine {
+  readonly #limit: LocalEngineSettings;
+  readonly #redis: RedisEngineSettings;
+  readonly #keys: string[];
+  readonly #fallback: () => LocalEngine;
+  readonly #id = `${process.pid}:${randomBytes(6).toString('hex')}`;
+  #counter = 0;
+  readonly #queue = new WaitQueue<Waiting>();
+  #pumping = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #wake: (() => void) | undefined;
+  #poll = 2;
+  #downUntil = 0;
+  readonly #leases = new Set<string>();
+  #renewTimer: ReturnType<typeof setInterval> | undefined;
+  #running = 0;
+  #idleWaiters: (() => void)[] = [];
+  #stopped = false;
+
+  /** `fallback` makes the local engine that runs calls while Redis is unreachable (`fail-open`). */
+  constructor(limit: LocalEngineSettings, redis: RedisEngineSettings, fallback: () => LocalEngine) {
+    this.#limit = limit;
+    this.#redis = redis;
+    this.#fallback = fallback;
+    // One hash tag: every key of the limit lives in one cluster slot.
+    const tag = `hotpath:rl:{${redis.key}}`;
+    this.#keys = [
+      `${tag}:starts`,
+      `${tag}:leases`,
+      `${tag}:waiters`,
+      `${tag}:alive`,
+      `${tag}:bucket`,
+    ];
+  }
+
+  /** Calls of this process waiting for their turn. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  run(call: Call, inner: Invoke, ctx: SiteContext): Promise<unknown> {
+    const figures = ctx.figures;
+    if (this.#limit.maxConcurrent !== Number.POSITIVE_INFINITY) figures.tracksRunning = true;
+    if (this.#stopped) {
+      figures.rejected++;
+      return guardedRejection(
+        new HotpathError(
+          'E_SHUTDOWN',
+          `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
+        ),
+        ctx.report,
+      );
+    }
+    let priority: number;
+    try {
+      priority = priorityOf(ctx, call);
+    } catch (error) {
+      figures.rejected++;
+      return guardedRejection(error, ctx.report);
+    }
+    if (!ctx.reject && this.#queue.size >= this.#limit.maxQueue) {
+      figures.rejected++;
+      publishEvent('rateLimit', 'rejected', ctx.site, { reason: 'queue-full', retryAfter: 0 });
+      return guardedRejection(
+        new RateLimitError(
+          `${ctx.site.name}: rate limit queue is full (maxQueue ${this.#limit.maxQueue})${this.#where()}; retry in 0 ms`,
+          0,
+        ),
+        ctx.report,
+      );
+    }
+    let entry!: Waiting;
+    const promise = new ObservedPromise<unknown>((resolve, reject) => {
+      entry = {
+        call,
+        inner,
+        ctx,
+        since: Date.now(),
+        priority,
+        closing: call.registry.closed,
+        promise: undefined as unknown as ObservedPromise<unknown>,
+        resolve,
+        reject,
+      };
+    });
+    (entry as { promise: ObservedPromise<unknown> }).promise = promise;
+    if (ctx.reject) {
+      void this.#tryOnce(entry);
+      return promise;
+    }
+    this.#queue.push(entry, priority);
+    figures.queued++;
+    publishEvent('rateLimit', 'queued', ctx.site, () => ({ queued: this.#queue.size, priority }));
+    this.#wake?.();
+    void this.#pump();
+    return promise;
+  }
+
+  /** `onLimit: 'reject'`: one decision (asked again only when its grant came too late). */
+  async #tryOnce(entry: Waiting): Promise<void> {
+    const figures = entry.ctx.figures;
+    for (;;) {
+      const decision = await this.#acquire(entry, false);
+      if ('failed' in decision) {
+        this.#unreachable(entry, decision.failed);
+        return;
+      }
+      if (decision.ok) {
+        if (decision.late) {
+          this.#giveBack(decision.startId);
+          continue;
+        }
+        this.#start(entry, decision.startId, false);
+        return;
+      }
+      const retryAfter = decision.wait > 0 ? Math.ceil(decision.wait) : 0;
+      figures.rejected++;
+      publishEvent('rateLimit', 'rejected', entry.ctx.site, () => ({
+        reason: 'limit',
+        retryAfter,
+      }));
+      refuse(
+        entry.promise,
+        entry.reject,
+        entry.ctx,
+        new RateLimitError(
+          `${entry.ctx.site.name}: rate limit reached (${entry.ctx.describe})${this.#where()}; retry in ${retryAfter} ms`,
+          retryAfter,
+        ),
+      );
+      return;
+    }
+  }
+
+  /** Asks Redis for the queue's first call, starts it when granted, waits when not; one at a time. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#queue.size > 0 && !this.#stopped) {
+        const head = this.#queue.peek()!;
+        const decision = await this.#acquire(head, true);
+        if ('failed' in decision) {
+          for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
+            e.ctx.figures.queued--;
+            this.#unreachable(e, decision.failed);
+          }
+          continue;
+        }
+        if (decision.ok) {
+          this.#poll = 2;
+          // The first call now (one of higher priority may have arrived meanwhile) takes it.
+          const entry = decision.late || this.#stopped ? undefined : this.#queue.shift();
+          if (entry === undefined) {
+            this.#giveBack(decision.startId);
+            continue;
+          }
+          this.#start(entry, decision.startId, true);
+          continue;
+        }
+        let ms = decision.wait;
+        if (ms <= 0) {
+          ms = this.#poll;
+          this.#poll = Math.min(50, this.#poll * 2);
+        }
+        await this.#sleep(ms);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Waits `ms`, or less when a call arrives (it may have a higher priority) or the engine stops. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#wake = undefined;
+        resolve();
+      };
+      this.#timer = setTimeout(done, Math.max(1, Math.ceil(ms)));
+      this.#wake = done;
+    });
+  }
+
+  /** One decision for `entry` (joining the cross-process queue when `queue`). */
+  async #acquire(entry: Waiting, queue: boolean): Promise<Decision> {
+    if (Date.now() < this.#downUntil) return { failed: new Error('Redis did not answer lately') };
+    const s = this.#limit;
+    const rate = s.limit !== Number.POSITIVE_INFINITY;
+    const tb = s.algorithm === 'token-bucket';
+    const startId = `${this.#id}:${++this.#counter}`;
+    const args = [
+      'acquire',
+      this.#id,
+      startId,
+      entry.priority,
+      queue ? 1 : 0,
+      entry.since,
+      rate ? s.limit : 0,
+      s.interval + (tb ? 0 : START_SLACK_MS),
+      s.minTime > 0 ? s.minTime + START_SLACK_MS : 0,
+      s.maxConcurrent === Number.POSITIVE_INFINITY ? 0 : s.maxConcurrent,
+      this.#redis.leaseTtl,
+      tb ? 'tb' : 'sw',
+      s.burst * s.interval,
+      s.interval,
+      WAITER_TTL_MS,
+    ];
+    // A failing decision (a failover: CLUSTERDOWN, a reconnect, a promoted replica) is asked
+    // again every 100 ms until `redisTimeout` has passed since the first try: only then does
+    // the call fail (closed) or run locally (open).
+    const deadline = Date.now() + this.#redis.redisTimeout;
+    let sent = performance.now();
+    let reply: unknown;
+    for (;;) {
+      sent = performance.now();
+      let failure: unknown;
+      try {
+        const answer = await withDeadline(this.#eval(args), Math.max(1, deadline - Date.now()));
+        if (answer !== TIMED_OUT) {
+          reply = answer;
+          break;
+        }
+        failure = new Error(`no answer within redisTimeout (${this.#redis.redisTimeout} ms)`);
+      } catch (error) {
+        failure = error;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || this.#stopped) {
+        this.#downUntil = Date.now() + DOWN_PAUSE_MS;
+        return { failed: failure };
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
+    }
+    const [ok, value] = reply as [number, string];
+    if (ok === 1) return { ok: true, startId, late: performance.now() - sent > START_SLACK_MS };
+    return { ok: false, wait: Number(value) };
+  }
+
+  #eval(args: (string | number)[]): Promise<unknown> {
+    const client = this.#redis.client;
+    return client
+      .evalsha(SHA, this.#keys.length, ...this.#keys, ...args)
+      .catch((error: unknown) => {
+        if (!errorMessage(error).includes('NOSCRIPT')) throw error;
+        return client.eval(RATE_LIMIT_SCRIPT, this.#keys.length, ...this.#keys, ...args);
+      });
+  }
+
+  /** A grant that is not used (made too late, or nobody waits any more): forget it. */
+  #giveBack(startId: string): void {
+    this.#eval(['release', startId, 1, this.#limit.interval]).catch(() => {
+      // Unreachable Redis: the start stays counted (a lost start only delays others) and the
+      // lease expires by itself.
+    });
+  }
+
+  /** Starts `entry` under the grant `startId`. */
+  #start(entry: Waiting, startId: string, waited: boolean): void {
+    const figures = entry.ctx.figures;
+    if (waited) {
+      figures.queued--;
+      figures.waits++;
+      figures.waitedMs += Date.now() - entry.since;
+    }
+    figures.started++;
+    publishEvent('rateLimit', 'started', entry.ctx.site);
+    const tracks = this.#limit.maxConcurrent !== Number.POSITIVE_INFINITY;
+    if (tracks) {
+      this.#running++;
+      figures.running++;
+      this.#leases.add(startId);
+      this.#renewTimer ??= setInterval(() => this.#renew(), this.#redis.leaseTtl / 3);
+    }
+    let result: unknown;
+    try {
+      result = entry.inner(entry.call);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    entry.resolve(result);
+    if (!tracks) return;
+    const done = (): void => this.#release(figures, startId);
+    if (isThenable(result)) result.then(done, done);
+    else done();
+  }
+
+  #renew(): void {
+    if (this.#leases.size === 0) return;
+    this.#eval(['renew', this.#redis.leaseTtl, ...this.#leases]).catch(() => {
+      // Redis unreachable: the leases may expire, which lets other calls in (never fewer).
+    });
+  }
+
+  #release(figures: RateLimitFigures, startId: string): void {
+    this.#running--;
+    figures.running--;
+    this.#leases.delete(startId);
+    if (this.#leases.size === 0 && this.#renewTimer !== undefined) {
+      clearInterval(this.#renewTimer);
+      this.#renewTimer = undefined;
+    }
+    this.#eval(['release', startId, 0, 0]).catch(() => {
+      // Redis unreachable: the lease expires after leaseTtl.
+    });
+    this.#poll = 2;
+    this.#wake?.();
+    if (this.#running === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Redis did not answer for `entry`: run it on this process's own limit, or refuse it. */
+  #unreachable(entry: Waiting, cause: unknown): void {
+    if (this.#redis.whenUnreachable === 'fail-open') {
+      // Counted by the local engine (started, waits) from here.
+      try {
+        entry.resolve(this.#fallback().run(entry.call, entry.inner, entry.ctx));
+      } catch (error) {
+        entry.reject(error);
+      }
+      return;
+    }
+    entry.ctx.figures.rejected++;
+    publishEvent('rateLimit', 'rejected', entry.ctx.site, () => ({ reason: 'error' }));
+    refuse(
+      entry.promise,
+      entry.reject,
+      entry.ctx,
+      new HotpathError(
+        'E_STORE',
+        `${entry.ctx.site.name}: the rate limiter${this.#where()} could not reach Redis (${errorMessage(cause)}); the call was not started`,
+        { cause },
+      ),
+    );
+  }
+
+  #where(): string {
+    return this.#redis.name ? ` (limiter '${this.#redis.name}')` : '';
+  }
+
+  dropWaiting(error: (site: SiteInfo) => HotpathError): void {
+    for (const e of this.#queue.removeWhere((w) => !w.closing)) this.#drop(e, error(e.ctx.site));
+  }
+
+  #drop(e: Waiting, error: HotpathError): void {
+    e.ctx.figures.queued--;
+    e.ctx.figures.rejected++;
+    refuse(e.promise, e.reject, e.ctx, error);
+  }
+
+  /** Refuses waiting calls, stops asking Redis, resolves once calls in flight have finished. */
+  async stop(error: (site: SiteInfo) => HotpathError): Promise<void> {
+    this.#stopped = true;
+    for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
+      this.#drop(e, error(e.ctx.site));
+    }
+    this.#wake?.();
+    if (this.#running > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+}
