@@ -19,13 +19,24 @@ export interface EngineRun {
   readonly startAt: number;
 }
 
+/** The environment that points a worker at `target`. */
+function targetEnv(
+  target:
+    { url: string } | { ports: readonly number[] } | { sentinels: readonly number[]; name: string },
+): Record<string, string> {
+  if ('url' in target) return { REDIS_URL: target.url };
+  if ('ports' in target) return { CLUSTER_PORTS: target.ports.join(',') };
+  return { SENTINEL_PORTS: target.sentinels.join(','), SENTINEL_NAME: target.name };
+}
+
 /**
- * Starts `workers` processes (with `REDIS_URL` = `target` or `CLUSTER_PORTS` = its ports), each
+ * Starts `workers` processes (pointed at a single Redis, a cluster or a Sentinel set by `target`), each
  * making `calls` calls of a limiter `key` of `limit` per `interval`, starting together; runs
  * `during(startAt)` meanwhile.
  */
 export async function runEngineWorkers(options: {
-  target: { url: string } | { ports: readonly number[] };
+  target:
+    { url: string } | { ports: readonly number[] } | { sentinels: readonly number[]; name: string };
   key: string;
   limit: number;
   interval: number;
@@ -37,9 +48,7 @@ export async function runEngineWorkers(options: {
 }): Promise<EngineRun> {
   const startAt = Date.now() + 5_000;
   const env = childEnv({
-    ...('url' in options.target
-      ? { REDIS_URL: options.target.url }
-      : { CLUSTER_PORTS: options.target.ports.join(',') }),
+    ...targetEnv(options.target),
     KEY: options.key,
     LIMIT: String(options.limit),
     INTERVAL: String(options.interval),
