@@ -9,7 +9,9 @@
  * `hotpathActivation` can be put on any binding (`.onActivation(hotpathActivation)`) or called
  * inside a `toDynamicValue` factory (the route for TC39-decorator code, which has no
  * constructor parameter decorators). A decorated instance that is resolved without any of
- * these uses the default registry, exactly as it would outside a container.
+ * these uses the default registry, exactly as it would outside a container. The automatic way
+ * is `HotpathPlugin` (`hotpath-plugin.ts`), which adds such activations for every
+ * identifier it sees planned.
  */
 import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
 import type { Clock } from '../core/clock.js';

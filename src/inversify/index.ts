@@ -7,6 +7,7 @@
  * `toDynamicValue` and {@link hotpathActivation}.
  */
 export { hotpathActivation, hotpathModule, type HotpathModuleConfig } from './hotpath-module.js';
+export { HotpathPlugin } from './hotpath-plugin.js';
 export {
   HOTPATH_BUS,
   HOTPATH_CLOCK,

@@ -13,7 +13,7 @@ import {
   registryOfInstancesOf,
 } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
-import { hasDecoratedMethods } from './decorated-methods.js';
+import { hasDecoratedMethods } from '../core/decorated-methods.js';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 type Module = InstanceWrapper extends { readonly host?: infer M } ? NonNullable<M> : never;

@@ -1,8 +1,8 @@
 /**
- * Does a class have hotpath-decorated methods? What the NestJS binder asks of every provider
- * and controller, once per class.
+ * Does a class have hotpath-decorated methods? What the container integrations (NestJS,
+ * inversify's plugin) ask of every instance they see, once per class.
  */
-import { siteOf } from '../core/site.js';
+import { siteOf } from './site.js';
 
 const known = new WeakMap<object, boolean>();
 
