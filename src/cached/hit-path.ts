@@ -8,6 +8,7 @@ import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { argumentKey, entryKey } from '../core/key.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
+import type { LruKey } from './lru.js';
 import type { Entry } from './memory-tier.js';
 import type { ResolvedCachedOptions } from './options.js';
 import type { OwnerMemo } from './owner-memo.js';
@@ -42,17 +43,19 @@ export function hitPath({ site, opts, inner, memoOf }: HitPathSpec): Invoke {
   // closure most likely stops being inlined). Positional for that reason only.
   const slow = (
     memo: OwnerMemo,
-    l1: string,
+    l1: LruKey,
     raw: boolean,
     call: Call,
     entry: Entry | undefined,
-  ): unknown => slowPath({ memo, key: raw ? `'${l1}` : l1, l1, raw, call, inner }, entry);
+  ): unknown => slowPath({ memo, key: fullKey(l1, raw), l1, raw, call, inner }, entry);
 
   return (call) => {
-    // The L1 key: a lone string argument is its own key (no string building on the hit path);
-    // anything else uses the full key. `raw` tells the two apart (see Entry.raw).
+    // The L1 key: a lone string argument is its own key, a lone number argument too (a `Map`
+    // keeps `1` and `'1'` apart; -0 and 0, NaN and NaN are one key there as in `String()`): no
+    // string building or hashing on the hit path. Anything else uses the full key. `raw` tells
+    // a raw string from a full key (see Entry.raw).
     const args = call.args;
-    let l1: string;
+    let l1: LruKey;
     let raw = false;
     let memo: OwnerMemo;
     try {
@@ -60,12 +63,17 @@ export function hitPath({ site, opts, inner, memoOf }: HitPathSpec): Invoke {
       else if (args.length === 1 && typeof args[0] === 'string') {
         l1 = args[0];
         raw = true;
+      } else if (args.length === 1 && typeof args[0] === 'number') {
+        l1 = args[0];
       } else {
         l1 = argumentKey(args, where);
-        // `f('a', undefined)` keys like `f('a')` (`'a`): use the same L1 slot, the raw one.
+        // `f('a', undefined)` keys like `f('a')` (`'a`): use the same L1 slot, the raw one;
+        // `f(1, undefined)` like `f(1)`: the number's slot.
         if (l1.charCodeAt(0) === 39 /* ' */) {
           l1 = l1.slice(1);
           raw = true;
+        } else if (typeof args[0] === 'number' && l1 === String(args[0])) {
+          l1 = args[0];
         }
       }
       memo = memoOf(call);
@@ -81,11 +89,17 @@ export function hitPath({ site, opts, inner, memoOf }: HitPathSpec): Invoke {
       ) {
         memo.figures.memoryHits++;
         if (eventChannel.hasSubscribers)
-          publishEvent('cached', 'hit', site, { tier: 'memory', key: raw ? `'${l1}` : l1 });
+          publishEvent('cached', 'hit', site, { tier: 'memory', key: fullKey(l1, raw) });
         return entry.result;
       }
       return slow(memo, l1, raw, call, entry);
     }
     return slow(memo, l1, raw, call, undefined);
   };
+}
+
+/** The full key of an L1 key: what {@link argumentKey} returns for the same arguments. */
+function fullKey(l1: LruKey, raw: boolean): string {
+  if (typeof l1 === 'number') return String(l1);
+  return raw ? `'${l1}` : l1;
 }

@@ -4,6 +4,7 @@
  */
 import type { Call } from '../core/call.js';
 import type { Invoke } from '../core/site.js';
+import type { LruKey } from './lru.js';
 import type { OwnerMemo } from './owner-memo.js';
 
 /**
@@ -15,8 +16,11 @@ export interface KeyedCall {
   readonly memo: OwnerMemo;
   /** The full key: single flight, the shared tiers, the lock, events. */
   readonly key: string;
-  /** The L1 key: `key`, or the lone string argument itself when `raw`. */
-  readonly l1: string;
+  /**
+   * The L1 key: `key`, the lone string argument itself when `raw`, or the lone number argument
+   * itself (a number, which no string key can equal).
+   */
+  readonly l1: LruKey;
   /** Whether `l1` is the lone string argument rather than the full key (see `Entry.raw`). */
   readonly raw: boolean;
   readonly call: Call;

@@ -9,7 +9,13 @@
  * reuses the evicted node, so steady churn allocates nothing.
  *
  * Hit cost: one `Map.get`, and four link updates unless the entry is already the most recent.
+ *
+ * Keys are strings or numbers: a `Map` keeps `1` and `'1'` apart, and a lone number argument
+ * is looked up as itself instead of through a string built (and hashed) on every call.
  */
+
+/** A key of an {@link Lru}. */
+export type LruKey = string | number;
 
 class Node<V> {
   /** The next more recently used node. */
@@ -17,7 +23,7 @@ class Node<V> {
   /** The next less recently used node. */
   older: Node<V> | undefined = undefined;
   constructor(
-    public key: string,
+    public key: LruKey,
     public value: V,
   ) {}
 }
@@ -26,7 +32,7 @@ class Node<V> {
 export class Lru<V> {
   /** The bound: storing one more entry evicts the least recently used. */
   readonly max: number;
-  readonly #nodes = new Map<string, Node<V>>();
+  readonly #nodes = new Map<LruKey, Node<V>>();
   #newest: Node<V> | undefined = undefined;
   #oldest: Node<V> | undefined = undefined;
 
@@ -40,7 +46,7 @@ export class Lru<V> {
   }
 
   /** The value of `key`, which becomes the most recently used; `undefined` if absent. */
-  get(key: string): V | undefined {
+  get(key: LruKey): V | undefined {
     const node = this.#nodes.get(key);
     if (node === undefined) return undefined;
     if (node !== this.#newest) {
@@ -51,12 +57,12 @@ export class Lru<V> {
   }
 
   /** The value of `key` without making it the most recently used; `undefined` if absent. */
-  peek(key: string): V | undefined {
+  peek(key: LruKey): V | undefined {
     return this.#nodes.get(key)?.value;
   }
 
   /** Stores `value` under `key` as the most recently used entry, evicting the oldest if full. */
-  set(key: string, value: V): void {
+  set(key: LruKey, value: V): void {
     let node = this.#nodes.get(key);
     if (node !== undefined) {
       node.value = value;
@@ -81,7 +87,7 @@ export class Lru<V> {
   }
 
   /** Removes `key`; returns whether it was there. */
-  delete(key: string): boolean {
+  delete(key: LruKey): boolean {
     const node = this.#nodes.get(key);
     if (node === undefined) return false;
     this.#nodes.delete(key);
@@ -98,7 +104,7 @@ export class Lru<V> {
   }
 
   /** Keys from the most to the least recently used (for tests and diagnostics). */
-  *keys(): IterableIterator<string> {
+  *keys(): IterableIterator<LruKey> {
     for (let node = this.#newest; node !== undefined; node = node.older) yield node.key;
   }
 

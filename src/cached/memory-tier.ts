@@ -85,11 +85,19 @@ export class Memo {
   /**
    * Drops one key (and its computation or refresh in flight, whose result will not be stored).
    * `key` is the full argument key; a lone string argument's entry, kept under the raw string,
-   * goes too.
+   * and a lone number argument's, kept under the number, go too.
    */
   delete(key: string): void {
-    this.lru.delete(key);
-    if (key.charCodeAt(0) === 39 /* ' */) this.lru.delete(key.slice(1));
+    if (key.charCodeAt(0) === 39 /* ' */) {
+      this.lru.delete(key);
+      this.lru.delete(key.slice(1));
+    } else {
+      // A raw entry in this slot is a lone string's (full key `'…`), not this key's.
+      if (this.lru.peek(key)?.raw !== true) this.lru.delete(key);
+      // The full key of a lone number is `String(n)` (`NaN`, `-1.5`, `1e+21`, ...).
+      const n = Number(key);
+      if (String(n) === key) this.lru.delete(n);
+    }
     this.inflight.delete(key);
     this.refreshing.delete(key);
   }

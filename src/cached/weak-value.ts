@@ -11,6 +11,7 @@
  */
 import type { Call } from '../core/call.js';
 import type { Invoke } from '../core/site.js';
+import type { LruKey } from './lru.js';
 import type { Memo } from './memory-tier.js';
 import type { OwnerMemo } from './owner-memo.js';
 
@@ -31,7 +32,7 @@ export class WeakValue {
     value: object,
     readonly async: boolean,
     readonly memo: OwnerMemo,
-    readonly l1: string,
+    readonly l1: LruKey,
   ) {
     this.#ref = new WeakRef(value);
     let finalizer = finalizers.get(memo);

@@ -322,10 +322,11 @@ describe('@cached in memory', () => {
     expect(f(1, 2)).toBe('[1,2]');
     expect(f('1')).toBe('["1"]');
     expect(f(1)).toBe('[1]');
-    // A lone string is its own L1 key, so '1' and 1 (or '[1,2]' and 1, 2) meet on one L1 slot:
-    // they replace each other there (every call above after the first six is a miss), but a
-    // call never gets the other's value.
-    expect(seen).toHaveLength(10);
+    // A lone string is its own L1 key, so '[1,2]' and 1, 2 meet on one L1 slot: they replace
+    // each other there (the second '[1,2]' and 1, 2 are misses), but a call never gets the
+    // other's value. A lone number is its own L1 key too, a number, which no string equals:
+    // '1' and 1 keep their entries (the last two calls are hits).
+    expect(seen).toHaveLength(8);
   });
 
   it('bounds the memory tier by max, evicting the least recently used entry', () => {
@@ -470,6 +471,37 @@ describe('@cached in memory', () => {
     await control(svc, 'list').invalidate('a', undefined);
     expect(await svc.list('a')).toBe('a:10');
     expect(runs).toBe(4);
+  });
+
+  it('keys a lone number as the full key does: 0 = -0, NaN = NaN, 1 ≠ 1n ≠ true, f(1) = f(1, undefined)', async () => {
+    const seen: unknown[] = [];
+    class Svc {
+      @cached()
+      get(n: unknown, extra?: unknown): string {
+        seen.push([n, extra]);
+        return `${typeof n}:${String(n)}`;
+      }
+    }
+    const svc = new Svc();
+    expect(svc.get(0)).toBe('number:0');
+    expect(svc.get(-0)).toBe('number:0');
+    expect(svc.get(NaN)).toBe('number:NaN');
+    expect(svc.get(Number.NaN)).toBe('number:NaN');
+    expect(svc.get(1)).toBe('number:1');
+    expect(svc.get(1n)).toBe('bigint:1');
+    expect(svc.get(true)).toBe('boolean:true');
+    expect(svc.get('1')).toBe('string:1');
+    expect(svc.get(Infinity)).toBe('number:Infinity');
+    expect(svc.get('Infinity')).toBe('string:Infinity');
+    expect(svc.get(1, undefined)).toBe('number:1');
+    expect(seen).toHaveLength(8);
+    // Invalidating by arguments or by the full key's spelling drops the number's entry.
+    await control(svc, 'get').invalidate(1);
+    expect(svc.get(1)).toBe('number:1');
+    await control(svc, 'get').invalidate(NaN, undefined);
+    expect(svc.get(NaN)).toBe('number:NaN');
+    expect(svc.get('1')).toBe('string:1');
+    expect(seen).toHaveLength(10);
   });
 
   it('refuses a key option result that is not a string or number (E_UNKEYABLE at call time)', async () => {
