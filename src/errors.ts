@@ -21,8 +21,12 @@
  * - `E_SHUTDOWN`: a call reached a registry after `shutdown()`.
  * - `E_STORE`: a shared cache tier failed or timed out (reported on the registry's `error` event).
  * - `E_NO_RECEIVER`: a decorated method was called without `this` (`const f = obj.m; f()`).
- * - `E_CONFIG`: the registry lacks something an option names (an unknown store or limiter), or
- *   the installation lacks an optional peer package an integration needs (`hotpath/redis`).
+ * - `E_CONFIG`: the registry lacks something an option names (an unknown store, limiter or
+ *   pool), or the installation lacks an optional peer package an integration needs (`hotpath/redis`).
+ * - `E_POOL_TIMEOUT`: no pooled resource was free within the pool's `acquireTimeout`
+ *   ({@link PoolTimeoutError}).
+ * - `E_POOL_FULL`: every resource of a pool is lent and its waiting queue (`maxWaiting`) is full.
+ * - `E_NO_LEASE`: `resource()` was called outside any `@withResource` call (or lease) of that pool.
  */
 export type HotpathErrorCode =
   | 'E_TIMEOUT'
@@ -34,7 +38,10 @@ export type HotpathErrorCode =
   | 'E_SHUTDOWN'
   | 'E_STORE'
   | 'E_NO_RECEIVER'
-  | 'E_CONFIG';
+  | 'E_CONFIG'
+  | 'E_POOL_TIMEOUT'
+  | 'E_POOL_FULL'
+  | 'E_NO_LEASE';
 
 /** Base class of every run-time error hotpath produces; `code` is stable, the message is for humans. */
 export class HotpathError extends Error {
@@ -115,6 +122,24 @@ export class BatchError extends HotpathError {
     this.method = options?.method;
     this.expected = options?.expected;
     this.received = options?.received;
+  }
+}
+
+/**
+ * No resource of a pool was free within its `acquireTimeout`: every one was lent (or creating
+ * one kept failing, then `cause` is the last create error). `pool` names the pool, `waitedMs`
+ * is how long the caller waited.
+ */
+export class PoolTimeoutError extends HotpathError {
+  /** The pool's name (`'db'`). */
+  readonly pool: string;
+  /** How long the caller waited, in milliseconds (about the pool's `acquireTimeout`). */
+  readonly waitedMs: number;
+
+  constructor(message: string, pool: string, waitedMs: number, options?: { cause?: unknown }) {
+    super('E_POOL_TIMEOUT', message, options);
+    this.pool = pool;
+    this.waitedMs = waitedMs;
   }
 }
 

@@ -111,6 +111,8 @@ export interface Runtime {
   readonly stores: Readonly<Record<string, CacheStore>>;
   /** Named limiters (`@rateLimit({ limiter })`). */
   readonly limiters: Readonly<Record<string, object>>;
+  /** Named pools (`@withResource('db')`): made by `pool()` or `objectPool()`. */
+  readonly pools: Readonly<Record<string, object>>;
   /** The cross-process invalidation bus, if any. */
   readonly bus: InvalidationBus | undefined;
   /** The cross-process single-flight lock, if any. */

@@ -8,11 +8,12 @@
 import { checkStore } from '../cached/check-store.js';
 import { checkMethods } from '../core/check-methods.js';
 import { checkOptionsObject, optionError, stringOption, type OptionSite } from '../core/options.js';
+import { isPool } from '../pool/registry-pools.js';
 import type { HotpathConfig } from './types.js';
 
 const SITE: OptionSite = { where: 'createHotpath' };
 
-const KNOWN = ['name', 'stores', 'limiters', 'bus', 'lock', 'clock'] as const;
+const KNOWN = ['name', 'stores', 'limiters', 'bus', 'lock', 'clock', 'pools'] as const;
 
 /** An object of named entries (`stores`, `limiters`): a plain object, not an array or a Map. */
 function checkNamed(option: string, value: unknown, expected: string): Record<string, unknown> {
@@ -75,6 +76,17 @@ export function checkHotpathConfig(config: unknown): asserts config is HotpathCo
       ['acquire'],
       'a lock with acquire() (e.g. new RedisLock({ url }) from hotpath/redis)',
     );
+  }
+  if (c.pools !== undefined) {
+    const pools = checkNamed(
+      'pools',
+      c.pools,
+      'an object of named pools ({ db: pool({ create, destroy }) })',
+    );
+    for (const [name, pool] of Object.entries(pools)) {
+      if (!isPool(pool))
+        throw optionError(SITE, `pools.${name}`, 'a pool made by pool() or objectPool()', pool);
+    }
   }
   if (c.clock !== undefined) {
     checkMethods(

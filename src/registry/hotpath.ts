@@ -18,6 +18,7 @@ import { shutdownState } from '../core/shutdown-state.js';
 import { measureBlock, type MeasureOptions } from '../profile/measure.js';
 import type { SiteInfo } from '../core/site.js';
 import { disconnectLimiter } from '../rate-limit/disconnect-limiter.js';
+import { attachPools, type AnyPool } from '../pool/registry-pools.js';
 import { checkHotpathConfig } from './config.js';
 import { formatReport } from './report.js';
 import { ShutdownTasks } from './shutdown.js';
@@ -83,6 +84,8 @@ export class Hotpath implements Runtime {
   readonly lock: SingleFlightLock | undefined;
   /** The time source. */
   readonly clock: Clock;
+  /** Named pools (`@withResource('db')` leases from `pools.db`); shut down with the registry. */
+  readonly pools: Readonly<Record<string, AnyPool>>;
 
   #closed = false;
   #shutdown: Promise<ShutdownReport> | undefined;
@@ -112,6 +115,8 @@ export class Hotpath implements Runtime {
     this.bus = config.bus;
     this.lock = config.lock;
     this.clock = config.clock ? withLongTimeouts(config.clock) : systemClock;
+    this.pools = { ...config.pools };
+    attachPools(this, this.pools);
     for (const [name, store] of Object.entries(this.stores)) {
       // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
       store.on?.('error', (error: unknown) =>

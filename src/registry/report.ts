@@ -1,7 +1,7 @@
 /**
  * Renders `stats()` as text for logs and terminals: one table per decorator (a row per
- * method, a column per figure, numbers right-aligned), then one line per registry-wide
- * section (e.g. `memory`).
+ * method, a column per figure, numbers right-aligned), a table per registry-wide section of
+ * named figures (`pools`: a row per pool), then one line per other section (e.g. `memory`).
  *
  * Units come from figure names: `…Ms` is a duration (`250.0 µs`, `1.25 s`), `…Bytes` a size
  * (`45.2 MB`), `…BytesPerSec` a rate (`1.2 MB/s`); the suffix is dropped from the column
@@ -97,7 +97,16 @@ function alignColumns(rows: string[][], right: ReadonlySet<number> = new Set()):
 
 /** One decorator's table: a row per method, a column per figure (first-seen order). */
 function decoratorTable(decorator: string, perMethod: [string, Record<string, unknown>][]): string {
-  const flat = perMethod.map(([method, figures]) => [method, flatten(figures)] as const);
+  return figuresTable(`@${decorator}`, 'method', perMethod);
+}
+
+/** A table titled `title`: a row per named set of figures (first column `first`), a column per figure. */
+function figuresTable(
+  title: string,
+  first: string,
+  perName: [string, Record<string, unknown>][],
+): string {
+  const flat = perName.map(([method, figures]) => [method, flatten(figures)] as const);
   const keys: string[] = [];
   for (const [, figures] of flat)
     for (const key of Object.keys(figures)) if (!keys.includes(key)) keys.push(key);
@@ -105,10 +114,19 @@ function decoratorTable(decorator: string, perMethod: [string, Record<string, un
   keys.forEach((key, i) => {
     if (flat.every(([, figures]) => isNumeric(figures[key]))) right.add(i + 1);
   });
-  const rows = [['method', ...keys.map(label)]];
+  const rows = [[first, ...keys.map(label)]];
   for (const [method, figures] of flat)
     rows.push([method, ...keys.map((k) => formatValue(k, figures[k]))]);
-  return `@${decorator}\n${alignColumns(rows, right)}`;
+  return `${title}\n${alignColumns(rows, right)}`;
+}
+
+/** Is `value` an object of named figures (`pools: { db: {...}, cache: {...} }`): shown as a table. */
+function isNamedFigures(value: unknown): value is Record<string, Record<string, unknown>> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const rows = Object.values(value);
+  return (
+    rows.length > 0 && rows.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))
+  );
 }
 
 /** A registry-wide section as one line: `memory  heapUsed 45.2 MB · trend growing`. */
@@ -138,7 +156,12 @@ export function formatReport(stats: HotpathStats): string {
   const sections = Object.entries(stats).filter(
     ([name]) => name !== 'registry' && name !== 'methods',
   );
-  if (sections.length > 0)
-    parts.push(sections.map(([name, value]) => sectionLine(name, value)).join('\n'));
+  // A section of named figures (`pools`) is a table with a row per name; others are one line.
+  for (const [name, value] of sections)
+    if (isNamedFigures(value))
+      parts.push(figuresTable(name, name.replace(/s$/, ''), Object.entries(value)));
+  const lines = sections.filter(([, value]) => !isNamedFigures(value));
+  if (lines.length > 0)
+    parts.push(lines.map(([name, value]) => sectionLine(name, value)).join('\n'));
   return parts.join('\n\n');
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { Duration } from '../core/options.js';
 import type { AbandonedWork } from '../core/runtime.js';
 import type { CacheStore, InvalidationBus, SingleFlightLock } from '../core/services.js';
+import type { AnyPool } from '../pool/registry-pools.js';
 
 export type { AbandonedWork, ErrorInfo, HotpathEvents, SlowCallEvent } from '../core/runtime.js';
 export type {
@@ -59,6 +60,14 @@ export interface HotpathConfig {
    * @default systemClock (real time; Jest fake timers also work with it)
    */
   clock?: Clock;
+  /**
+   * Named pools: `pool()` for `@withResource('name')`, `objectPool()` for figures in
+   * `report()`. The registry names each after its key, reports its figures under `pools`, and
+   * shuts it down in its own `shutdown()`. A pool belongs to one registry.
+   *
+   * @default {} (`@withResource('name')` calls reject with `E_CONFIG`)
+   */
+  pools?: Record<string, AnyPool>;
 }
 
 /** Result of `registry.stats()`: JSON-serializable. */

@@ -23,7 +23,7 @@ describe('createHotpath configuration', () => {
     [
       'an unknown key',
       { redisUrl: 'redis://localhost' },
-      'unknown option `redisUrl` (known options: `name`, `stores`, `limiters`, `bus`, `lock`, `clock`)',
+      'unknown option `redisUrl` (known options: `name`, `stores`, `limiters`, `bus`, `lock`, `clock`, `pools`)',
     ],
     ['a name that is not a string', { name: 42 }, '`name` must be a non-empty string, got 42'],
     [
