@@ -6,7 +6,7 @@
  *    connection (statementCache);
  * 2. an object pool of scratch buffers for a CPU-bound helper, reused instead of allocated;
  * 3. `report()` with both pools, then a shutdown that closes every connection.
- * Run: npx tsx playground/11-pools.ts
+ * Run: npx tsx playground/12-pools.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
