@@ -18,6 +18,7 @@ const DECORATORS = [
   'cached',
   'debounce',
   'lazy',
+  'pool',
   'profile',
   'rate-limit',
   'retry',
@@ -34,6 +35,8 @@ const LAYERS = {
   debounce: ['core', 'errors.js', 'timing'],
   throttle: ['core', 'errors.js', 'timing'],
   timeout: ['core', 'errors.js', 'retry'],
+  // The acquire-wait histogram is @profile's.
+  pool: ['core', 'errors.js', 'profile'],
   registry: ['core', 'errors.js', ...DECORATORS],
   // Integrations: each a subpath of its own; nestjs shares http/'s rate-limit headers.
   http: BELOW_INTEGRATIONS,
