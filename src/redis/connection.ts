@@ -4,7 +4,13 @@
  * connection per process per URL shared by every bus publisher and lock.
  */
 import type { Redis } from 'ioredis';
-import { configError, describeValue, functionOption, type Duration } from '../core/options.js';
+import {
+  configError,
+  describeValue,
+  functionOption,
+  optionError,
+  type Duration,
+} from '../core/options.js';
 import { TIMED_OUT, withDeadline } from '../core/deadline.js';
 import { checkRedisOptions, checkUrl, describeUrl, durationSetting, warnOnce } from './shared.js';
 import { ioredis } from './peers.js';
@@ -74,6 +80,48 @@ export function resolveConnection(
   const url = checkUrl(where, options.url);
   // Before any connection is attempted: a missing package is named at construction.
   ioredis(where);
+  return { url, ...connectionSettings(where, label, options) };
+}
+
+/**
+ * Like {@link resolveConnection}, for an integration given the user's own ioredis client
+ * (`client`: a `Redis`, Sentinel-managed or not, or a `Cluster`) instead of a `url`.
+ */
+export function resolveClientConnection(
+  where: string,
+  label: string,
+  options: Omit<RedisConnectionOptions, 'url'> & { url?: unknown; client?: unknown },
+  known: readonly string[],
+): { client: RedisCommandClient; settings: ConnectionSettings; onError: (error: Error) => void } {
+  checkRedisOptions(where, options, known);
+  if (options.url !== undefined) {
+    throw configError({ where }, 'takes `url` or `client`, not both');
+  }
+  const client = options.client as Partial<RedisCommandClient> | null;
+  if (
+    client === null ||
+    typeof client !== 'object' ||
+    typeof client.status !== 'string' ||
+    typeof client.set !== 'function' ||
+    typeof client.eval !== 'function' ||
+    typeof client.on !== 'function'
+  ) {
+    throw optionError(
+      { where },
+      'client',
+      'an ioredis client (a `Redis`, with or without Sentinel, or a `Cluster`)',
+      options.client,
+    );
+  }
+  return { client: client as RedisCommandClient, ...connectionSettings(where, label, options) };
+}
+
+/** The validated timeouts and the error reporter of a connection's options. */
+function connectionSettings(
+  where: string,
+  label: string,
+  options: Omit<RedisConnectionOptions, 'url'>,
+): { settings: ConnectionSettings; onError: (error: Error) => void } {
   const settings: ConnectionSettings = {
     connectTimeout: durationSetting(where, 'connectTimeout', options.connectTimeout, 1_000),
     commandTimeout: durationSetting(where, 'commandTimeout', options.commandTimeout, 1_000),
@@ -96,7 +144,28 @@ export function resolveConnection(
     }
     warnOnce(`${label}:${error.message.split(' (')[0]}`, `${label}: ${error.message}`);
   };
-  return { url, settings, onError };
+  return { settings, onError };
+}
+
+/**
+ * What hotpath needs of a user's ioredis client (`Redis` or `Cluster`), structurally, so that
+ * the types of `hotpath/redis` do not require ioredis.
+ */
+export interface RedisCommandClient {
+  /** `'ready'` when commands can be sent (ioredis's connection status). */
+  readonly status: string;
+  /** `SET key value PX ms NX`: takes a lock. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  set(...args: any[]): Promise<unknown>;
+  /** `EVAL script 1 key token`: releases a lock. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  eval(...args: any[]): Promise<unknown>;
+  /** Listens to `ready` and `error`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  /** Stops listening. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 /** Connection settings, already validated, in milliseconds. */

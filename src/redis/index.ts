@@ -13,4 +13,4 @@
 export { redisStore, type RedisStoreOptions } from './redis-store.js';
 export { RedisBus, type RedisBusOptions } from './redis-bus.js';
 export { RedisLock, type RedisLockOptions, type RedisLockStats } from './redis-lock.js';
-export type { RedisConnectionOptions } from './connection.js';
+export type { RedisCommandClient, RedisConnectionOptions } from './connection.js';

@@ -24,16 +24,35 @@ import type { SingleFlightLock } from '../registry/types.js';
 import {
   CONNECTION_OPTIONS,
   leaseConnection,
+  resolveClientConnection,
   resolveConnection,
   type Lease,
+  type RedisCommandClient,
   type RedisConnectionOptions,
 } from './connection.js';
+import { ClientConnection } from './client-connection.js';
 import { TIMED_OUT, withDeadline } from '../core/deadline.js';
 import { errorMessage } from '../core/error-message.js';
 import { durationSetting } from './shared.js';
 
 /** Options of {@link RedisLock}. */
-export interface RedisLockOptions extends RedisConnectionOptions {
+export interface RedisLockOptions extends Omit<RedisConnectionOptions, 'url'> {
+  /**
+   * Redis URL (`redis://` or `rediss://`): hotpath opens (and closes) a connection shared with
+   * the process's `RedisBus`. Required unless `client` is given.
+   *
+   * @default undefined
+   */
+  url?: string;
+  /**
+   * Your own ioredis client instead of a `url`: a `Redis` (Sentinel-managed with
+   * `new Redis({ sentinels, name })`) or a `Cluster` (a lock is one key, so one slot). hotpath
+   * never closes it; its reconnects and failovers are its own, and `acquireTimeout` still bounds
+   * every `acquire`. The connection options (`connectTimeout`, ...) then only bound waits.
+   *
+   * @default undefined
+   */
+  client?: RedisCommandClient;
   /**
    * Prefix added to every lock key (`@cached` already names its locks
    * `hotpath:lock:<Class.method>:<key>`). Give each application sharing a Redis its own
@@ -53,7 +72,7 @@ export interface RedisLockOptions extends RedisConnectionOptions {
   acquireTimeout?: Duration;
 }
 
-const KNOWN = [...CONNECTION_OPTIONS, 'prefix', 'acquireTimeout'];
+const KNOWN = [...CONNECTION_OPTIONS, 'client', 'prefix', 'acquireTimeout'];
 const WHERE = 'new RedisLock()';
 
 /** Deletes KEYS[1] only while it still holds this holder's token ARGV[1]. */
@@ -89,7 +108,7 @@ const FAILED: unique symbol = Symbol('failed');
 export class RedisLock implements SingleFlightLock {
   /** Prefix of the lock keys. */
   readonly prefix: string;
-  readonly #lease: Lease;
+  readonly #lease: Lease | { connection: ClientConnection; release(): Promise<void> };
   readonly #acquireTimeout: number;
   readonly #connectTimeout: number;
   readonly #onError: (error: Error) => void;
@@ -99,7 +118,10 @@ export class RedisLock implements SingleFlightLock {
 
   /** Opens (or shares) the connection at once; throws a `TypeError` for a bad URL or option. */
   constructor(options: RedisLockOptions) {
-    const { url, settings, onError } = resolveConnection(WHERE, 'RedisLock', options, KNOWN);
+    const given = options !== null && typeof options === 'object' && 'client' in options;
+    const { settings, onError, ...target } = given
+      ? resolveClientConnection(WHERE, 'RedisLock', options, KNOWN)
+      : { ...resolveConnection(WHERE, 'RedisLock', options as RedisConnectionOptions, KNOWN) };
     // A string, empty included (the default: no prefix).
     if (options.prefix !== undefined && typeof options.prefix !== 'string')
       throw optionError({ where: WHERE }, 'prefix', 'a string', options.prefix);
@@ -107,7 +129,12 @@ export class RedisLock implements SingleFlightLock {
     this.#acquireTimeout = durationSetting(WHERE, 'acquireTimeout', options.acquireTimeout, 250);
     this.#connectTimeout = settings.connectTimeout;
     this.#onError = onError;
-    this.#lease = leaseConnection(url, settings);
+    if ('client' in target) {
+      const connection = new ClientConnection(target.client);
+      this.#lease = { connection, release: () => connection.release() };
+    } else {
+      this.#lease = leaseConnection(target.url, settings);
+    }
     this.#removeErrorListener = this.#lease.connection.onError(this.#onError);
   }
 
