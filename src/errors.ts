@@ -81,8 +81,8 @@ export class RateLimitError extends HotpathError {
   readonly retryAfter: number;
   /**
    * The budget that refused the call, when it has a rate: `limit` starts per `interval` ms
-   * (what HTTP's `RateLimit-Policy` header states). `undefined` for a concurrency-only limit
-   * and for Bottleneck engines.
+   * (what HTTP's `RateLimit-Policy` header states), from the in-process and Redis engines.
+   * `undefined` for a concurrency-only limit and for Bottleneck engines.
    */
   readonly policy: { readonly limit: number; readonly interval: number } | undefined;
 

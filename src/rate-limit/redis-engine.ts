@@ -225,6 +225,9 @@ export class RedisEngine implements Engine {
         new RateLimitError(
           `${entry.ctx.site.name}: rate limit reached (${entry.ctx.describe})${this.#where()}; retry in ${retryAfter} ms`,
           retryAfter,
+          Number.isFinite(this.#limit.limit)
+            ? { policy: { limit: this.#limit.limit, interval: this.#limit.interval } }
+            : undefined,
         ),
       );
       return;
