@@ -15,6 +15,7 @@
  */
 import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
 import type { Clock } from '../core/clock.js';
+import type { AnyPool } from '../pool/registry-pools.js';
 import { configError, describeValue, optionError, type OptionSite } from '../core/options.js';
 import { siteOf } from '../core/site.js';
 import { hotpath, registryOf, bindHotpath } from '../registry/binding.js';
@@ -30,6 +31,7 @@ import {
   HOTPATH_CLOCK,
   HOTPATH_LIMITERS,
   HOTPATH_LOCK,
+  HOTPATH_POOLS,
   HOTPATH_REGISTRY,
   HOTPATH_STORES,
 } from './tokens.js';
@@ -59,13 +61,14 @@ const PARTS = [
   ['bus', HOTPATH_BUS],
   ['lock', HOTPATH_LOCK],
   ['clock', HOTPATH_CLOCK],
+  ['pools', HOTPATH_POOLS],
 ] as const;
 
 /**
  * An inversify `ContainerModule` that gives the container its own hotpath registry.
  *
- * - Binds each part given in `config` (`stores`, `limiters`, `bus`, `lock`, `clock`) as a
- *   constant under its token ({@link HOTPATH_STORES}, ...). Leave a part out of `config` and
+ * - Binds each part given in `config` (`stores`, `limiters`, `bus`, `lock`, `clock`, `pools`)
+ *   as a constant under its token ({@link HOTPATH_STORES}, ..., {@link HOTPATH_POOLS}). Leave a part out of `config` and
  *   bind the token yourself to plug in your own backend
  *   (`container.bind(HOTPATH_STORES).toDynamicValue(...)`, before the registry is first
  *   resolved); giving a part both ways is an ambiguous binding that inversify reports.
@@ -111,8 +114,8 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
     }
   });
   // Copied now: later changes to the caller's config object do not reach containers.
-  const { services: _services, stores, limiters, bus, lock, clock, ...rest } = config;
-  const given = { stores, limiters, bus, lock, clock };
+  const { services: _services, stores, limiters, bus, lock, clock, pools, ...rest } = config;
+  const given = { stores, limiters, bus, lock, clock, pools };
   const parts = PARTS.flatMap(([key, token]) =>
     given[key] === undefined ? [] : [[token, given[key]] as const],
   );
@@ -131,6 +134,7 @@ export function hotpathModule(config: HotpathModuleConfig = {}): ContainerModule
           bus: ctx.get<InvalidationBus>(HOTPATH_BUS, { optional: true }),
           lock: ctx.get<SingleFlightLock>(HOTPATH_LOCK, { optional: true }),
           clock: ctx.get<Clock>(HOTPATH_CLOCK, { optional: true }),
+          pools: ctx.get<Record<string, AnyPool>>(HOTPATH_POOLS, { optional: true }),
         }),
       )
       .inSingletonScope()

@@ -29,3 +29,11 @@ export const HOTPATH_LOCK: unique symbol = Symbol.for('hotpath.inversify.lock');
 
 /** The registry's time source (`Clock`). Bound from `config.clock`, or bind your own. */
 export const HOTPATH_CLOCK: unique symbol = Symbol.for('hotpath.inversify.clock');
+
+/**
+ * Named pools, `Record<string, ResourcePool | ObjectPool>` (`pool()`, `objectPool()`). Bound
+ * from `config.pools`, or bind your own provider: a pool belongs to one registry, so a module
+ * loaded into several containers needs a provider that makes each container its own pools
+ * (`bind(HOTPATH_POOLS).toDynamicValue(() => ({ db: pool({ ... }) })).inSingletonScope()`).
+ */
+export const HOTPATH_POOLS: unique symbol = Symbol.for('hotpath.inversify.pools');
