@@ -6,9 +6,14 @@
  * pays it, and adds an `error` listener and an uncleared (process-holding) timer while Redis is
  * down; and `set()` resolves `true` though nothing was written. This store instead:
  *
- * - owns its node-redis client: connect timeout, a per-command timeout, no offline queue (a
- *   command issued while the connection is down fails at once instead of piling up), and a
- *   reconnect loop that never gives up (capped back-off), so caching resumes by itself;
+ * - owns its node-redis client: connect timeout, no offline queue (a command issued while the
+ *   connection is down fails at once instead of piling up), and a reconnect loop that never
+ *   gives up (capped back-off), so caching resumes by itself;
+ * - bounds commands without a timer per command: `@cached` already bounds every call with its
+ *   `storeTimeout`, and node-redis's per-command timeout (an `AbortSignal.timeout()` each, a
+ *   timer that always fires and allocates) doubled the GC time of a read. Commands carry that
+ *   timeout only while the connection is stalled (a command has waited `commandTimeout` with no
+ *   reply since), so a frozen Redis still cannot pile commands up in node-redis's queue;
  * - lets the calls of a process that just started wait for its first connection attempt
  *   (bounded by `connectTimeout`), so they read the shared tier instead of failing;
  * - rejects on failure (`throwOnErrors`) so the caller (`@cached`, which bounds every call with
@@ -20,8 +25,10 @@
  *   using it is disconnected (`registry.shutdown()` does that).
  *
  * Keys are `<namespace>::<key>`, prefixed once (keyv's own prefixing is off: no double prefix).
- * Values are whatever the caller hands in; `@cached` hands already-encoded strings, so keyv's
- * JSON envelope never loses a `Date`, `Map` or `BigInt`.
+ * Values are strings, stored as they are: `@cached` hands already-encoded strings, and keyv's
+ * JSON envelope around them (`{"value":"…","expires":…}`) cost a second parse per read and a
+ * third more bytes (Redis expires the key itself). A value stored in that envelope by an older
+ * version reads as a miss, never as an error or a wrong value.
  */
 // The type users see comes from keyv itself (the class @keyv/redis re-exports): the published
 // .d.ts then never pulls in @keyv/redis and node-redis typings, which TypeScript < 5.2 rejects.
@@ -56,9 +63,10 @@ export interface RedisStoreOptions {
    */
   connectTimeout?: Duration;
   /**
-   * Upper bound of one Redis command once sent (node-redis `commandOptions.timeout`); frees the
-   * command queue when Redis hangs. `@cached`'s `storeTimeout` (250 ms) usually answers the
-   * caller first.
+   * Upper bound of one Redis command once the connection has stalled (a command waited this
+   * long with no reply): from then until a reply arrives, commands carry node-redis's
+   * `timeout`, which frees the command queue when Redis hangs. `@cached`'s `storeTimeout`
+   * (250 ms) answers the caller first in any case.
    *
    * @default '1s'
    */
@@ -79,7 +87,6 @@ const WHERE = 'redisStore';
 function createNodeRedisClient(
   url: string,
   connectTimeout: number,
-  commandTimeout: number,
   maxReconnectDelay: number,
   closed: () => boolean,
 ) {
@@ -88,7 +95,6 @@ function createNodeRedisClient(
     // Shows in CLIENT LIST which process holds which connection.
     name: `hotpath:store:${process.pid}`,
     disableOfflineQueue: true,
-    commandOptions: { timeout: commandTimeout },
     socket: {
       connectTimeout,
       // Never give up (node-redis's default gives up on a socket timeout): back off from 50 ms
@@ -107,6 +113,13 @@ type Client = ReturnType<typeof createNodeRedisClient>;
 /** One node-redis client shared by every store of this process with the same URL and settings. */
 interface SharedClient {
   readonly client: Client;
+  /** The same client, its commands bounded by `commandTimeout` (used while stalled). */
+  readonly timed: Client;
+  readonly commandTimeout: number;
+  /** Commands sent through a store and not answered yet. */
+  pending: number;
+  /** When the oldest unanswered command was sent, or the last reply arrived since (ms). */
+  progressAt: number;
   readonly host: string;
   readonly connectTimeout: number;
   refs: number;
@@ -136,14 +149,13 @@ function openClient(
   maxReconnectDelay: number,
 ): SharedClient {
   let endFirstAttempt!: () => void;
+  const client = createNodeRedisClient(url, connectTimeout, maxReconnectDelay, () => shared.closed);
   const shared: SharedClient = {
-    client: createNodeRedisClient(
-      url,
-      connectTimeout,
-      commandTimeout,
-      maxReconnectDelay,
-      () => shared.closed,
-    ),
+    client,
+    timed: client.withCommandOptions({ timeout: commandTimeout }) as unknown as Client,
+    commandTimeout,
+    pending: 0,
+    progressAt: 0,
     host: describeUrl(url),
     connectTimeout,
     refs: 0,
@@ -155,7 +167,6 @@ function openClient(
     closed: false,
     adapters: new Set(),
   };
-  const { client } = shared;
   const over = (): void => {
     shared.firstAttemptOver = true;
     endFirstAttempt();
@@ -252,6 +263,47 @@ function withoutClientListeners<T>(client: Client, create: () => T): T {
   return created;
 }
 
+/** Whether a command has waited `commandTimeout` with no reply since it was sent. */
+function stalled(shared: SharedClient): boolean {
+  return shared.pending > 0 && Date.now() - shared.progressAt >= shared.commandTimeout;
+}
+
+/** Counts `command` as unanswered until it settles (see {@link stalled}). */
+function tracked<T>(shared: SharedClient, command: Promise<T>): Promise<T> {
+  if (shared.pending++ === 0) shared.progressAt = Date.now();
+  const settled = (): void => {
+    shared.pending--;
+    shared.progressAt = Date.now();
+  };
+  return command.then(
+    (value) => {
+      settled();
+      return value;
+    },
+    (error: unknown) => {
+      settled();
+      throw error;
+    },
+  );
+}
+
+/** keyv's `serialize`: the string itself, no envelope (Redis expires the key). */
+function serializeRaw(data: { value?: unknown }): string {
+  const { value } = data;
+  if (typeof value !== 'string') {
+    throw new TypeError(`redisStore stores strings, got ${typeof value}`);
+  }
+  return value;
+}
+
+/**
+ * keyv's `deserialize`: what was stored, as keyv's record. A value in keyv's own envelope (what
+ * an older version wrote) is a miss: its `value` could be any JSON, not one of ours.
+ */
+function deserializeRaw<Value>(text: string): { value: Value } | undefined {
+  return text.startsWith('{"value":') ? undefined : { value: text as Value };
+}
+
 /**
  * A keyv instance over Redis at `url` for `createHotpath({ stores: { redis: redisStore(url) } })`.
  *
@@ -314,10 +366,10 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
     const { client } = shared;
     if (released || !client.isOpen)
       throw new Error(`redisStore: the store for ${shared.host} was disconnected`);
-    if (client.isReady) return client;
+    if (client.isReady) return stalled(shared) ? shared.timed : client;
     if (!shared.firstAttemptOver) {
       await withDeadline(shared.firstAttempt, connectTimeout);
-      if (client.isReady) return client;
+      if (client.isReady) return stalled(shared) ? shared.timed : client;
     }
     throw new Error(`Redis at ${shared.host} is unreachable (reconnecting in the background)`);
   };
@@ -329,7 +381,23 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
     await releaseClient(poolKey, shared);
   };
 
-  const keyv = new Keyv<string>(adapter, { namespace, useKeyPrefix: false, throwOnErrors: true });
+  // Every command a store sends goes through these: they count what is unanswered (stalled()).
+  for (const op of ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'has'] as const) {
+    const run = (adapter as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+      op
+    ];
+    if (typeof run !== 'function') continue;
+    (adapter as unknown as Record<string, unknown>)[op] = (...args: unknown[]) =>
+      tracked(shared, run.apply(adapter, args));
+  }
+
+  const keyv = new Keyv<string>(adapter, {
+    namespace,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+    serialize: serializeRaw,
+    deserialize: deserializeRaw,
+  });
   // keyv is an EventEmitter: an unheard `error` would crash the process. The registry adds its
   // own listener (E_STORE events); this one only keeps a store used outside a registry safe.
   keyv.on('error', () => {});

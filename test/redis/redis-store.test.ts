@@ -91,7 +91,39 @@ describeRedis('redisStore against the shared Redis', (url) => {
       await store.set('user:1', 'encoded-value');
       expect(await store.get('user:1')).toBe('encoded-value');
       expect(await raw.keys(`${run}:a*`)).toEqual([`${run}:a::user:1`]);
-      expect(JSON.parse((await raw.get(`${run}:a::user:1`))!)).toEqual({ value: 'encoded-value' });
+      // Stored as it is: no keyv envelope around a string that is already encoded.
+      expect(await raw.get(`${run}:a::user:1`)).toBe('encoded-value');
+    } finally {
+      await store.disconnect();
+    }
+  }, 10_000);
+
+  it("reads a value in keyv's envelope (written by an older version) as a miss", async () => {
+    const store = redisStore(url, { namespace: `${run}:old` });
+    const errors: unknown[] = [];
+    store.on('error', (error) => errors.push(error));
+    try {
+      await raw.set(`${run}:old::a`, JSON.stringify({ value: '["v",1,2,3]', expires: null }));
+      await raw.set(`${run}:old::b`, JSON.stringify({ value: '["v",1,2,3]' }));
+      expect(await store.get('a')).toBeUndefined();
+      expect(await store.get('b')).toBeUndefined();
+      await store.set('a', '["v",1,2,3]');
+      expect(await store.get('a')).toBe('["v",1,2,3]');
+      expect(errors).toEqual([]);
+    } finally {
+      await store.disconnect();
+    }
+  }, 10_000);
+
+  it('refuses a value that is not a string', async () => {
+    const store = redisStore(url, { namespace: `${run}:types` }) as unknown as {
+      set(key: string, value: unknown): Promise<boolean>;
+      disconnect(): Promise<void>;
+    };
+    try {
+      await expect(store.set('k', { a: 1 })).rejects.toThrow(
+        'redisStore stores strings, got object',
+      );
     } finally {
       await store.disconnect();
     }
