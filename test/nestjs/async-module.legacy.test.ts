@@ -1,6 +1,6 @@
 /**
  * `HotpathModule.forRootAsync` (the registry's config from another module's provider, as from
- * `ConfigService`), transient providers bound by class, and `HotpathExceptionFilter` per
+ * `ConfigService`), its pools, transient providers bound by class, and `HotpathExceptionFilter` per
  * controller: a `TimeoutError` is a 504 and a call after shutdown started a 503. A real Nest
  * application over loopback HTTP (legacy project only).
  */
@@ -17,7 +17,15 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { cached, rateLimit, timeout, type Hotpath } from '../../src/index.js';
+import {
+  cached,
+  pool,
+  rateLimit,
+  resource,
+  timeout,
+  withResource,
+  type Hotpath,
+} from '../../src/index.js';
 import { HOTPATH_REGISTRY, HotpathExceptionFilter, HotpathModule } from '../../src/nestjs/index.js';
 
 const SETTINGS = Symbol('settings');
@@ -34,6 +42,17 @@ class Clock {
   @cached({ scope: 'shared' })
   async now(): Promise<string> {
     return 'tick';
+  }
+}
+
+let destroyed = 0;
+
+@Injectable()
+class Connections {
+  /** Leases a connection from the registry's pool 'conn'. */
+  @withResource('conn')
+  async whoAmI(): Promise<string> {
+    return resource<{ id: string }>('conn').id;
   }
 }
 
@@ -82,10 +101,17 @@ class SlowController {
       useFactory: async (settings: { name: string; perMinute: number }) => ({
         name: settings.name,
         limiters: { perMinute: { limit: settings.perMinute, interval: '1m' } },
+        pools: {
+          conn: pool({
+            create: () => ({ id: 'connection 1' }),
+            destroy: () => void destroyed++,
+            max: 1,
+          }),
+        },
       }),
     }),
   ],
-  providers: [Slow, Clock],
+  providers: [Slow, Clock, Connections],
   controllers: [SlowController],
 })
 class AppModule {}
@@ -120,6 +146,11 @@ describe('HotpathModule.forRootAsync and the exception filter per controller', (
     expect(refused.headers.get('ratelimit-policy')).toBe('"default";q=1;w=60');
   });
 
+  it('gives the registry the pools of the config, closed with it', async () => {
+    expect(await app.get(Connections).whoAmI()).toBe('connection 1');
+    expect(Object.keys(registry.stats().pools ?? {})).toEqual(['conn']);
+  });
+
   it('binds transient providers by class', async () => {
     expect((await get('/tick')).status).toBe(200);
     expect(Object.keys(registry.stats().methods)).toContain('Clock.now');
@@ -145,5 +176,7 @@ describe('HotpathModule.forRootAsync and the exception filter per controller', (
       body: { statusCode: 503, code: 'E_SHUTDOWN', message: 'Service Unavailable' },
     });
     expect(res.headers.get('retry-after')).toBe('1');
+    await registry.shutdown();
+    expect(destroyed).toBe(1);
   });
 });
