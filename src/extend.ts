@@ -39,5 +39,6 @@ export {
   type HotpathEvent,
 } from './core/channels.js';
 export type { Runtime } from './core/runtime.js';
+export { registryRuntime } from './core/runtime-of.js';
 export type { Hotpath } from './registry/hotpath.js';
 export type { ErrorInfo } from './registry/types.js';

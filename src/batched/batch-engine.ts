@@ -207,7 +207,7 @@ export class BatchEngine {
     });
     queue.attach(batch);
     if (!queue.active) {
-      this.#pending.add(queue, call.registry);
+      this.#pending.add(queue, call.runtime);
       this.#lastQueue = queue;
     }
     // While the registry shuts down (a flushed body calling this method), new work goes at

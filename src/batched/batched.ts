@@ -105,7 +105,7 @@ export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<
           flush: (ctx) => engine?.flush(ctx.owner),
           pending: (ctx) => engine?.pending(ctx.owner) ?? false,
           cancel: (ctx) => engine?.cancel(ctx.owner),
-          stats: (ctx) => engine?.stats(ctx.owner, ctx.registry) ?? {},
+          stats: (ctx) => engine?.stats(ctx.owner, ctx.runtime) ?? {},
         },
       };
     },

@@ -66,7 +66,7 @@ export class CachedLayer {
     let lastRegistry: Runtime | undefined;
     let lastMemo: OwnerMemo | undefined;
     return (call) => {
-      const registry = call.registry;
+      const registry = call.runtime;
       if (registry !== lastRegistry) {
         lastMemo = this.cacheFor(registry, site).sharedMemo!;
         lastRegistry = registry;
@@ -83,8 +83,8 @@ export class CachedLayer {
       this.#owners.peek(ctx.owner)?.delete(key);
       return;
     }
-    const cache = this.cacheFor(ctx.registry, ctx.site);
-    await ctx.registry.invalidate({ namespace: cache.namespace, key });
+    const cache = this.cacheFor(ctx.runtime, ctx.site);
+    await ctx.runtime.invalidate({ namespace: cache.namespace, key });
   }
 
   async clear(ctx: ControlContext): Promise<void> {
@@ -92,12 +92,12 @@ export class CachedLayer {
       this.#owners.peek(ctx.owner)?.clear();
       return;
     }
-    const cache = this.cacheFor(ctx.registry, ctx.site);
-    await ctx.registry.invalidate({ namespace: cache.namespace });
+    const cache = this.cacheFor(ctx.runtime, ctx.site);
+    await ctx.runtime.invalidate({ namespace: cache.namespace });
   }
 
   stats(ctx: ControlContext): Record<string, unknown> {
-    const cache = this.cacheFor(ctx.registry, ctx.site);
+    const cache = this.cacheFor(ctx.runtime, ctx.site);
     const memo = this.opts.scope === 'instance' ? this.#owners.peek(ctx.owner) : cache.sharedMemo;
     return { ...cache.figures.toJSON(), entries: memo?.lru.size ?? 0 };
   }

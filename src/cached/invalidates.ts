@@ -135,7 +135,7 @@ export function invalidates(options: InvalidatesOptions): HotpathDecorator<AnyFu
         decorator: 'invalidates',
         wrap(inner: Invoke, s: SiteInfo): Invoke {
           const after = (result: unknown, call: Call): Promise<void> => {
-            const registry = call.registry;
+            const registry = call.runtime;
             let target: InvalidationTarget;
             try {
               target = targetOf(result, call, s);

@@ -1,7 +1,7 @@
 /**
  * One call of a decorated method as the middleware chain sees it.
  */
-import type { PublicRegistry } from './runtime.js';
+import type { PublicRegistry, Runtime } from './runtime.js';
 import { runtimeOf } from './runtime-of.js';
 import type { SiteInfo } from './site.js';
 
@@ -23,7 +23,7 @@ export class Call<A extends unknown[] = unknown[]> {
   readonly owner: object;
   /** The decorated method this call belongs to. */
   readonly site: SiteInfo;
-  #registry: PublicRegistry | undefined = undefined;
+  #runtime: Runtime | undefined = undefined;
 
   constructor(site: SiteInfo, instance: unknown, owner: object, args: A) {
     this.site = site;
@@ -44,7 +44,15 @@ export class Call<A extends unknown[] = unknown[]> {
 
   /** The registry this call's instance is bound to (else the default registry). */
   get registry(): PublicRegistry {
-    return (this.#registry ??= runtimeOf(this.owner) as PublicRegistry);
+    return this.runtime.registry;
+  }
+
+  /**
+   * What a decorator uses of that registry: its stores, limiters, bus, lock and clock, where to
+   * report figures and errors, and its shutdown tasks (see {@link Runtime}).
+   */
+  get runtime(): Runtime {
+    return (this.#runtime ??= runtimeOf(this.owner));
   }
 }
 

@@ -109,15 +109,12 @@ class MethodControl implements Control {
 
   constructor(site: Site, owner: object) {
     this.#site = site;
-    const registry = runtimeOf(owner);
+    const runtime = runtimeOf(owner);
     // The functional form may wrap another wrapper: reach through to its layers too, each
     // acting on its own function's state.
     for (let s: Site | undefined = site, o = owner; s; s = s.inner, o = s?.token ?? o) {
-      const ctx: ControlContext = {
-        owner: o,
-        registry: s === site ? registry : runtimeOf(o),
-        site: s,
-      };
+      const r = s === site ? runtime : runtimeOf(o);
+      const ctx: ControlContext = { owner: o, registry: r.registry, runtime: r, site: s };
       for (const layer of s.layers) this.#bound.push({ layer, ctx });
     }
   }

@@ -5,7 +5,7 @@
 import type { Runtime } from './runtime.js';
 
 /**
- * A lazily filled `WeakMap` from runtime (`call.registry`) to state, the per-registry
+ * A lazily filled `WeakMap` from runtime (`call.runtime`) to state, the per-registry
  * counterpart of `PerOwner`. A registry that is dropped takes its state with it; the state
  * does not keep the registry alive through this table. Cost: one `WeakMap` lookup per `get`.
  */

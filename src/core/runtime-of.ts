@@ -4,7 +4,8 @@
  * without importing the registry; the registry fills it (`bindHotpath`, the default `hotpath`).
  */
 import { HotpathError } from '../errors.js';
-import type { Runtime } from './runtime.js';
+import { optionError } from './options.js';
+import type { PublicRegistry, Runtime } from './runtime.js';
 
 const bound = new WeakMap<object, Runtime>();
 /** Runtimes bound to every instance of a class, keyed by the class's prototype. */
@@ -72,6 +73,25 @@ const registries = new WeakMap<object, Runtime>();
 /** Records that `registry` (a registry object users hold) runs on `runtime`. */
 export function registerRuntime(registry: object, runtime: Runtime): void {
   registries.set(registry, runtime);
+}
+
+/**
+ * The runtime of `registry`: what decorators use of it (its stores, clock, figures, error
+ * event and shutdown tasks), which its public class does not show. For decorators written
+ * outside hotpath and their tests. Throws a `TypeError` for anything but a registry made by
+ * `createHotpath()`.
+ */
+export function registryRuntime(registry: PublicRegistry): Runtime {
+  const runtime = runtimeOfRegistry(registry);
+  if (runtime === undefined) {
+    throw optionError(
+      { where: 'registryRuntime' },
+      'registry',
+      'a registry made by createHotpath()',
+      registry,
+    );
+  }
+  return runtime;
 }
 
 /** The runtime of `registry` if it is a registry made by `createHotpath()`, else `undefined`. */

@@ -1,9 +1,9 @@
 /**
- * What decorators need of a registry, and the only way they reach one: core and the
- * decorators depend on this contract, and `registry/hotpath.ts` implements it. A call finds its
- * runtime through `call.registry` (`core/runtime-of.ts` maps owners to runtimes), so no
- * decorator imports the registry, and a decorator written outside hotpath gets the same
- * services as the built-in ones.
+ * What decorators need of a registry, and the only way they reach one: core and the decorators
+ * depend on this contract, and `registry/hotpath.ts` implements it (one object per registry,
+ * off its public class). A call finds its runtime through `call.runtime` (`core/runtime-of.ts`
+ * maps owners to runtimes), so no decorator imports the registry, and a decorator written
+ * outside hotpath gets the same services as the built-in ones.
  */
 import type { Clock } from './clock.js';
 import type { HotpathError } from '../errors.js';
@@ -105,6 +105,8 @@ export type PublicRegistry = RegistryTypes extends { readonly registry: infer R 
  * they report figures and errors, and who flushes their pending work on shutdown.
  */
 export interface Runtime {
+  /** The registry users hold (`call.registry`): its public face, without these hooks. */
+  readonly registry: PublicRegistry;
   /** Name used in reports and warnings. */
   readonly name: string;
   /** Named shared cache tiers (`@cached({ store })`). */

@@ -5,7 +5,7 @@
  */
 import { carryAttachments } from './attachments.js';
 import type { Call } from './call.js';
-import type { Runtime } from './runtime.js';
+import type { PublicRegistry, Runtime } from './runtime.js';
 
 /** Any function or method type; decorators constrain the methods they accept with subtypes of it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,7 +19,9 @@ export interface ControlContext {
   /** The instance (or constructor, or the wrapped function's token) whose state to act on. */
   readonly owner: object;
   /** The registry that owner uses. */
-  readonly registry: Runtime;
+  readonly registry: PublicRegistry;
+  /** What a layer uses of that registry (see `call.runtime`). */
+  readonly runtime: Runtime;
   /** The decorated method. */
   readonly site: SiteInfo;
 }

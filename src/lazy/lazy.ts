@@ -121,7 +121,7 @@ function lazyLayer(): Layer {
       },
       stats(ctx) {
         const state = states.peek(ctx.owner);
-        const figures = state?.figures ?? ctx.registry.metric(ctx.site, 'lazy', newFigures);
+        const figures = state?.figures ?? ctx.runtime.metric(ctx.site, 'lazy', newFigures);
         return { ...figures, remembered: state?.has ?? false };
       },
     },

@@ -89,7 +89,7 @@ function withResourceLayer(target: string | ResourcePool<unknown>): Layer {
     wrap(inner: Invoke, s: Site): Invoke {
       site = s;
       return (call) => {
-        const registry = call.registry;
+        const registry = call.runtime;
         const figures = figuresOf(registry, site);
         figures.calls++;
         let pool: ResourcePool<unknown>;
@@ -110,7 +110,7 @@ function withResourceLayer(target: string | ResourcePool<unknown>): Layer {
     control: {
       stats: (ctx) => ({
         pool: typeof target === 'string' ? target : target.name,
-        ...ctx.registry.metric(ctx.site, 'withResource', newFigures),
+        ...ctx.runtime.metric(ctx.site, 'withResource', newFigures),
       }),
     },
   };

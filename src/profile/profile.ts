@@ -279,7 +279,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
             return result;
           };
           return function profiled(call) {
-            const registry = call.registry;
+            const registry = call.runtime;
             const rec =
               recorder !== undefined && recorder.registry === registry
                 ? recorder
@@ -310,7 +310,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
         },
         control: {
           stats(ctx) {
-            return recorderOf(ctx.registry, ctx.site).figures.toJSON() as unknown as Record<
+            return recorderOf(ctx.runtime, ctx.site).figures.toJSON() as unknown as Record<
               string,
               unknown
             >;

@@ -125,7 +125,7 @@ export class BottleneckEngine implements Engine {
         since: Date.now(),
         priority: 5,
         ticket: undefined,
-        closing: call.registry.closed,
+        closing: call.runtime.closed,
         started: false,
         cancelled: false,
         promise: undefined as unknown as ObservedPromise<unknown>,

@@ -282,7 +282,7 @@ export class LocalEngine implements Engine {
         inner,
         ctx,
         since: now,
-        closing: call.registry.closed,
+        closing: call.runtime.closed,
         promise: undefined as unknown as ObservedPromise<unknown>,
         resolve,
         reject,

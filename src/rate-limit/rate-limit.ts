@@ -69,9 +69,7 @@ export function rateLimit(
         },
         control: {
           stats(ctx) {
-            return ctx.registry
-              .metric(ctx.site, 'rateLimit', () => new RateLimitFigures())
-              .toJSON();
+            return ctx.runtime.metric(ctx.site, 'rateLimit', () => new RateLimitFigures()).toJSON();
           },
         },
       };

@@ -44,7 +44,7 @@ export function sharedLimitInvoker(
     return { ctx, engine: keyed ? undefined : limiter.engine, keyed };
   });
   return (call) => {
-    const registry = call.registry;
+    const registry = call.runtime;
     let st: SharedState;
     let engine: Engine;
     try {

@@ -8,6 +8,7 @@ import {
   bindPrototypeRuntime,
   bindRuntime,
   prototypeRuntime,
+  registryRuntime,
   runtimeOf,
   setDefaultRuntime,
 } from '../core/runtime-of.js';
@@ -16,7 +17,7 @@ import { Hotpath } from './hotpath.js';
 
 /** The default registry, used by every instance not bound to another one. */
 export const hotpath: Hotpath = new Hotpath({ name: 'default' });
-setDefaultRuntime(hotpath);
+setDefaultRuntime(registryRuntime(hotpath));
 
 /**
  * Binds `target` to `registry`: its decorated methods then use that registry's stores,
@@ -33,7 +34,7 @@ export function bindHotpath<T extends object>(target: T, registry: Hotpath): T {
       registry,
     );
   }
-  bindRuntime(siteOf(target)?.token ?? target, registry);
+  bindRuntime(siteOf(target)?.token ?? target, registryRuntime(registry));
   return target;
 }
 
@@ -49,17 +50,17 @@ export function bindInstancesOf(
   ctor: abstract new (...args: never[]) => object,
   registry: Hotpath,
 ): void {
-  bindPrototypeRuntime(ctor.prototype as object, registry);
+  bindPrototypeRuntime(ctor.prototype as object, registryRuntime(registry));
 }
 
 /** The registry bound to the instances of `ctor` with {@link bindInstancesOf}, if any. */
 export function registryOfInstancesOf(
   ctor: abstract new (...args: never[]) => object,
 ): Hotpath | undefined {
-  return prototypeRuntime(ctor.prototype as object) as Hotpath | undefined;
+  return prototypeRuntime(ctor.prototype as object)?.registry;
 }
 
 /** The registry `owner` (an instance, a constructor or a wrapped function's token) uses. */
 export function registryOf(owner: object | undefined): Hotpath {
-  return runtimeOf(owner) as Hotpath;
+  return runtimeOf(owner).registry;
 }

@@ -71,7 +71,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
  * Methods use the registry bound to their instance ({@link bindHotpath}, the container
  * integration) or the default.
  */
-export class Hotpath implements Runtime {
+export class Hotpath {
   /** Name used in reports and warnings. */
   readonly name: string;
   /** Named shared cache tiers (`@cached({ store })`). */
@@ -104,11 +104,12 @@ export class Hotpath implements Runtime {
   readonly #sections = new Map<string, () => unknown>();
   readonly #invalidators = new OwnedSet<Invalidator>();
   readonly #unsubscribeBus: (() => void) | undefined;
+  /** What decorators use of this registry (core's `Runtime`); reached through core, not here. */
+  readonly #runtime: Runtime;
 
   /** Throws a `TypeError` naming the problem for a configuration it cannot use (see config.ts). */
   constructor(config: HotpathConfig = {}) {
     checkHotpathConfig(config);
-    registerRuntime(this, this);
     this.name = config.name ?? 'hotpath';
     this.stores = { ...config.stores };
     this.limiters = { ...config.limiters };
@@ -116,11 +117,13 @@ export class Hotpath implements Runtime {
     this.lock = config.lock;
     this.clock = config.clock ? withLongTimeouts(config.clock) : systemClock;
     this.pools = { ...config.pools };
-    attachPools(this, this.pools);
+    this.#runtime = this.#makeRuntime();
+    registerRuntime(this, this.#runtime);
+    attachPools(this.#runtime, this.pools);
     for (const [name, store] of Object.entries(this.stores)) {
       // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
       store.on?.('error', (error: unknown) =>
-        this.emitError(
+        this.#emitError(
           new HotpathError(
             'E_STORE',
             `registry '${this.name}': store '${name}' reported an error: ${errorMessage(error)}`,
@@ -147,15 +150,47 @@ export class Hotpath implements Runtime {
   }
 
   /**
+   * The runtime decorators see (core/runtime.ts): this registry's configuration and its
+   * internal hooks, kept off the public class. One object per registry, made once.
+   */
+  #makeRuntime(): Runtime {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the object's methods are not this class's
+    const registry = this;
+    return {
+      registry,
+      name: this.name,
+      stores: this.stores,
+      limiters: this.limiters,
+      bus: this.bus,
+      lock: this.lock,
+      clock: this.clock,
+      pools: this.pools,
+      get closed() {
+        return registry.#closed;
+      },
+      refuses: () => this.#refuses(),
+      shutdownError: (method) => this.#shutdownError(method),
+      metric: (method, decorator, create) => this.#metric(method, decorator, create),
+      section: (name, read) => this.#section(name, read),
+      emitError: (error, info) => this.#emitError(error, info),
+      emitSlow: (event) => this.#emitSlow(event),
+      hasListeners: (event) => this.#hasListeners(event),
+      addInvalidator: (invalidator, owner) => this.#addInvalidator(invalidator, owner),
+      invalidate: (target) => this.invalidate(target),
+      onShutdown: (task, phase, owner) => this.#onShutdown(task, phase, owner),
+    };
+  }
+
+  /**
    * Whether a call arriving now must be refused: after `shutdown()`, except calls made by the
    * shutdown's own flush work (a flushed batch body calling a decorated repository).
    */
-  refuses(): boolean {
+  #refuses(): boolean {
     return this.#closed && shutdownWork.getStore() !== this;
   }
 
   /** The error thrown (or rejected with) by a call to `method` that arrives after `shutdown()`. */
-  shutdownError(method: string): HotpathError {
+  #shutdownError(method: string): HotpathError {
     return new HotpathError(
       'E_SHUTDOWN',
       `${method}: the hotpath registry '${this.name}' has been shut down and accepts no new calls`,
@@ -183,7 +218,7 @@ export class Hotpath implements Runtime {
    * Reports an error nobody awaits. With `error` listeners, each gets it; without, it is
    * written once per kind (code and decorator) as a process warning. Never throws.
    */
-  emitError(error: unknown, info: ErrorInfo = {}): void {
+  #emitError(error: unknown, info: ErrorInfo = {}): void {
     const err = error instanceof Error ? error : new Error(String(error));
     const listeners = this.#listeners.error;
     if (listeners.size > 0) {
@@ -206,7 +241,7 @@ export class Hotpath implements Runtime {
   }
 
   /** Reports a slow call to `slow` listeners (no fallback: slowness is not an error). */
-  emitSlow(event: SlowCallEvent): void {
+  #emitSlow(event: SlowCallEvent): void {
     for (const listener of this.#listeners.slow) {
       try {
         listener(event);
@@ -217,7 +252,7 @@ export class Hotpath implements Runtime {
   }
 
   /** Whether anyone listens to `slow` (lets `@profile` skip building events). */
-  hasListeners(event: keyof HotpathEvents): boolean {
+  #hasListeners(event: keyof HotpathEvents): boolean {
     return this.#listeners[event].size > 0;
   }
 
@@ -242,7 +277,7 @@ export class Hotpath implements Runtime {
    * `stats()` lists live methods, and a function wrapped per request leaves nothing behind once
    * dropped. Figures under a plain name stay for the registry's life.
    */
-  metric<T extends object>(method: string | SiteInfo, decorator: string, create: () => T): T {
+  #metric<T extends object>(method: string | SiteInfo, decorator: string, create: () => T): T {
     let row =
       typeof method === 'string' ? this.#rowsByName.get(method) : this.#rowsBySite.get(method);
     if (row === undefined) {
@@ -261,7 +296,7 @@ export class Hotpath implements Runtime {
   }
 
   /** Adds a registry-wide section to `stats()` (e.g. `memory`); returns a remover. */
-  section(name: string, read: () => unknown): () => void {
+  #section(name: string, read: () => unknown): () => void {
     this.#sections.set(name, read);
     return () => this.#sections.delete(name);
   }
@@ -323,7 +358,7 @@ export class Hotpath implements Runtime {
    * Cost: that of a `@profile` call plus a figures lookup by name.
    */
   measure<T>(name: string, fn: () => T, options?: MeasureOptions): T {
-    return measureBlock(this, name, fn, options);
+    return measureBlock(this.#runtime, name, fn, options);
   }
 
   // ---- invalidation ---------------------------------------------------------------------
@@ -333,7 +368,7 @@ export class Hotpath implements Runtime {
    * the registry holds it only as long as `owner` is reachable from elsewhere (`@cached` passes
    * the receiver itself, which its method keeps); without, until removed.
    */
-  addInvalidator(invalidator: Invalidator, owner?: object): () => void {
+  #addInvalidator(invalidator: Invalidator, owner?: object): () => void {
     return this.#invalidators.add(invalidator, owner);
   }
 
@@ -346,13 +381,13 @@ export class Hotpath implements Runtime {
    * reads them after the write. Tier failures go to the `error` event; this never rejects.
    */
   async invalidate(target: InvalidationTarget): Promise<void> {
-    invalidationBook(this);
+    invalidationBook(this.#runtime);
     await this.#runInvalidators(target, 'local');
     if (this.bus) {
       try {
         await this.bus.publish(target);
       } catch (error) {
-        this.emitError(
+        this.#emitError(
           new HotpathError(
             'E_STORE',
             `registry.invalidate: publishing on the bus failed: ${errorMessage(error)}`,
@@ -368,7 +403,7 @@ export class Hotpath implements Runtime {
     for (const inv of this.#invalidators) {
       work.push(
         (async () => inv.invalidate(target, origin))().catch((error: unknown) =>
-          this.emitError(error),
+          this.#emitError(error),
         ),
       );
     }
@@ -388,7 +423,7 @@ export class Hotpath implements Runtime {
    * pending timer or promise of that work refers to. A dropped function then goes once idle,
    * and one with pending work stays (its timers reach the owner) until shutdown flushes it.
    */
-  onShutdown(
+  #onShutdown(
     task: ShutdownTask | (() => unknown),
     phase: ShutdownPhase = 'flush',
     owner?: object,
@@ -428,7 +463,7 @@ export class Hotpath implements Runtime {
       this.#tasks.run(
         this.clock,
         timeoutMs,
-        (error) => this.emitError(error),
+        (error) => this.#emitError(error),
         (method) =>
           new HotpathError(
             'E_SHUTDOWN',
@@ -450,7 +485,7 @@ export class Hotpath implements Runtime {
       closing.push(disconnectLimiter(limiter, STORE_CLOSE_TIMEOUT_MS));
     }
     for (const r of await Promise.allSettled(closing)) {
-      if (r.status === 'rejected') this.emitError(r.reason);
+      if (r.status === 'rejected') this.#emitError(r.reason);
     }
     return { abandoned };
   }

@@ -160,7 +160,7 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
     wrap(inner: Invoke, s: SiteInfo): Invoke {
       site = s;
       return (call) => {
-        const registry = call.registry;
+        const registry = call.runtime;
         const figures = figuresOf(registry);
         figures.calls++;
         let result: unknown;
@@ -177,7 +177,7 @@ function retryLayer(o: ResolvedRetryOptions): Layer {
       };
     },
     control: {
-      stats: (ctx) => ({ ...ctx.registry.metric(ctx.site, 'retry', newFigures) }),
+      stats: (ctx) => ({ ...ctx.runtime.metric(ctx.site, 'retry', newFigures) }),
     },
   };
 }

@@ -77,7 +77,7 @@ function timeoutLayer(ms: number): Layer {
     wrap(inner: Invoke, s: SiteInfo): Invoke {
       site = s;
       return (call) => {
-        const registry = call.registry;
+        const registry = call.runtime;
         const figures = figuresOf(registry);
         figures.calls++;
         let result: unknown;
@@ -118,7 +118,7 @@ function timeoutLayer(ms: number): Layer {
       };
     },
     control: {
-      stats: (ctx) => ({ ms, ...ctx.registry.metric(ctx.site, 'timeout', newFigures) }),
+      stats: (ctx) => ({ ms, ...ctx.runtime.metric(ctx.site, 'timeout', newFigures) }),
     },
   };
 }

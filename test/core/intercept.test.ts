@@ -7,7 +7,7 @@ import {
   use,
   type Middleware,
 } from '../../src/index.js';
-import { createDecorator, type Layer } from '../../src/extend.js';
+import { createDecorator, registryRuntime, type Layer } from '../../src/extend.js';
 import { Call } from '../../src/core/call.js';
 import { LEGACY } from '../helpers/mode.js';
 import { sleepMs } from '../helpers/time.js';
@@ -316,7 +316,7 @@ describe('shutdown', () => {
       }
     }
     const repo = bindHotpath(new Repo(), registry);
-    registry.onShutdown(async () => {
+    registryRuntime(registry).onShutdown(async () => {
       await sleepMs(1);
       await repo.write(42);
     });

@@ -7,6 +7,7 @@ import { describeRedis } from '../helpers/services.js';
 import { describePrivateRedis, freePort, usePrivateRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { sleepMs } from '../helpers/time.js';
+import { registryRuntime } from '../../src/extend.js';
 
 const run = `hotpath-test:bus:${process.pid}:${Date.now()}`;
 let channelCount = 0;
@@ -144,7 +145,7 @@ describeRedis('RedisBus', (url) => {
       ['one', one],
       ['two', two],
     ] as const) {
-      registry.addInvalidator({
+      registryRuntime(registry).addInvalidator({
         invalidate: (target, origin) => void got[name]!.push([target, origin]),
         dropLocal: () => {},
       });

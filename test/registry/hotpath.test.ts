@@ -8,7 +8,7 @@ import {
   bindHotpath,
   control,
 } from '../../src/index.js';
-import { createDecorator } from '../../src/extend.js';
+import { createDecorator, registryRuntime } from '../../src/extend.js';
 import { sleepMs, turnEventLoop } from '../helpers/time.js';
 
 /**
@@ -20,7 +20,7 @@ const counting = createDecorator({
   layer: () => ({
     decorator: 'counting',
     wrap: (inner, site) => (call) => {
-      call.registry.metric(site, 'count', () => ({ calls: 0 })).calls += 1;
+      call.runtime.metric(site, 'count', () => ({ calls: 0 })).calls += 1;
       return inner(call);
     },
   }),
@@ -40,10 +40,10 @@ describe('the registry', () => {
     const registry = createHotpath();
     const got: string[] = [];
     const off = registry.on('error', (e, info) => got.push(`${e.message}@${info.method}`));
-    registry.emitError(new Error('boom'), { method: 'A.b' });
+    registryRuntime(registry).emitError(new Error('boom'), { method: 'A.b' });
     off();
     const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    registry.emitError(new Error('later'));
+    registryRuntime(registry).emitError(new Error('later'));
     expect(got).toEqual(['boom@A.b']);
     expect(warn).toHaveBeenCalledTimes(1);
   });
@@ -52,9 +52,11 @@ describe('the registry', () => {
     const registry = createHotpath({ name: 'quiet' });
     const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const storeError = () => new HotpathError('E_STORE', 'redis down');
-    registry.emitError(storeError(), { decorator: 'cached', method: 'S.get' });
-    registry.emitError(storeError(), { decorator: 'cached', method: 'S.get' });
-    registry.emitError(new HotpathError('E_CANCELLED', 'cancelled'), { decorator: 'debounce' });
+    registryRuntime(registry).emitError(storeError(), { decorator: 'cached', method: 'S.get' });
+    registryRuntime(registry).emitError(storeError(), { decorator: 'cached', method: 'S.get' });
+    registryRuntime(registry).emitError(new HotpathError('E_CANCELLED', 'cancelled'), {
+      decorator: 'debounce',
+    });
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn.mock.calls[0]).toEqual([
       "[hotpath:quiet] redis down in S.get (add registry.on('error', ...) to handle these; further ones of this kind are not printed)",
@@ -68,16 +70,21 @@ describe('the registry', () => {
     registry.on('error', () => {
       throw new Error('listener bug');
     });
-    expect(() => registry.emitError(new Error('x'))).not.toThrow();
+    expect(() => registryRuntime(registry).emitError(new Error('x'))).not.toThrow();
     expect(warn).toHaveBeenCalledTimes(1);
   });
 
   it('delivers slow events', () => {
     const registry = createHotpath();
     const slow = jest.fn();
-    expect(registry.hasListeners('slow')).toBe(false);
+    expect(registryRuntime(registry).hasListeners('slow')).toBe(false);
     registry.on('slow', slow);
-    registry.emitSlow({ method: 'A.b', durationMs: 12, thresholdMs: 10, error: false });
+    registryRuntime(registry).emitSlow({
+      method: 'A.b',
+      durationMs: 12,
+      thresholdMs: 10,
+      error: false,
+    });
     expect(slow).toHaveBeenCalledWith({
       method: 'A.b',
       durationMs: 12,
@@ -88,7 +95,7 @@ describe('the registry', () => {
 
   it('collects per-method figures as JSON and prints them as a table', () => {
     const registry = createHotpath({ name: 'r' });
-    const m = registry.metric('UserService.getUser', 'cached', () => ({
+    const m = registryRuntime(registry).metric('UserService.getUser', 'cached', () => ({
       hits: 0,
       misses: 0,
       meanMs: 0,
@@ -96,8 +103,10 @@ describe('the registry', () => {
     m.hits += 1200;
     m.misses += 3;
     m.meanMs = 0.25;
-    expect(registry.metric('UserService.getUser', 'cached', () => ({ hits: -1 }))).toBe(m);
-    registry.section('memory', () => ({ trend: 'stable' }));
+    expect(
+      registryRuntime(registry).metric('UserService.getUser', 'cached', () => ({ hits: -1 })),
+    ).toBe(m);
+    registryRuntime(registry).section('memory', () => ({ trend: 'stable' }));
     const stats = registry.stats();
     expect(stats).toEqual({
       registry: 'r',
@@ -146,7 +155,7 @@ describe('the registry', () => {
     b.find();
     expect(control(a, 'find').stats()).toEqual({});
     // Figures under a plain name join the row of the method that has that name first.
-    registry.metric('Repo.find', 'profile', () => ({ count: 3 }));
+    registryRuntime(registry).metric('Repo.find', 'profile', () => ({ count: 3 }));
     expect(registry.stats().methods).toEqual({
       'Repo.find': { count: { calls: 1 }, profile: { count: 3 } },
       'Repo.find (2)': { count: { calls: 2 } },
@@ -167,12 +176,12 @@ describe('the registry', () => {
       close: () => void order.push('bus closed'),
     };
     const registry = createHotpath({ stores: { mem: store }, bus });
-    registry.onShutdown(() => void order.push('stop'), 'stop');
-    registry.onShutdown(async () => {
+    registryRuntime(registry).onShutdown(() => void order.push('stop'), 'stop');
+    registryRuntime(registry).onShutdown(async () => {
       await sleepMs(5);
       order.push('flush');
     });
-    const remove = registry.onShutdown(() => void order.push('removed'));
+    const remove = registryRuntime(registry).onShutdown(() => void order.push('removed'));
     remove();
     const first = registry.shutdown();
     expect(registry.shutdown()).toBe(first);
@@ -185,7 +194,7 @@ describe('the registry', () => {
     const registry = createHotpath();
     const errors: Error[] = [];
     registry.on('error', (e) => errors.push(e));
-    registry.onShutdown(() => {
+    registryRuntime(registry).onShutdown(() => {
       throw new Error('flush failed');
     });
     await expect(registry.shutdown()).resolves.toEqual({ abandoned: [] });
@@ -224,7 +233,7 @@ describe('the registry', () => {
     };
     const registry = createHotpath({ bus });
     const seen: string[] = [];
-    registry.addInvalidator({
+    registryRuntime(registry).addInvalidator({
       invalidate: (t, origin) => void seen.push(`${origin}:${t.tags?.join()}`),
       dropLocal: () => void seen.push('dropLocal'),
     });
@@ -245,7 +254,7 @@ describe('the registry', () => {
     });
     const errors: string[] = [];
     registry.on('error', (e) => errors.push(e.message));
-    registry.addInvalidator({
+    registryRuntime(registry).addInvalidator({
       invalidate: () => Promise.reject(new Error('tier down')),
       dropLocal: () => undefined,
     });

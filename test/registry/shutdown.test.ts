@@ -16,6 +16,7 @@ import {
   type Hotpath,
 } from '../../src/index.js';
 import { advanceFakeTime } from '../helpers/fake-time.js';
+import { registryRuntime } from '../../src/extend.js';
 
 /** Tracks whether `promise` has settled, and with what. */
 function watch<T>(promise: Promise<T>): { done: boolean; value?: T; error?: unknown } {
@@ -254,7 +255,7 @@ describe('shutdown({ timeout })', () => {
 
   it('waits 10 seconds by default, then lists a hook that never settled; later calls change nothing', async () => {
     const registry = createHotpath({ name: 'default-timeout' });
-    registry.onShutdown(() => new Promise(() => {}));
+    registryRuntime(registry).onShutdown(() => new Promise(() => {}));
     const first = registry.shutdown();
     expect(registry.shutdown({ timeout: '1s' })).toBe(first);
     const shutdown = watch(first);
@@ -281,8 +282,8 @@ describe('shutdown({ timeout })', () => {
       disconnect: () => void order.push('store closed'),
     };
     const registry = createHotpath({ name: 'late-stop', stores: { mem: store } });
-    registry.onShutdown(() => new Promise(() => {}));
-    registry.onShutdown(() => void order.push('stop'), 'stop');
+    registryRuntime(registry).onShutdown(() => new Promise(() => {}));
+    registryRuntime(registry).onShutdown(() => void order.push('stop'), 'stop');
     const shutdown = watch(registry.shutdown({ timeout: 50 }));
     await jest.advanceTimersByTimeAsync(50);
     expect(shutdown.done).toBe(true);
