@@ -31,39 +31,68 @@ export interface PoolOptions<T> {
   /**
    * Checked before a resource is lent (a fresh one included): `false` (or a rejection, or a
    * throw) destroys it and lends another. May be async, e.g. a `SELECT 1`: that round trip is
-   * then paid on every lease. Default: every resource is valid.
+   * then paid on every lease.
+   *
+   * @default undefined (every resource is valid)
    */
   validate?: (resource: T) => boolean | PromiseLike<boolean>;
   /**
    * Whether an error thrown by the code holding a lease poisons the resource (a connection the
    * server closed, a broken protocol state): `true` destroys it instead of putting it back.
-   * Default: no error does (`validate` still checks it before the next lease).
+   *
+   * @default undefined (no error does; `validate` still checks it before the next lease)
    */
   isFatal?: (error: unknown, resource: T) => boolean;
-  /** Resources kept open even when idle (never reaped below it). Default `0`. */
+  /**
+   * Resources kept open even when idle (never reaped below it).
+   *
+   * @default 0
+   */
   min?: number;
-  /** Resources open at most, lent or idle. Default `10`. */
+  /**
+   * Resources open at most, lent or idle.
+   *
+   * @default 10
+   */
   max?: number;
   /**
    * How long a caller waits for a resource before `PoolTimeoutError` (`E_POOL_TIMEOUT`); the
-   * wait includes creating and validating one. Default `'30s'`.
+   * wait includes creating and validating one.
+   *
+   * @default '30s'
    */
   acquireTimeout?: Duration;
-  /** How long one `create()` may take before it counts as failed (and is retried). Default `'30s'`. */
+  /**
+   * How long one `create()` may take before it counts as failed (and is retried).
+   *
+   * @default '30s'
+   */
   createTimeout?: Duration;
-  /** An idle resource beyond `min` is destroyed after this long unused. Default `'30s'`. */
+  /**
+   * An idle resource beyond `min` is destroyed after this long unused.
+   *
+   * @default '30s'
+   */
   idleTimeout?: Duration;
   /**
    * A resource older than this is destroyed instead of lent or put back (servers and proxies
-   * drop old connections; rotating them spreads reconnects). Default: no limit.
+   * drop old connections; rotating them spreads reconnects).
+   *
+   * @default undefined (no limit)
    */
   maxLifetime?: Duration;
   /**
    * Callers that may wait while every resource is lent; one more is refused at once with
-   * `HotpathError` `E_POOL_FULL` instead of queueing (load shedding). Default: unbounded.
+   * `HotpathError` `E_POOL_FULL` instead of queueing (load shedding).
+   *
+   * @default undefined (unbounded)
    */
   maxWaiting?: number;
-  /** Name in messages, figures and events. Default: the key under `createHotpath({ pools })`, else `'pool'`. */
+  /**
+   * Name in messages, figures and events.
+   *
+   * @default the key under `createHotpath({ pools })`, else `'pool'`
+   */
   name?: string;
 }
 
@@ -162,16 +191,30 @@ export function resolvePoolOptions<T>(options: unknown): ResolvedPoolOptions<T> 
 export interface ObjectPoolOptions<T> {
   /** Makes one object (synchronously). Required. */
   create: () => T;
-  /** Clears an object's state when it comes back, before it is kept for reuse. Default: none. */
+  /**
+   * Clears an object's state when it comes back, before it is kept for reuse.
+   *
+   * @default undefined (none)
+   */
   reset?: (object: T) => void;
-  /** Whether a returned object may be reused (after `reset`); `false` drops it. Default: always. */
+  /**
+   * Whether a returned object may be reused (after `reset`); `false` drops it.
+   *
+   * @default undefined (always)
+   */
   validate?: (object: T) => boolean;
   /**
    * Idle objects kept at most; one released beyond it is dropped (left to the garbage
-   * collector), so a burst does not pin its peak in memory for ever. Default `64`.
+   * collector), so a burst does not pin its peak in memory for ever.
+   *
+   * @default 64
    */
   maxIdle?: number;
-  /** Name in figures and `report()`. Default: the key under `createHotpath({ pools })`, else `'objectPool'`. */
+  /**
+   * Name in figures and `report()`.
+   *
+   * @default the key under `createHotpath({ pools })`, else `'objectPool'`
+   */
   name?: string;
 }
 

@@ -97,7 +97,11 @@ export interface PoolShutdownReport {
 
 /** Options of `pool.acquire()`. */
 export interface AcquireOptions {
-  /** Gives up waiting when aborted: the acquire rejects with the signal's reason. */
+  /**
+   * Gives up waiting when aborted: the acquire rejects with the signal's reason.
+   *
+   * @default undefined (waits until `acquireTimeout`)
+   */
   signal?: AbortSignal;
 }
 

@@ -21,7 +21,11 @@ export interface Preparer<S> {
 
 /** Options of {@link statementCache}. */
 export interface StatementCacheOptions {
-  /** Statements kept at most per connection; the least recently used one goes first. Default `100`. */
+  /**
+   * Statements kept at most per connection; the least recently used one goes first.
+   *
+   * @default 100
+   */
   max?: number;
 }
 
