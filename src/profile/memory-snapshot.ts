@@ -26,7 +26,12 @@ export interface MemorySnapshot {
 export interface MemoryCollection {
   before: MemorySnapshot;
   after: MemorySnapshot;
-  /** `before - after` per figure (negative when a figure grew); `at` is left out. */
+  /**
+   * `before - after` per figure (negative when a figure grew); `at` is left out. The heap
+   * figures are exact; `externalBytes` and `arrayBuffersBytes` may undercount, because V8 frees
+   * the memory of dead `ArrayBuffer`s on a background thread after the collection returns (a
+   * {@link memorySnapshot} a few milliseconds later shows it).
+   */
   freed: Omit<MemorySnapshot, 'at'>;
   /** How long the collection took, ms. */
   durationMs: number;

@@ -37,14 +37,17 @@ describe('memoryMonitor.collect()', () => {
     const out = JSON.parse(run.stdout) as {
       freedHeapMB: number;
       freedArrayBuffersMB: number;
+      freedArrayBuffersLaterMB: number;
       consistent: boolean;
       durationMs: boolean;
       snapshotKeys: string[];
     };
-    // 20 MB of arrays and 16 MB of buffers were garbage; some may have gone in a collection
-    // V8 ran on its own while they were made.
-    expect(out.freedHeapMB).toBeGreaterThan(5);
-    expect(out.freedArrayBuffersMB).toBeGreaterThan(5);
+    // 20 MB of arrays and 16 MB of buffers, reachable until just before collect(): the heap
+    // figure is exact; the buffers' memory V8 frees on a background thread, so it shows in a
+    // reading taken a little later, while the collection's own figure may undercount it.
+    expect(out.freedHeapMB).toBeGreaterThan(19);
+    expect(out.freedArrayBuffersMB).toBeGreaterThanOrEqual(0);
+    expect(out.freedArrayBuffersLaterMB).toBeGreaterThan(15);
     expect(out).toMatchObject({ consistent: true, durationMs: true });
     expect(out.snapshotKeys).toContain('arrayBuffersBytes');
   }, 60_000);
