@@ -1,11 +1,8 @@
-export { pool, ResourcePool } from './resource-pool.js';
-export type {
-  AcquireOptions,
-  DestroyReason,
-  PoolShutdownReport,
-  PoolStats,
-  WaitFigures,
-} from './resource-pool.js';
+export { pool } from './pool.js';
+export { ResourcePool, type AcquireOptions } from './resource-pool.js';
+export type { PoolShutdownReport } from './shutdown-pool.js';
+export type { DestroyReason } from './pool-events.js';
+export type { PoolStats, WaitFigures } from './pool-stats.js';
 export { resource } from './lease.js';
 export { withResource, type LeasingMethod, type WithResourceFigures } from './with-resource.js';
 export { objectPool, ObjectPool, type ObjectPoolStats } from './object-pool.js';

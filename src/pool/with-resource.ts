@@ -23,7 +23,8 @@ import { HotpathError } from '../errors.js';
 import type { Runtime } from '../core/runtime.js';
 import { activeLease } from './lease.js';
 import { NESTED } from './internal.js';
-import { ResourcePool, leased } from './resource-pool.js';
+import { leased } from './leased.js';
+import { ResourcePool } from './resource-pool.js';
 
 /** A method returning a promise: what `@withResource` accepts (the lease ends when it settles). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
