@@ -10,7 +10,7 @@ import { requireHere } from '../core/require-here.js';
 export type TarnPool<T> = Tarn.Pool<T>;
 
 /**
- * What hotpath uses of tarn's (protected) bookkeeping, in resource-pool.ts: to destroy a lent
+ * What hotpath uses of tarn's (protected) bookkeeping, in tarn-pool.ts: to destroy a lent
  * resource, and to count resources still being destroyed against `max`. tarn is pinned to
  * 3.1.2, whose internals these are; the tests cover both paths.
  */
