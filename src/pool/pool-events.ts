@@ -10,7 +10,7 @@ import { eventChannel } from '../core/channels.js';
 /** Why a resource left the pool. */
 export type DestroyReason = 'idle' | 'invalid' | 'fatal' | 'lifetime' | 'shutdown';
 
-/** Publishes `event` of pool `pool` (for `method`, if a leasing method is known) when anyone listens. */
+/** Publishes `event` of pool `pool` (for `method`, the leasing method if known) to listeners. */
 export function publishPoolEvent(
   pool: string,
   event: string,

@@ -1,10 +1,10 @@
 /**
  * `ResourcePool`, what `pool(options)` (pool.ts) makes: a pool of costly resources (database
  * connections, API clients) lent one call at a time, built on tarn (timeouts on every
- * operation, abortable acquire, async validation). hotpath adds what tarn lacks: a bound on waiting callers, a maximum lifetime,
- * destroying a lent resource that a fatal error poisoned, leases that nested calls share
- * (`lease.ts`), figures and events, errors that name the pool and the wait, and a shutdown
- * bounded in time.
+ * operation, abortable acquire, async validation). hotpath adds what tarn lacks: a bound on
+ * waiting callers, a maximum lifetime, destroying a lent resource that a fatal error poisoned,
+ * leases that nested calls share (`lease.ts`), figures and events, errors that name the pool
+ * and the wait, and a shutdown bounded in time.
  *
  * Beside it: the tarn pool and hotpath's changes to it (`tarn-pool.ts`), whether a resource
  * may be lent again (`resource-checks.ts`), one lease from start to end (`leased.ts`), the

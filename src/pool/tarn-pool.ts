@@ -16,11 +16,11 @@ const DESTROY_TIMEOUT_MS = 5_000;
 /** What {@link buildTarnPool} wires tarn to: the pool's options and its bookkeeping. */
 export interface TarnPoolSetup<T> {
   options: ResolvedPoolOptions<T>;
-  /** The pool's name now (a registry may rename it), for the error of a `create()` that returned nothing. */
+  /** The pool's name now (a registry may rename it), for a `create()` that returned nothing. */
   name(): string;
   /** Where tarn's log lines and failures of `destroy()` go. */
   onError(error: unknown): void;
-  /** Whether an idle resource may be lent (tarn's `validate`). */
+  /** Whether an idle resource may be lent (tarn's `validate`; called without a receiver). */
   validate(resource: T): boolean | Promise<boolean>;
   /** tarn created `resource`. */
   created(resource: T): void;
@@ -37,7 +37,7 @@ export function buildTarnPool<T>(setup: TarnPoolSetup<T>): TarnPool<T> {
   const pool = new Pool<T>({
     create: (() => create(setup)) as never,
     destroy: (resource: T) => destroyResource(setup, resource),
-    validate: ((resource: T) => setup.validate(resource)) as never,
+    validate: setup.validate as never,
     min: o.min,
     max: o.max,
     acquireTimeoutMillis: o.acquireTimeoutMs,
