@@ -1,15 +1,21 @@
 /**
  * A per-client rate limit for HTTP servers without Nest: Express (and Connect) middleware and a
  * Fastify `onRequest` hook, answering over-limit requests with 429 and the same headers as
- * `HotpathExceptionFilter`.
+ * `HotpathExceptionFilter`. Each client's budget is a `@rateLimit` per-key budget: in process,
+ * or shared by every process through the native Redis engine (`engine: 'redis'`).
  */
 import { configError, optionError, parseDuration, type OptionSite } from '../core/options.js';
 import { isHotpathError } from '../errors.js';
+import {
+  COUNT_DECISIONS,
+  resolveRateLimitOptions,
+  type RateLimitOptions,
+  type RedisLimiterOptions,
+} from '../rate-limit/options.js';
 import { rateLimit } from '../rate-limit/rate-limit.js';
 import { bindHotpath, hotpath } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { Duration } from '../core/options.js';
-import type { LimitStore, LimitVerdict } from './limit-store.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 
 /** Options of {@link expressRateLimit} and {@link fastifyRateLimit}. */
@@ -27,15 +33,26 @@ export interface HttpRateLimitOptions<Request = any> {
    */
   key?: (request: Request) => string | undefined;
   /**
-   * Where the counts live: `redisLimitStore(redis)` shares them between processes.
+   * Shares each client's budget between every process through Redis: `@rateLimit`'s native
+   * Redis engine, `{ client, key }` (your ioredis `Redis` or `Cluster`, and the limit's name
+   * in Redis; also `whenUnreachable`, `leaseTtl`). Each client is its own hash tag,
+   * `hotpath:rl:{<key>:<client>}`, whose keys expire after the window.
    *
-   * @default this process (hotpath's sliding window, one budget per key, idle ones released)
+   * @default undefined (this process: hotpath's sliding window, one budget per key, idle ones released)
    */
-  store?: LimitStore;
+  redis?: RedisLimiterOptions;
   /** The policy's name in the `RateLimit` headers. @default 'default' */
   name?: string;
-  /** The registry whose figures and shutdown the in-process limit belongs to. @default the default registry */
+  /** The registry whose figures and shutdown the limit belongs to. @default the default registry */
   registry?: Hotpath;
+}
+
+/** The answer for one request. */
+interface LimitVerdict {
+  /** Whether the request may go on (it was counted). */
+  readonly allowed: boolean;
+  /** When refused: milliseconds until the client may make a request again. */
+  readonly retryAfter: number;
 }
 
 interface Checked<Request> {
@@ -63,37 +80,49 @@ function check<Request>(
       `options must be an object with limit and interval, got ${String(options)}`,
     );
   }
-  const { limit, store, name = 'default', registry = hotpath } = options;
+  const { limit, redis, name = 'default', registry = hotpath } = options;
   if (!Number.isInteger(limit) || limit < 1) {
     throw optionError(site, 'limit', 'a positive integer', limit);
   }
   const interval = parseDuration(options.interval);
   const key = options.key ?? ((request: Request) => (request as { ip?: string }).ip ?? 'unknown');
-  let take: (key: string) => Promise<LimitVerdict>;
-  if (store !== undefined) {
-    take = (k) => store.take(k, limit, interval);
-  } else {
-    // hotpath's own per-key sliding window: one budget per client, released once idle.
-    const admit = bindHotpath(
-      rateLimit({ limit, interval, key: (k: string) => k, onLimit: 'reject' })(async function admit(
-        _key: string,
-      ): Promise<void> {}),
-      registry,
-    );
-    take = async (k) => {
-      try {
-        await admit(k);
-        return { allowed: true, retryAfter: 0 };
-      } catch (error) {
-        if (!isHotpathError(error, 'E_RATE_LIMITED')) throw error;
-        return {
-          allowed: false,
-          remaining: 0,
-          retryAfter: (error as unknown as { retryAfter?: number }).retryAfter ?? 0,
-        };
-      }
-    };
+  // One budget per client (`key`), released once idle: @rateLimit's sliding window in process,
+  // or its Redis engine on each client's own hash tag (one script per request, Redis's clock).
+  const limitOptions: RateLimitOptions = {
+    limit,
+    interval,
+    key: (k: string) => k,
+    onLimit: 'reject',
+  };
+  if (redis !== undefined) {
+    limitOptions.engine = 'redis';
+    // A request is admitted when Redis decides (nothing starts later), so the window is
+    // exactly `interval` on Redis's clock, as the 429's `Retry-After` and policy say.
+    // (Anything but an object is left as it is, for the option check to name.)
+    limitOptions.redis =
+      typeof redis === 'object' && redis !== null
+        ? ({ ...redis, [COUNT_DECISIONS]: true } as RedisLimiterOptions)
+        : redis;
   }
+  // Checked here too, so that a bad `redis` option is named with this function (`rateLimit`
+  // would name the inner `admit`).
+  resolveRateLimitOptions(site, limitOptions);
+  const admit = bindHotpath(
+    rateLimit(limitOptions)(async function admit(_key: string): Promise<void> {}),
+    registry,
+  );
+  const take = async (k: string): Promise<LimitVerdict> => {
+    try {
+      await admit(k);
+      return { allowed: true, retryAfter: 0 };
+    } catch (error) {
+      if (!isHotpathError(error, 'E_RATE_LIMITED')) throw error;
+      return {
+        allowed: false,
+        retryAfter: (error as unknown as { retryAfter?: number }).retryAfter ?? 0,
+      };
+    }
+  };
   return { limit, interval, key, name, take };
 }
 
@@ -112,7 +141,7 @@ async function verdict<Request>(
       retryAfter: result.retryAfter,
       limit: checked.limit,
       interval: checked.interval,
-      remaining: result.remaining ?? 0,
+      remaining: 0,
       name: checked.name,
     }),
     body: { statusCode: 429, message: 'Too Many Requests', error: 'Too Many Requests' },
@@ -129,8 +158,8 @@ interface ExpressLike {
 /**
  * Express (or Connect) middleware: `app.use(expressRateLimit({ limit: 100, interval: '1m' }))`,
  * or on one route. A client over its limit gets 429 with `Retry-After`, `RateLimit` and
- * `RateLimit-Policy` and a JSON body `{ statusCode, message, error }`; the others go on. A store
- * failure goes to `next(error)`. The key defaults to `req.ip` (set Express's `trust proxy` behind
+ * `RateLimit-Policy` and a JSON body `{ statusCode, message, error }`; the others go on. A Redis
+ * failure (`E_STORE`, with the default `whenUnreachable: 'fail-closed'`) goes to `next(error)`. The key defaults to `req.ip` (set Express's `trust proxy` behind
  * a proxy). Bad options throw a `TypeError` here.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -158,7 +187,7 @@ interface FastifyReplyLike {
 
 /**
  * A Fastify `onRequest` hook: `app.addHook('onRequest', fastifyRateLimit({ limit: 100, interval: '1m' }))`,
- * or in a route's `onRequest`. Same answers as {@link expressRateLimit}; a store failure
+ * or in a route's `onRequest`. Same answers as {@link expressRateLimit}; a Redis failure
  * rejects the hook (Fastify's error handler answers). The key defaults to `request.ip`.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -8,10 +8,4 @@ export {
   fastifyRateLimit,
   type HttpRateLimitOptions,
 } from './http-rate-limit.js';
-export {
-  redisLimitStore,
-  type LimitStore,
-  type LimitVerdict,
-  type RedisEval,
-} from './limit-store.js';
 export { rateLimitHeaders, type RateLimitState } from './rate-limit-headers.js';

@@ -8,9 +8,11 @@ import { BottleneckEngine, type BottleneckEngineOptions } from './bottleneck-eng
 import type { BottleneckLike } from './bottleneck-like.js';
 import { buildBottleneck, deriveBottleneckSettings } from './bottleneck-limiter.js';
 import type { Engine } from './engine.js';
+import { KeyedEngines } from './keyed-engines.js';
 import { LocalEngine, type LocalEngineSettings } from './local-engine.js';
 import type { ResolvedLimiter } from './options.js';
 import { RedisEngine } from './redis-engine.js';
+import { budgetName } from './redis-keys.js';
 import { limitersOf } from './registry-limiters.js';
 
 /** Whom an engine serves, for its registry and its error reports. */
@@ -38,22 +40,45 @@ export function createEngine(resolved: ResolvedLimiter, owner: EngineOwner): Eng
       owner,
     );
   }
-  if (resolved.engine === 'redis') {
-    const redis = resolved.redis!;
-    const engine = new RedisEngine(
-      resolved.settings,
-      { ...redis, redisTimeout: resolved.redisTimeout, name: owner.name },
-      () => (fallback ??= localEngine(resolved.settings, owner.registry)),
-    );
-    let fallback: LocalEngine | undefined;
-    limitersOf(owner.registry).redis.add(engine);
-    return engine;
-  }
+  if (resolved.engine === 'redis') return redisEngine(resolved, owner, undefined);
   return localEngine(resolved.settings, owner.registry);
 }
 
+/**
+ * The per-key budgets of `resolved` (`key`): local engines, or Redis engines each on its key's
+ * own hash tag, released once idle (a released Redis engine leaves the registry's shutdown
+ * list too). Not for Bottleneck: options.ts and named-limiters.ts refuse `key` with it.
+ */
+export function keyedEngines(resolved: ResolvedLimiter, owner: EngineOwner): KeyedEngines {
+  const registry = owner.registry;
+  if (resolved.engine !== 'redis') {
+    return new KeyedEngines(() => localEngine(resolved.settings, registry), registry.clock);
+  }
+  const enrolled = limitersOf(registry).redis;
+  return new KeyedEngines(
+    (key, where) => redisEngine(resolved, owner, budgetName(key, where)),
+    registry.clock,
+    (engine) => enrolled.delete(engine as RedisEngine),
+  );
+}
+
+/** A Redis engine for `resolved` (its budget `budget` with `key`), enrolled with its registry. */
+function redisEngine(
+  resolved: ResolvedLimiter,
+  owner: EngineOwner,
+  budget: string | undefined,
+): RedisEngine {
+  const engine = new RedisEngine(
+    resolved.settings,
+    { ...resolved.redis!, budget, redisTimeout: resolved.redisTimeout, name: owner.name },
+    () => localEngine(resolved.settings, owner.registry),
+  );
+  limitersOf(owner.registry).redis.add(engine);
+  return engine;
+}
+
 /** A local engine on `registry`'s clock, whose waiting calls `shutdown()` refuses. */
-export function localEngine(settings: LocalEngineSettings, registry: Runtime): LocalEngine {
+function localEngine(settings: LocalEngineSettings, registry: Runtime): LocalEngine {
   const engine = new LocalEngine(settings, registry.clock);
   engine.onQueueChange = limitersOf(registry).onQueueChange;
   return engine;

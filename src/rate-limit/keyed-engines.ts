@@ -1,11 +1,20 @@
 /**
- * Per-key budgets (`key`): one local engine per key, made on first use and released once idle.
+ * Per-key budgets (`key`): one engine per key (local, or the Redis engine on the key's own
+ * slot), made on first use and released once idle.
  */
 import type { Call } from '../core/call.js';
 import { unrefTimeout, type Clock } from '../core/clock.js';
 import { mapKey } from '../core/key.js';
+import type { Engine } from './engine.js';
 import type { RateLimitFigures } from './figures.js';
-import type { LocalEngine } from './local-engine.js';
+
+/** An engine that can tell when it may be released (the local and the Redis engine). */
+export interface KeyedEngine extends Engine {
+  /** How long after its last start the engine may still remember something, ms. */
+  readonly idleAfter: number;
+  /** Whether a fresh engine would behave exactly like this one now. */
+  isIdle(): boolean;
+}
 
 /** The shortest time between two sweeps of idle keys, ms. */
 const MIN_SWEEP_MS = 1_000;
@@ -24,18 +33,28 @@ const MIN_SWEEP_MS = 1_000;
  * and never keeps the process alive.
  */
 export class KeyedEngines {
-  #current = new Map<unknown, LocalEngine>();
-  #previous = new Map<unknown, LocalEngine>();
-  readonly #create: () => LocalEngine;
+  #current = new Map<unknown, KeyedEngine>();
+  #previous = new Map<unknown, KeyedEngine>();
+  readonly #create: (key: unknown, where: string) => KeyedEngine;
+  readonly #release: ((engine: KeyedEngine) => void) | undefined;
   readonly #clock: Clock;
   #period = 0;
   #timer: unknown = undefined;
   /** The figures that show this limit's key count (one per method using it). */
   readonly #figures = new Set<RateLimitFigures>();
 
-  constructor(create: () => LocalEngine, clock: Clock) {
+  /**
+   * `create` makes the engine of a key (as `mapKey` made it; it may throw `E_UNKEYABLE` naming
+   * `where`); `release` is told of each engine the sweep drops.
+   */
+  constructor(
+    create: (key: unknown, where: string) => KeyedEngine,
+    clock: Clock,
+    release?: (engine: KeyedEngine) => void,
+  ) {
     this.#create = create;
     this.#clock = clock;
+    this.#release = release;
   }
 
   /** Counts this limit's keys in `figures` (`stats()` `keys`) from now on. */
@@ -56,18 +75,18 @@ export class KeyedEngines {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     key: (...args: any[]) => unknown,
     where: string,
-  ): LocalEngine {
-    return this.get(mapKey(key.apply(call.instance, call.args), where));
+  ): KeyedEngine {
+    return this.get(mapKey(key.apply(call.instance, call.args), where), where);
   }
 
-  get(key: unknown): LocalEngine {
+  get(key: unknown, where: string): KeyedEngine {
     let engine = this.#current.get(key);
     if (engine !== undefined) return engine;
     engine = this.#previous.get(key);
     if (engine !== undefined) {
       this.#previous.delete(key);
     } else {
-      engine = this.#create();
+      engine = this.#create(key, where);
       this.#count(1);
       if (this.#timer === undefined) {
         this.#period = Math.max(MIN_SWEEP_MS, engine.idleAfter);
@@ -91,8 +110,10 @@ export class KeyedEngines {
     const kept = this.#current;
     let released = 0;
     for (const [key, engine] of this.#previous) {
-      if (engine.isIdle()) released++;
-      else kept.set(key, engine);
+      if (engine.isIdle()) {
+        released++;
+        this.#release?.(engine);
+      } else kept.set(key, engine);
     }
     if (released > 0) this.#count(-released);
     this.#previous = kept;

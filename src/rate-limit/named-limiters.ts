@@ -9,11 +9,9 @@ import type { SiteInfo } from '../core/site.js';
 import { HotpathError } from '../errors.js';
 import type { Runtime } from '../core/runtime.js';
 import { isBottleneck } from './bottleneck-like.js';
-import { bottleneckEngine, createEngine, localEngine } from './create-engine.js';
+import { bottleneckEngine, createEngine, keyedEngines } from './create-engine.js';
 import type { Engine } from './engine.js';
-import { KeyedEngines } from './keyed-engines.js';
-import { RedisEngine } from './redis-engine.js';
-import { LocalEngine } from './local-engine.js';
+import type { KeyedEngines } from './keyed-engines.js';
 import { resolveLimiterOptions, type LimiterOptions, type ResolvedLimiter } from './options.js';
 import { limitersOf } from './registry-limiters.js';
 
@@ -22,9 +20,11 @@ export interface NamedLimiter {
   readonly engine: Engine;
   /** Describes its limit in messages (`10 calls per 1000 ms`; `limiter 'github'` for a Bottleneck instance). */
   readonly describe: string;
+  /** Its options, when it was built from options (not given as a Bottleneck instance). */
+  readonly resolved: ResolvedLimiter | undefined;
   /**
-   * Its per-key budgets, shared by every method naming it with a `key` (a local limiter only):
-   * made when the first such method is called.
+   * Its per-key budgets, shared by every method naming it with a `key` (a local or Redis
+   * limiter): made when the first such method is called.
    */
   keyed: KeyedEngines | undefined;
 }
@@ -48,8 +48,8 @@ export function namedLimiter(registry: Runtime, name: string, site: SiteInfo): N
 }
 
 /**
- * The per-key budgets of a named local limiter: one engine per key with the limiter's settings,
- * made on first use. Throws `E_CONFIG` for a Bottleneck or Redis limiter (one budget, no keys).
+ * The per-key budgets of a named local or Redis limiter: one engine per key with the limiter's
+ * settings, made on first use. Throws `E_CONFIG` for a Bottleneck limiter (one budget, no keys).
  */
 export function keyedBudgets(
   registry: Runtime,
@@ -57,17 +57,14 @@ export function keyedBudgets(
   limiter: NamedLimiter,
   site: SiteInfo,
 ): KeyedEngines {
-  const template = limiter.engine;
-  if (!(template instanceof LocalEngine)) {
+  const resolved = limiter.resolved;
+  if (resolved === undefined || resolved.engine === 'bottleneck') {
     throw new HotpathError(
       'E_CONFIG',
-      `${messagePrefix(methodSite(site))} \`key\` is not available with the ${template instanceof RedisEngine ? 'Redis' : 'Bottleneck'} limiter '${name}' (use one named limiter per key)`,
+      `${messagePrefix(methodSite(site))} \`key\` is not available with the Bottleneck limiter '${name}' (use one named limiter per key)`,
     );
   }
-  return (limiter.keyed ??= new KeyedEngines(
-    () => localEngine(template.settings, registry),
-    registry.clock,
-  ));
+  return (limiter.keyed ??= keyedEngines(resolved, { registry, name, method: site.name }));
 }
 
 /** Where a message about the method `site` says it is: `@rateLimit on Api.call:`. */
@@ -110,7 +107,7 @@ function buildNamed(
       },
       owner,
     );
-    return { engine, describe: `limiter '${name}'`, keyed: undefined };
+    return { engine, describe: `limiter '${name}'`, resolved: undefined, keyed: undefined };
   }
   const where: OptionSite = {
     decorator: 'rateLimit',
@@ -130,7 +127,12 @@ function buildNamed(
     return new HotpathError('E_CONFIG', (error as Error).message, { cause: error });
   }
   try {
-    return { engine: createEngine(resolved, owner), describe: resolved.describe, keyed: undefined };
+    return {
+      engine: createEngine(resolved, owner),
+      describe: resolved.describe,
+      resolved,
+      keyed: undefined,
+    };
   } catch (error) {
     // Bottleneck refused its options, or could not be loaded.
     return new HotpathError('E_CONFIG', `${messagePrefix(where)} ${errorMessage(error)}`, {

@@ -30,7 +30,9 @@ export interface RedisLimiterOptions {
   client: RedisScriptClient;
   /**
    * The limit's name in Redis: every process using the same key on the same Redis shares one
-   * budget. Its keys are `hotpath:rl:{key}:*` (one hash tag: one cluster slot). Required.
+   * budget. Its keys are `hotpath:rl:{key}:*` (one hash tag: one cluster slot); with the
+   * method's `key` option, each budget has its own, `hotpath:rl:{key:<budget>}:*`. `:`, `{`,
+   * `}`, `%` and control characters are percent-escaped in both parts. Required.
    */
   key: string;
   /**
@@ -52,12 +54,23 @@ export interface RedisLimiterOptions {
   leaseTtl?: Duration;
 }
 
+/**
+ * Internal (hotpath/http): set to `true` on a `redis` option object, the limit counts its
+ * decisions at Redis's time instead of the calls' starts, so a grant is never late and a
+ * window is exactly `interval` (no start slack). For an admission that is itself what is
+ * limited (an HTTP request let through), not a call that starts after the reply arrives. A
+ * symbol: options checks see only string keys, and no user can set it by mistake.
+ */
+export const COUNT_DECISIONS: unique symbol = Symbol('hotpath.rateLimit.countDecisions');
+
 /** A `redis` option after validation. */
 interface ResolvedRedisLimiter {
   readonly client: RedisScriptClient;
   readonly key: string;
   readonly whenUnreachable: 'fail-closed' | 'fail-open';
   readonly leaseTtl: number;
+  /** Whether the limit counts decisions, not starts ({@link COUNT_DECISIONS}). */
+  readonly countDecisions: boolean;
 }
 
 /**
@@ -152,7 +165,10 @@ export interface LimiterOptions {
 export interface RateLimitOptions extends LimiterOptions {
   /**
    * A separate budget per key, e.g. per tenant or host: `key: (tenant) => tenant`. Called with
-   * the method's arguments (and `this`). Budgets of idle keys are released. Local engine only.
+   * the method's arguments (and `this`). Budgets of idle keys are released. With
+   * `engine: 'redis'` each key is a budget shared by every process (its own hash tag, whose
+   * Redis keys expire after its window), and `key` must return a string, a number or a
+   * structure of them. Not with `engine: 'bottleneck'`.
    *
    * @default undefined (one budget per instance)
    */
@@ -370,6 +386,7 @@ function resolveRedisLimiter(site: OptionSite, value: unknown): ResolvedRedisLim
       positive: true,
       max: MAX_TIMER_MS,
     }),
+    countDecisions: (value as { [COUNT_DECISIONS]?: unknown })[COUNT_DECISIONS] === true,
   };
 }
 
@@ -427,7 +444,7 @@ export function resolveRateLimitOptions(site: OptionSite, options: unknown): Res
     return { own: undefined, limiter, key, reject: onLimit === 'reject', priority };
   }
   const own = resolveLimiterOptions(site, o);
-  if (own.engine !== 'local' && key !== undefined) {
+  if (own.engine === 'bottleneck' && key !== undefined) {
     throw configError(
       site,
       `\`key\` is not available with \`engine: '${own.engine}'\` (use one named limiter per key)`,

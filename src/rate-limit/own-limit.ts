@@ -6,10 +6,9 @@ import { guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { runtimeOf } from '../core/runtime-of.js';
-import { createEngine } from './create-engine.js';
+import { createEngine, keyedEngines } from './create-engine.js';
 import type { Engine, SiteContext } from './engine.js';
-import { KeyedEngines } from './keyed-engines.js';
-import type { LocalEngine } from './local-engine.js';
+import type { KeyedEngines } from './keyed-engines.js';
 import type { ResolvedRateLimit } from './options.js';
 import { limitersOf } from './registry-limiters.js';
 import type { SiteContexts } from './site-contexts.js';
@@ -41,8 +40,8 @@ export function ownLimitInvoker(
     const ctx = contexts.get(registry, site, own.describe);
     const owned = { registry, name: undefined, method: site.name };
     if (!key) return { ctx, engine: createEngine(own, owned), keyed: undefined };
-    // `key` is refused with `engine: 'bottleneck'` (options.ts): the engines are local.
-    const keyed = new KeyedEngines(() => createEngine(own, owned) as LocalEngine, registry.clock);
+    // `key` is refused with `engine: 'bottleneck'` (options.ts): the engines are local or Redis.
+    const keyed = keyedEngines(own, owned);
     keyed.countIn(ctx.figures);
     return { ctx, engine: undefined, keyed };
   });

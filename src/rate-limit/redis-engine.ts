@@ -32,6 +32,7 @@ import { refuse, type Engine, type SiteContext } from './engine.js';
 import type { RateLimitFigures } from './figures.js';
 import type { LocalEngine, LocalEngineSettings } from './local-engine.js';
 import { priorityOf } from './priority.js';
+import { redisTag } from './redis-keys.js';
 import { RATE_LIMIT_SCRIPT } from './redis-script.js';
 import { WaitQueue } from './wait-queue.js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -67,12 +68,19 @@ export interface RedisEngineSettings {
   readonly client: RedisScriptClient;
   /** The limit's name in Redis: every process using it shares one budget. */
   readonly key: string;
+  /** With `key`: this engine's budget of the limit, from `budgetName()` (its own hash tag). */
+  readonly budget?: string;
   /** What a call does when Redis does not answer within `redisTimeout`. */
   readonly whenUnreachable: 'fail-closed' | 'fail-open';
   /** How long a lease of a call in flight lives without renewal, ms. */
   readonly leaseTtl: number;
   /** How long one decision may take, ms. */
   readonly redisTimeout: number;
+  /**
+   * Whether the limit counts its decisions at Redis's time rather than the calls' starts: no
+   * start slack, no late grant (see `COUNT_DECISIONS` in options.ts).
+   */
+  readonly countDecisions: boolean;
   /** For messages (`limiter 'github'`), if named. */
   readonly name: string | undefined;
 }
@@ -101,6 +109,8 @@ export class RedisEngine implements Engine {
   readonly #limit: LocalEngineSettings;
   readonly #redis: RedisEngineSettings;
   readonly #keys: string[];
+  /** {@link START_SLACK_MS}, or 0 when the limit counts decisions. */
+  readonly #slack: number;
   readonly #fallback: () => LocalEngine;
   readonly #id = `${process.pid}:${randomBytes(6).toString('hex')}`;
   #counter = 0;
@@ -115,14 +125,19 @@ export class RedisEngine implements Engine {
   #running = 0;
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
+  /** `onLimit: 'reject'` decisions not yet answered. */
+  #deciding = 0;
+  /** The local engine of `fail-open` calls while Redis is unreachable, once needed. */
+  #local: LocalEngine | undefined;
 
   /** `fallback` makes the local engine that runs calls while Redis is unreachable (`fail-open`). */
   constructor(limit: LocalEngineSettings, redis: RedisEngineSettings, fallback: () => LocalEngine) {
     this.#limit = limit;
     this.#redis = redis;
     this.#fallback = fallback;
-    // One hash tag: every key of the limit lives in one cluster slot.
-    const tag = `hotpath:rl:{${redis.key}}`;
+    this.#slack = redis.countDecisions ? 0 : START_SLACK_MS;
+    // One hash tag: every key of the budget lives in one cluster slot.
+    const tag = redisTag(redis.key, redis.budget);
     this.#keys = [
       `${tag}:starts`,
       `${tag}:leases`,
@@ -135,6 +150,26 @@ export class RedisEngine implements Engine {
   /** Calls of this process waiting for their turn. */
   get queued(): number {
     return this.#queue.size;
+  }
+
+  /**
+   * How long after its last use a per-key engine must be kept, ms: none, since the budget's
+   * state is in Redis (its keys expire there after their window); a key used again gets a
+   * fresh engine on the same keys.
+   */
+  get idleAfter(): number {
+    return 0;
+  }
+
+  /** Whether this process has nothing waiting, deciding or running under this engine. */
+  isIdle(): boolean {
+    return (
+      this.#queue.size === 0 &&
+      this.#running === 0 &&
+      this.#deciding === 0 &&
+      !this.#pumping &&
+      (this.#local === undefined || this.#local.isIdle())
+    );
   }
 
   run(call: Call, inner: Invoke, ctx: SiteContext): Promise<unknown> {
@@ -184,7 +219,8 @@ export class RedisEngine implements Engine {
     });
     (entry as { promise: ObservedPromise<unknown> }).promise = promise;
     if (ctx.reject) {
-      void this.#tryOnce(entry);
+      this.#deciding++;
+      void this.#tryOnce(entry).finally(() => this.#deciding--);
       return promise;
     }
     this.#queue.push(entry, priority);
@@ -301,8 +337,8 @@ export class RedisEngine implements Engine {
       queue ? 1 : 0,
       entry.since,
       rate ? s.limit : 0,
-      s.interval + (tb ? 0 : START_SLACK_MS),
-      s.minTime > 0 ? s.minTime + START_SLACK_MS : 0,
+      s.interval + (tb ? 0 : this.#slack),
+      s.minTime > 0 ? s.minTime + this.#slack : 0,
       s.maxConcurrent === Number.POSITIVE_INFINITY ? 0 : s.maxConcurrent,
       this.#redis.leaseTtl,
       tb ? 'tb' : 'sw',
@@ -337,7 +373,10 @@ export class RedisEngine implements Engine {
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
     }
     const [ok, value] = reply as [number, string];
-    if (ok === 1) return { ok: true, startId, late: performance.now() - sent > START_SLACK_MS };
+    if (ok === 1) {
+      const late = this.#slack > 0 && performance.now() - sent > this.#slack;
+      return { ok: true, startId, late };
+    }
     return { ok: false, wait: Number(value) };
   }
 
@@ -421,7 +460,8 @@ export class RedisEngine implements Engine {
     if (this.#redis.whenUnreachable === 'fail-open') {
       // Counted by the local engine (started, waits) from here.
       try {
-        entry.resolve(this.#fallback().run(entry.call, entry.inner, entry.ctx));
+        this.#local ??= this.#fallback();
+        entry.resolve(this.#local.run(entry.call, entry.inner, entry.ctx));
       } catch (error) {
         entry.reject(error);
       }

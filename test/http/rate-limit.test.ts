@@ -2,7 +2,8 @@
  * `expressRateLimit` and `fastifyRateLimit` on real servers over loopback under a bounded load:
  * several clients, each sending more requests than its limit, many at once. Per client, exactly
  * `limit` requests reach the handler and the rest get 429 with `Retry-After`, `RateLimit` and
- * `RateLimit-Policy`; in process, and shared by two servers through Redis. The window (a minute)
+ * `RateLimit-Policy`; in process, and shared by three servers through Redis (the native Redis
+ * engine's per-key budgets). The window (a minute)
  * is far longer than the test, so no count depends on timing.
  */
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { createHotpath } from '../../src/index.js';
-import { expressRateLimit, fastifyRateLimit, redisLimitStore } from '../../src/http/index.js';
+import { expressRateLimit, fastifyRateLimit } from '../../src/http/index.js';
 import { describeRedis } from '../helpers/services.js';
 
 const LIMIT = 10;
@@ -149,6 +150,20 @@ describe('per-client rate limit over HTTP, in process', () => {
     expect(() => expressRateLimit({ limit: 0, interval: '1m' })).toThrow(
       new TypeError('expressRateLimit: `limit` must be a positive integer, got 0'),
     );
+    expect(() =>
+      fastifyRateLimit({ limit: 1, interval: '1m', redis: { key: 'api' } as never }),
+    ).toThrow(
+      new TypeError(
+        'fastifyRateLimit: `redis.client` must be an ioredis Redis or Cluster client, got undefined',
+      ),
+    );
+    expect(() =>
+      expressRateLimit({ limit: 1, interval: '1m', redis: 'redis://x' as never }),
+    ).toThrow(
+      new TypeError(
+        "expressRateLimit: `redis` must be an object `{ client, key }` (an ioredis Redis or Cluster, and the limit's name in Redis), got 'redis://x'",
+      ),
+    );
   });
 });
 
@@ -165,7 +180,7 @@ describeRedis('per-client rate limit over HTTP, shared through Redis', (url) => 
           interval: '1m',
           key,
           name: 'api',
-          store: redisLimitStore(clients[0]!, { prefix }),
+          redis: { client: clients[0]!, key: prefix },
         }),
         served,
       ),
@@ -175,7 +190,7 @@ describeRedis('per-client rate limit over HTTP, shared through Redis', (url) => 
           interval: '1m',
           key,
           name: 'api',
-          store: redisLimitStore(clients[1]!, { prefix }),
+          redis: { client: clients[1]!, key: prefix },
         }),
         served,
       ),
@@ -185,7 +200,7 @@ describeRedis('per-client rate limit over HTTP, shared through Redis', (url) => 
           interval: '1m',
           key,
           name: 'api',
-          store: redisLimitStore(clients[2]!, { prefix }),
+          redis: { client: clients[2]!, key: prefix },
         }),
         served,
       ),
