@@ -3,6 +3,7 @@
  * header on every response.
  */
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { cached } from '../cached/cached.js';
 import type { CachedOptions } from '../cached/options.js';
@@ -10,6 +11,7 @@ import { valueKey } from '../core/key.js';
 import { parseDuration } from '../core/options.js';
 import { bindHotpath, hotpath } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
+import { HOTPATH_REGISTRY } from './tokens.js';
 
 /**
  * Options of {@link HotpathCacheInterceptor}: `@cached`'s storage options (`ttl`, `max`,
@@ -98,7 +100,9 @@ const DEFAULT_METHODS = ['GET', 'HEAD'] as const;
  * or app-wide with a registry (`{ provide: APP_INTERCEPTOR, useFactory: (r) => new
  * HotpathCacheInterceptor({ ttl: '30s' }, r), inject: [HOTPATH_REGISTRY] }`); each instance is
  * one cache, so entries are shared by every route it serves (their URLs differ). Without
- * `registry` it uses the default registry (its stores, stats, shutdown). Responses written
+ * `registry` it uses the default registry (its stores, stats, shutdown). Given as a class
+ * (`@UseInterceptors(HotpathCacheInterceptor)`, `useClass`), Nest builds it with the default
+ * options and the registry of the `HotpathModule` in scope, if any. Responses written
  * through `@Res()` bypass interceptors and are not cached. A stale entry is refreshed by
  * running again the handler of the request that found it stale, after that request's
  * response went out.
@@ -215,6 +219,15 @@ export class HotpathCacheInterceptor implements NestInterceptor {
     return `${this.#name}; hit; ttl=${Math.trunc(left)}`;
   }
 }
+
+/** A token nothing provides: built by Nest, the interceptor gets no options (its defaults). */
+const NO_OPTIONS = Symbol('hotpath.nestjs.noResponseCacheOptions');
+// src/ is compiled without decorator syntax: the parameter decorators are applied by hand.
+// Both optional: outside a HotpathModule the registry is the default one.
+Inject(NO_OPTIONS)(HotpathCacheInterceptor, undefined, 0);
+Optional()(HotpathCacheInterceptor, undefined, 0);
+Inject(HOTPATH_REGISTRY)(HotpathCacheInterceptor, undefined, 1);
+Optional()(HotpathCacheInterceptor, undefined, 1);
 
 function setHeader(response: HttpResponse, name: string, value: string): void {
   // Express's response has setHeader; Fastify's reply has header.
