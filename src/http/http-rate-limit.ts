@@ -6,13 +6,9 @@
  */
 import { configError, optionError, parseDuration, type OptionSite } from '../core/options.js';
 import { isHotpathError } from '../errors.js';
-import {
-  COUNT_DECISIONS,
-  resolveRateLimitOptions,
-  type RateLimitOptions,
-  type RedisLimiterOptions,
-} from '../rate-limit/options.js';
+import { resolveRateLimitOptions, type RateLimitOptions } from '../rate-limit/options.js';
 import { rateLimit } from '../rate-limit/rate-limit.js';
+import { COUNT_DECISIONS, type RedisLimiterOptions } from '../rate-limit/redis-limiter-options.js';
 import { bindHotpath, hotpath } from '../registry/binding.js';
 import type { Hotpath } from '../registry/hotpath.js';
 import type { Duration } from '../core/options.js';

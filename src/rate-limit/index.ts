@@ -4,5 +4,6 @@
  * (clustered over Redis).
  */
 export { rateLimit } from './rate-limit.js';
-export type { LimiterOptions, RateLimitOptions, RedisLimiterOptions } from './options.js';
-export type { RedisScriptClient } from './redis-engine.js';
+export type { LimiterOptions, RateLimitOptions } from './options.js';
+export type { RedisLimiterOptions } from './redis-limiter-options.js';
+export type { RedisScriptClient } from './redis-decider.js';

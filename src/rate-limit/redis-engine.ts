@@ -22,20 +22,21 @@
  */
 import type { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
-import { TIMED_OUT, withDeadline } from '../core/deadline.js';
-import { errorMessage } from '../core/error-message.js';
 import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { isThenable } from '../core/thenable.js';
 import { HotpathError, RateLimitError } from '../errors.js';
 import { refuse, type Engine, type SiteContext } from './engine.js';
 import type { RateLimitFigures } from './figures.js';
+import { LeaseRenewal } from './lease-renewal.js';
 import type { LocalEngine, LocalEngineSettings } from './local-engine.js';
+import { PollWait } from './poll-wait.js';
 import { priorityOf } from './priority.js';
+import { RedisDecider, type Decision, type RedisScriptClient } from './redis-decider.js';
 import { redisTag } from './redis-keys.js';
-import { RATE_LIMIT_SCRIPT } from './redis-script.js';
+import { UnreachableRedis, type HeldCall } from './unreachable-redis.js';
 import { WaitQueue } from './wait-queue.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
  * How late after asking Redis a granted start may still be made, ms; a start counts this much
@@ -47,23 +48,7 @@ const START_SLACK_MS = 50;
 /** How long a waiting process keeps its place without asking again, ms. */
 const WAITER_TTL_MS = 2_000;
 
-/** After Redis failed to answer, calls skip it (fail open or closed at once) this long, ms. */
-const DOWN_PAUSE_MS = 1_000;
-
-/**
- * The client the engine runs its script on: an ioredis `Redis` (single node or Sentinel) or an
- * ioredis `Cluster`. Anything with ioredis's `evalsha`/`eval` works.
- */
-export interface RedisScriptClient {
-  /** `EVALSHA sha numkeys ...keys ...args`: runs the cached script (routed by its first key on a cluster). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  evalsha(...args: any[]): Promise<unknown>;
-  /** `EVAL script numkeys ...keys ...args`: loads and runs the script when Redis does not hold it. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  eval(...args: any[]): Promise<unknown>;
-}
-
-/** Settings of one Redis engine, validated by options.ts. */
+/** Settings of one Redis engine, validated by options.ts and redis-limiter-options.ts. */
 export interface RedisEngineSettings {
   readonly client: RedisScriptClient;
   /** The limit's name in Redis: every process using it shares one budget. */
@@ -78,73 +63,56 @@ export interface RedisEngineSettings {
   readonly redisTimeout: number;
   /**
    * Whether the limit counts its decisions at Redis's time rather than the calls' starts: no
-   * start slack, no late grant (see `COUNT_DECISIONS` in options.ts).
+   * start slack, no late grant (see `COUNT_DECISIONS` in redis-limiter-options.ts).
    */
   readonly countDecisions: boolean;
   /** For messages (`limiter 'github'`), if named. */
   readonly name: string | undefined;
 }
 
-interface Waiting {
-  readonly call: Call;
-  readonly inner: Invoke;
-  readonly ctx: SiteContext;
+interface Waiting extends HeldCall {
   readonly since: number;
   readonly priority: number;
   readonly closing: boolean;
-  readonly promise: ObservedPromise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
 }
-
-type Decision =
-  | { readonly ok: true; readonly startId: string; readonly late: boolean }
-  | { readonly ok: false; readonly wait: number }
-  | { readonly failed: unknown };
-
-const SHA = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
 
 /** A limit shared through Redis; see the file comment. */
 export class RedisEngine implements Engine {
   readonly #limit: LocalEngineSettings;
   readonly #redis: RedisEngineSettings;
-  readonly #keys: string[];
   /** {@link START_SLACK_MS}, or 0 when the limit counts decisions. */
   readonly #slack: number;
-  readonly #fallback: () => LocalEngine;
   readonly #id = `${process.pid}:${randomBytes(6).toString('hex')}`;
   #counter = 0;
   readonly #queue = new WaitQueue<Waiting>();
   #pumping = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #wake: (() => void) | undefined;
-  #poll = 2;
-  #downUntil = 0;
-  readonly #leases = new Set<string>();
-  #renewTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #pollWait = new PollWait();
+  readonly #decider: RedisDecider;
+  readonly #leases: LeaseRenewal;
+  readonly #unreachable: UnreachableRedis;
   #running = 0;
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
   /** `onLimit: 'reject'` decisions not yet answered. */
   #deciding = 0;
-  /** The local engine of `fail-open` calls while Redis is unreachable, once needed. */
-  #local: LocalEngine | undefined;
 
   /** `fallback` makes the local engine that runs calls while Redis is unreachable (`fail-open`). */
   constructor(limit: LocalEngineSettings, redis: RedisEngineSettings, fallback: () => LocalEngine) {
     this.#limit = limit;
     this.#redis = redis;
-    this.#fallback = fallback;
     this.#slack = redis.countDecisions ? 0 : START_SLACK_MS;
     // One hash tag: every key of the budget lives in one cluster slot.
     const tag = redisTag(redis.key, redis.budget);
-    this.#keys = [
+    const keys = [
       `${tag}:starts`,
       `${tag}:leases`,
       `${tag}:waiters`,
       `${tag}:alive`,
       `${tag}:bucket`,
     ];
+    this.#decider = new RedisDecider(redis.client, keys, redis.redisTimeout, () => this.#stopped);
+    this.#leases = new LeaseRenewal(redis.leaseTtl, (args) => this.#decider.run(args));
+    this.#unreachable = new UnreachableRedis(redis.whenUnreachable, fallback, this.#where());
   }
 
   /** Calls of this process waiting for their turn. */
@@ -168,7 +136,7 @@ export class RedisEngine implements Engine {
       this.#running === 0 &&
       this.#deciding === 0 &&
       !this.#pumping &&
-      (this.#local === undefined || this.#local.isIdle())
+      this.#unreachable.isIdle()
     );
   }
 
@@ -226,7 +194,7 @@ export class RedisEngine implements Engine {
     this.#queue.push(entry, priority);
     figures.queued++;
     publishEvent('rateLimit', 'queued', ctx.site, () => ({ queued: this.#queue.size, priority }));
-    this.#wake?.();
+    this.#pollWait.wake();
     void this.#pump();
     return promise;
   }
@@ -237,7 +205,7 @@ export class RedisEngine implements Engine {
     for (;;) {
       const decision = await this.#acquire(entry, false);
       if ('failed' in decision) {
-        this.#unreachable(entry, decision.failed);
+        this.#unreachable.handle(entry, decision.failed);
         return;
       }
       if (decision.ok) {
@@ -281,12 +249,12 @@ export class RedisEngine implements Engine {
         if ('failed' in decision) {
           for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
             e.ctx.figures.queued--;
-            this.#unreachable(e, decision.failed);
+            this.#unreachable.handle(e, decision.failed);
           }
           continue;
         }
         if (decision.ok) {
-          this.#poll = 2;
+          this.#pollWait.resetPoll();
           // The first call now (one of higher priority may have arrived meanwhile) takes it.
           const entry = decision.late || this.#stopped ? undefined : this.#queue.shift();
           if (entry === undefined) {
@@ -296,35 +264,15 @@ export class RedisEngine implements Engine {
           this.#start(entry, decision.startId, true);
           continue;
         }
-        let ms = decision.wait;
-        if (ms <= 0) {
-          ms = this.#poll;
-          this.#poll = Math.min(50, this.#poll * 2);
-        }
-        await this.#sleep(ms);
+        await this.#pollWait.wait(decision.wait);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  /** Waits `ms`, or less when a call arrives (it may have a higher priority) or the engine stops. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-        this.#wake = undefined;
-        resolve();
-      };
-      this.#timer = setTimeout(done, Math.max(1, Math.ceil(ms)));
-      this.#wake = done;
-    });
-  }
-
   /** One decision for `entry` (joining the cross-process queue when `queue`). */
-  async #acquire(entry: Waiting, queue: boolean): Promise<Decision> {
-    if (Date.now() < this.#downUntil) return { failed: new Error('Redis did not answer lately') };
+  #acquire(entry: Waiting, queue: boolean): Promise<Decision> {
     const s = this.#limit;
     const rate = s.limit !== Number.POSITIVE_INFINITY;
     const tb = s.algorithm === 'token-bucket';
@@ -346,53 +294,13 @@ export class RedisEngine implements Engine {
       s.interval,
       WAITER_TTL_MS,
     ];
-    // A failing decision (a failover: CLUSTERDOWN, a reconnect, a promoted replica) is asked
-    // again every 100 ms until `redisTimeout` has passed since the first try: only then does
-    // the call fail (closed) or run locally (open).
-    const deadline = Date.now() + this.#redis.redisTimeout;
-    let sent = performance.now();
-    let reply: unknown;
-    for (;;) {
-      sent = performance.now();
-      let failure: unknown;
-      try {
-        const answer = await withDeadline(this.#eval(args), Math.max(1, deadline - Date.now()));
-        if (answer !== TIMED_OUT) {
-          reply = answer;
-          break;
-        }
-        failure = new Error(`no answer within redisTimeout (${this.#redis.redisTimeout} ms)`);
-      } catch (error) {
-        failure = error;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#stopped) {
-        this.#downUntil = Date.now() + DOWN_PAUSE_MS;
-        return { failed: failure };
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
-    }
-    const [ok, value] = reply as [number, string];
-    if (ok === 1) {
-      const late = this.#slack > 0 && performance.now() - sent > this.#slack;
-      return { ok: true, startId, late };
-    }
-    return { ok: false, wait: Number(value) };
-  }
-
-  #eval(args: (string | number)[]): Promise<unknown> {
-    const client = this.#redis.client;
-    return client
-      .evalsha(SHA, this.#keys.length, ...this.#keys, ...args)
-      .catch((error: unknown) => {
-        if (!errorMessage(error).includes('NOSCRIPT')) throw error;
-        return client.eval(RATE_LIMIT_SCRIPT, this.#keys.length, ...this.#keys, ...args);
-      });
+    // Asked again until `redisTimeout`: only then does the call fail (closed) or run locally (open).
+    return this.#decider.decide(startId, args, this.#slack);
   }
 
   /** A grant that is not used (made too late, or nobody waits any more): forget it. */
   #giveBack(startId: string): void {
-    this.#eval(['release', startId, 1, this.#limit.interval]).catch(() => {
+    this.#decider.run(['release', startId, 1, this.#limit.interval]).catch(() => {
       // Unreachable Redis: the start stays counted (a lost start only delays others) and the
       // lease expires by itself.
     });
@@ -413,7 +321,6 @@ export class RedisEngine implements Engine {
       this.#running++;
       figures.running++;
       this.#leases.add(startId);
-      this.#renewTimer ??= setInterval(() => this.#renew(), this.#redis.leaseTtl / 3);
     }
     let result: unknown;
     try {
@@ -428,57 +335,20 @@ export class RedisEngine implements Engine {
     else done();
   }
 
-  #renew(): void {
-    if (this.#leases.size === 0) return;
-    this.#eval(['renew', this.#redis.leaseTtl, ...this.#leases]).catch(() => {
-      // Redis unreachable: the leases may expire, which lets other calls in (never fewer).
-    });
-  }
-
   #release(figures: RateLimitFigures, startId: string): void {
     this.#running--;
     figures.running--;
     this.#leases.delete(startId);
-    if (this.#leases.size === 0 && this.#renewTimer !== undefined) {
-      clearInterval(this.#renewTimer);
-      this.#renewTimer = undefined;
-    }
-    this.#eval(['release', startId, 0, 0]).catch(() => {
+    this.#decider.run(['release', startId, 0, 0]).catch(() => {
       // Redis unreachable: the lease expires after leaseTtl.
     });
-    this.#poll = 2;
-    this.#wake?.();
+    this.#pollWait.resetPoll();
+    this.#pollWait.wake();
     if (this.#running === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const w of waiters) w();
     }
-  }
-
-  /** Redis did not answer for `entry`: run it on this process's own limit, or refuse it. */
-  #unreachable(entry: Waiting, cause: unknown): void {
-    if (this.#redis.whenUnreachable === 'fail-open') {
-      // Counted by the local engine (started, waits) from here.
-      try {
-        this.#local ??= this.#fallback();
-        entry.resolve(this.#local.run(entry.call, entry.inner, entry.ctx));
-      } catch (error) {
-        entry.reject(error);
-      }
-      return;
-    }
-    entry.ctx.figures.rejected++;
-    publishEvent('rateLimit', 'rejected', entry.ctx.site, () => ({ reason: 'error' }));
-    refuse(
-      entry.promise,
-      entry.reject,
-      entry.ctx,
-      new HotpathError(
-        'E_STORE',
-        `${entry.ctx.site.name}: the rate limiter${this.#where()} could not reach Redis (${errorMessage(cause)}); the call was not started`,
-        { cause },
-      ),
-    );
   }
 
   #where(): string {
@@ -501,7 +371,7 @@ export class RedisEngine implements Engine {
     for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
       this.#drop(e, error(e.ctx.site));
     }
-    this.#wake?.();
+    this.#pollWait.wake();
     if (this.#running > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 }

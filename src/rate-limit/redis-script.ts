@@ -1,8 +1,8 @@
 /**
- * The Lua script of the native Redis engine (redis-engine.ts): one script call per decision,
- * on keys that share one hash tag (`hotpath:rl:{<key>}:...`), so that on a Redis Cluster every
- * decision runs on one node, atomically, with the node's clock (`TIME`) as the one clock of
- * every process.
+ * The Lua script of the native Redis engine (redis-engine.ts; run by redis-decider.ts): one
+ * script call per decision, on keys that share one hash tag (`hotpath:rl:{<key>}:...`), so that
+ * on a Redis Cluster every decision runs on one node, atomically, with the node's clock (`TIME`)
+ * as the one clock of every process.
  *
  * Keys: 1 the starts (sorted set, score = start time), 2 the leases of calls in flight (sorted
  * set, score = expiry), 3 the waiting processes (sorted set, score = priority * 1e13 + arrival
