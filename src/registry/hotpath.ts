@@ -3,12 +3,10 @@
  * where they report figures and errors, and who flushes their pending work on shutdown.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { stat, writeFile } from 'node:fs/promises';
-import { join as joinPath } from 'node:path';
 import { MAX_TIMER_MS, systemClock, withLongTimeouts, type Clock } from '../core/clock.js';
 import { withDeadline } from '../core/deadline.js';
 import { errorMessage } from '../core/error-message.js';
-import { checkOptionsObject, durationOption, optionError } from '../core/options.js';
+import { checkOptionsObject, durationOption } from '../core/options.js';
 import { invalidationBook } from '../cached/invalidation-book.js';
 import { HotpathError } from '../errors.js';
 import { OwnedSet } from '../core/owned-set.js';
@@ -20,11 +18,13 @@ import type { SiteInfo } from '../core/site.js';
 import { disconnectLimiter } from '../rate-limit/disconnect-limiter.js';
 import { attachPools, type AnyPool } from '../pool/registry-pools.js';
 import { checkHotpathConfig } from './config.js';
+import { makeRuntime } from './make-runtime.js';
+import { RegistryEvents } from './registry-events.js';
 import { formatReport } from './report.js';
 import { ShutdownTasks } from './shutdown.js';
+import { writeStats } from './write-stats.js';
 import type {
   CacheStore,
-  ErrorInfo,
   HotpathConfig,
   HotpathEvents,
   HotpathStats,
@@ -34,7 +34,6 @@ import type {
   ShutdownOptions,
   ShutdownReport,
   SingleFlightLock,
-  SlowCallEvent,
 } from './types.js';
 
 export type { ShutdownPhase, ShutdownTask } from '../core/runtime.js';
@@ -44,11 +43,6 @@ declare module '../core/runtime.js' {
   interface RegistryTypes {
     readonly registry: Hotpath;
   }
-}
-
-/** `text` with every character but letters, digits, `_` and `-` replaced by `-` (file names). */
-function fileNamePart(text: string): string {
-  return text.replace(/[^\w-]/g, '-');
 }
 
 /** One row of `stats()`: a method (or a `@profile` name) and its figures per decorator. */
@@ -93,11 +87,7 @@ export class Hotpath {
   // site (or of its pending work), not of the registry: functions wrapped per request
   // (`cached()(fn)`) must be collectable once dropped (see OwnedSet).
   readonly #tasks = new ShutdownTasks();
-  readonly #listeners: { [K in keyof HotpathEvents]: Set<HotpathEvents[K]> } = {
-    error: new Set(),
-    slow: new Set(),
-  };
-  readonly #warned = new Set<string>();
+  readonly #events: RegistryEvents;
   readonly #rows = new OwnedSet<MetricRow>();
   readonly #rowsByName = new Map<string, MetricRow>();
   readonly #rowsBySite = new WeakMap<SiteInfo, MetricRow>();
@@ -117,13 +107,27 @@ export class Hotpath {
     this.lock = config.lock;
     this.clock = config.clock ? withLongTimeouts(config.clock) : systemClock;
     this.pools = { ...config.pools };
-    this.#runtime = this.#makeRuntime();
+    this.#events = new RegistryEvents(this.name);
+    // The runtime decorators see (core/runtime.ts): this registry's configuration and its
+    // internal hooks, kept off the public class. One object per registry, made once.
+    this.#runtime = makeRuntime(this, {
+      isClosed: () => this.#closed,
+      refuses: () => this.#refuses(),
+      shutdownError: (method) => this.#shutdownError(method),
+      metric: (method, decorator, create) => this.#metric(method, decorator, create),
+      section: (name, read) => this.#section(name, read),
+      emitError: (error, info) => this.#events.emitError(error, info),
+      emitSlow: (event) => this.#events.emitSlow(event),
+      hasListeners: (event) => this.#events.has(event),
+      addInvalidator: (invalidator, owner) => this.#addInvalidator(invalidator, owner),
+      onShutdown: (task, phase, owner) => this.#onShutdown(task, phase, owner),
+    });
     registerRuntime(this, this.#runtime);
     attachPools(this.#runtime, this.pools);
     for (const [name, store] of Object.entries(this.stores)) {
       // keyv re-emits connection errors; without a listener an EventEmitter 'error' crashes the process.
       store.on?.('error', (error: unknown) =>
-        this.#emitError(
+        this.#events.emitError(
           new HotpathError(
             'E_STORE',
             `registry '${this.name}': store '${name}' reported an error: ${errorMessage(error)}`,
@@ -150,38 +154,6 @@ export class Hotpath {
   }
 
   /**
-   * The runtime decorators see (core/runtime.ts): this registry's configuration and its
-   * internal hooks, kept off the public class. One object per registry, made once.
-   */
-  #makeRuntime(): Runtime {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the object's methods are not this class's
-    const registry = this;
-    return {
-      registry,
-      name: this.name,
-      stores: this.stores,
-      limiters: this.limiters,
-      bus: this.bus,
-      lock: this.lock,
-      clock: this.clock,
-      pools: this.pools,
-      get closed() {
-        return registry.#closed;
-      },
-      refuses: () => this.#refuses(),
-      shutdownError: (method) => this.#shutdownError(method),
-      metric: (method, decorator, create) => this.#metric(method, decorator, create),
-      section: (name, read) => this.#section(name, read),
-      emitError: (error, info) => this.#emitError(error, info),
-      emitSlow: (event) => this.#emitSlow(event),
-      hasListeners: (event) => this.#hasListeners(event),
-      addInvalidator: (invalidator, owner) => this.#addInvalidator(invalidator, owner),
-      invalidate: (target) => this.invalidate(target),
-      onShutdown: (task, phase, owner) => this.#onShutdown(task, phase, owner),
-    };
-  }
-
-  /**
    * Whether a call arriving now must be refused: after `shutdown()`, except calls made by the
    * shutdown's own flush work (a flushed batch body calling a decorated repository).
    */
@@ -205,61 +177,13 @@ export class Hotpath {
    * Returns a function that removes the listener.
    */
   on<K extends keyof HotpathEvents>(event: K, listener: HotpathEvents[K]): () => void {
-    this.#listeners[event].add(listener);
+    this.#events.add(event, listener);
     return () => this.off(event, listener);
   }
 
   /** Removes a listener added with {@link Hotpath.on}. */
   off<K extends keyof HotpathEvents>(event: K, listener: HotpathEvents[K]): void {
-    this.#listeners[event].delete(listener);
-  }
-
-  /**
-   * Reports an error nobody awaits. With `error` listeners, each gets it; without, it is
-   * written once per kind (code and decorator) as a process warning. Never throws.
-   */
-  #emitError(error: unknown, info: ErrorInfo = {}): void {
-    const err = error instanceof Error ? error : new Error(String(error));
-    const listeners = this.#listeners.error;
-    if (listeners.size > 0) {
-      for (const listener of listeners) {
-        try {
-          listener(err, info);
-        } catch (listenerError) {
-          this.#warn('listener', `an 'error' listener threw: ${String(listenerError)}`);
-        }
-      }
-      return;
-    }
-    const code = (err as { code?: unknown }).code;
-    const kind = `${typeof code === 'string' ? code : err.name}:${info.decorator ?? ''}`;
-    const where = info.method ? ` in ${info.method}` : '';
-    this.#warn(
-      kind,
-      `${err.message}${where} (add registry.on('error', ...) to handle these; further ones of this kind are not printed)`,
-    );
-  }
-
-  /** Reports a slow call to `slow` listeners (no fallback: slowness is not an error). */
-  #emitSlow(event: SlowCallEvent): void {
-    for (const listener of this.#listeners.slow) {
-      try {
-        listener(event);
-      } catch (listenerError) {
-        this.#warn('listener', `a 'slow' listener threw: ${String(listenerError)}`);
-      }
-    }
-  }
-
-  /** Whether anyone listens to `slow` (lets `@profile` skip building events). */
-  #hasListeners(event: keyof HotpathEvents): boolean {
-    return this.#listeners[event].size > 0;
-  }
-
-  #warn(kind: string, message: string): void {
-    if (this.#warned.has(kind)) return;
-    this.#warned.add(kind);
-    process.emitWarning(`[hotpath:${this.name}] ${message}`, { type: 'HotpathWarning' });
+    this.#events.delete(event, listener);
   }
 
   // ---- stats ----------------------------------------------------------------------------
@@ -333,20 +257,7 @@ export class Hotpath {
    * @default path: the current directory
    */
   async writeStats(path: string = '.'): Promise<string> {
-    if (typeof path !== 'string' || path.length === 0) {
-      throw optionError({ where: 'registry.writeStats()' }, 'path', 'a non-empty string', path);
-    }
-    const exportedAt = new Date().toISOString();
-    const isDirectory = await stat(path).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    const file = isDirectory
-      ? joinPath(path, `hotpath-stats-${fileNamePart(this.name)}-${fileNamePart(exportedAt)}.json`)
-      : path;
-    const body = { exportedAt, registry: this.name, stats: this.stats() };
-    await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
-    return file;
+    return writeStats(this.name, () => this.stats(), path);
   }
 
   /**
@@ -387,7 +298,7 @@ export class Hotpath {
       try {
         await this.bus.publish(target);
       } catch (error) {
-        this.#emitError(
+        this.#events.emitError(
           new HotpathError(
             'E_STORE',
             `registry.invalidate: publishing on the bus failed: ${errorMessage(error)}`,
@@ -403,7 +314,7 @@ export class Hotpath {
     for (const inv of this.#invalidators) {
       work.push(
         (async () => inv.invalidate(target, origin))().catch((error: unknown) =>
-          this.#emitError(error),
+          this.#events.emitError(error),
         ),
       );
     }
@@ -463,7 +374,7 @@ export class Hotpath {
       this.#tasks.run(
         this.clock,
         timeoutMs,
-        (error) => this.#emitError(error),
+        (error) => this.#events.emitError(error),
         (method) =>
           new HotpathError(
             'E_SHUTDOWN',
@@ -485,7 +396,7 @@ export class Hotpath {
       closing.push(disconnectLimiter(limiter, STORE_CLOSE_TIMEOUT_MS));
     }
     for (const r of await Promise.allSettled(closing)) {
-      if (r.status === 'rejected') this.#emitError(r.reason);
+      if (r.status === 'rejected') this.#events.emitError(r.reason);
     }
     return { abandoned };
   }
