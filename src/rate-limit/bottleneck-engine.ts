@@ -18,7 +18,7 @@ import { HotpathError, RateLimitError } from '../errors.js';
 import { disconnectLimiter } from './disconnect-limiter.js';
 import type { BottleneckLike } from './bottleneck-like.js';
 import { ON_GRANT, hardenBottleneck } from './bottleneck-repair.js';
-import { refuse, type Engine, type SiteContext } from './engine.js';
+import { refuse, startWaited, stoppedError, type Engine, type SiteContext } from './engine.js';
 import { priorityOf } from './priority.js';
 import { errorMessage } from '../core/error-message.js';
 
@@ -169,13 +169,7 @@ export class BottleneckEngine implements Engine {
     const figures = ctx.figures;
     figures.tracksRunning = true;
     if (this.#stopping) {
-      this.#refuse(
-        entry,
-        new HotpathError(
-          'E_SHUTDOWN',
-          `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
-        ),
-      );
+      this.#refuse(entry, stoppedError(ctx.site));
       return;
     }
     if (this.#pending.size >= this.#options.maxQueue) {
@@ -233,12 +227,7 @@ export class BottleneckEngine implements Engine {
     publishEvent('rateLimit', 'started', entry.ctx.site);
     this.#running++;
     figures.running++;
-    let result: unknown;
-    try {
-      result = entry.inner(entry.call);
-    } catch (error) {
-      result = Promise.reject(error);
-    }
+    const result = startWaited(entry.call, entry.inner);
     entry.resolve(result);
     // Bottleneck counts the job as running until this settles (maxConcurrent).
     const done = (): void => this.#release(figures);

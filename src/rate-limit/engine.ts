@@ -5,7 +5,7 @@
 import type { Call } from '../core/call.js';
 import { guardRejection, type ObservedPromise } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
-import type { HotpathError } from '../errors.js';
+import { HotpathError } from '../errors.js';
 import type { RateLimitFigures } from './figures.js';
 
 /**
@@ -62,4 +62,24 @@ export function refuse(
 ): void {
   guardRejection(promise, ctx.report);
   reject(error);
+}
+
+/** The refusal of a call that reaches an engine after it was stopped (the registry shut down). */
+export function stoppedError(site: SiteInfo): HotpathError {
+  return new HotpathError(
+    'E_SHUTDOWN',
+    `${site.name}: the rate limiter has been stopped (registry shut down)`,
+  );
+}
+
+/**
+ * Starts a call that waited: the method's result, or a rejected promise when the method throws
+ * synchronously (the caller already holds a promise, so the throw must reach it as a rejection).
+ */
+export function startWaited(call: Call, inner: Invoke): unknown {
+  try {
+    return inner(call);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -21,9 +21,9 @@ import { isThenable } from '../core/thenable.js';
 import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { HotpathError, RateLimitError } from '../errors.js';
-import { refuse, type Engine, type SiteContext } from './engine.js';
+import { refuse, stoppedError, type Engine, type SiteContext } from './engine.js';
 import type { RateLimitFigures } from './figures.js';
-import { priorityOf } from './priority.js';
+import { waitingPriority } from './priority.js';
 import { rateAlgorithm, type RateAlgorithm } from './rate-algorithm.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -268,13 +268,8 @@ export class LocalEngine implements Engine {
     if (refusal !== undefined) return guardedRejection(refusal, ctx.report);
     const { now, wait } = admission;
     const figures = ctx.figures;
-    let priority: number;
-    try {
-      priority = priorityOf(ctx, call);
-    } catch (error) {
-      figures.rejected++;
-      return guardedRejection(error, ctx.report);
-    }
+    const priority = waitingPriority(ctx, call);
+    if (typeof priority !== 'number') return priority;
     let entry!: Waiting;
     const promise = new ObservedPromise<unknown>((resolve, reject) => {
       entry = {
@@ -309,10 +304,7 @@ export class LocalEngine implements Engine {
     const figures = ctx.figures;
     if (this.#stopped !== undefined) {
       figures.rejected++;
-      return new HotpathError(
-        'E_SHUTDOWN',
-        `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
-      );
+      return stoppedError(ctx.site);
     }
     if (!ctx.reject && this.#queue.size < this.settings.maxQueue) return undefined;
     const retryAfter = this.#retryAfter(now, wait);

@@ -3,6 +3,7 @@
  * default. Both engines read a call's priority here.
  */
 import type { Call } from '../core/call.js';
+import { guardedRejection, type ObservedPromise } from '../core/observed-promise.js';
 import type { SiteContext } from './engine.js';
 
 /** Levels 0 to `PRIORITIES - 1`. */
@@ -20,4 +21,17 @@ export function priorityOf(ctx: SiteContext, call: Call): number {
   const value = typeof p === 'number' ? p : Number(p(...call.args));
   if (!Number.isFinite(value)) return DEFAULT_PRIORITY;
   return Math.min(PRIORITIES - 1, Math.max(0, Math.round(value)));
+}
+
+/**
+ * The priority of a call about to wait or, when its `priority` function throws, the call's
+ * refusal: counted as rejected, and reported to the registry if nobody awaits it.
+ */
+export function waitingPriority(ctx: SiteContext, call: Call): number | ObservedPromise<never> {
+  try {
+    return priorityOf(ctx, call);
+  } catch (error) {
+    ctx.figures.rejected++;
+    return guardedRejection(error, ctx.report);
+  }
 }

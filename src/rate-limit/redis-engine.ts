@@ -26,12 +26,12 @@ import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
 import type { Invoke, SiteInfo } from '../core/site.js';
 import { isThenable } from '../core/thenable.js';
 import { HotpathError, RateLimitError } from '../errors.js';
-import { refuse, type Engine, type SiteContext } from './engine.js';
+import { refuse, startWaited, stoppedError, type Engine, type SiteContext } from './engine.js';
 import type { RateLimitFigures } from './figures.js';
 import { LeaseRenewal } from './lease-renewal.js';
 import type { LocalEngine, LocalEngineSettings } from './local-engine.js';
 import { PollWait } from './poll-wait.js';
-import { priorityOf } from './priority.js';
+import { waitingPriority } from './priority.js';
 import { RedisDecider, type Decision, type RedisScriptClient } from './redis-decider.js';
 import { redisTag } from './redis-keys.js';
 import { UnreachableRedis, type HeldCall } from './unreachable-redis.js';
@@ -145,21 +145,10 @@ export class RedisEngine implements Engine {
     if (this.#limit.maxConcurrent !== Number.POSITIVE_INFINITY) figures.tracksRunning = true;
     if (this.#stopped) {
       figures.rejected++;
-      return guardedRejection(
-        new HotpathError(
-          'E_SHUTDOWN',
-          `${ctx.site.name}: the rate limiter has been stopped (registry shut down)`,
-        ),
-        ctx.report,
-      );
+      return guardedRejection(stoppedError(ctx.site), ctx.report);
     }
-    let priority: number;
-    try {
-      priority = priorityOf(ctx, call);
-    } catch (error) {
-      figures.rejected++;
-      return guardedRejection(error, ctx.report);
-    }
+    const priority = waitingPriority(ctx, call);
+    if (typeof priority !== 'number') return priority;
     if (!ctx.reject && this.#queue.size >= this.#limit.maxQueue) {
       figures.rejected++;
       publishEvent('rateLimit', 'rejected', ctx.site, { reason: 'queue-full', retryAfter: 0 });
@@ -322,12 +311,7 @@ export class RedisEngine implements Engine {
       figures.running++;
       this.#leases.add(startId);
     }
-    let result: unknown;
-    try {
-      result = entry.inner(entry.call);
-    } catch (error) {
-      result = Promise.reject(error);
-    }
+    const result = startWaited(entry.call, entry.inner);
     entry.resolve(result);
     if (!tracks) return;
     const done = (): void => this.#release(figures, startId);
