@@ -54,6 +54,31 @@ describe('@cached({ weak: true })', () => {
     });
   });
 
+  it('keeps each instance its own weak entries (two instances never share a value)', () => {
+    const loads: string[] = [];
+    class Svc {
+      constructor(readonly name: string) {}
+      @cached({ weak: true })
+      get(id: string): { id: string; by: string } {
+        loads.push(`${this.name}:${id}`);
+        return { id, by: this.name };
+      }
+    }
+    const one = new Svc('one');
+    const two = new Svc('two');
+    const a1 = one.get('a');
+    const a2 = two.get('a');
+    expect(a1).toEqual({ id: 'a', by: 'one' });
+    expect(a2).toEqual({ id: 'a', by: 'two' });
+    expect(one.get('a')).toBe(a1);
+    expect(two.get('a')).toBe(a2);
+    expect(loads).toEqual(['one:a', 'two:a']);
+    control(one, 'get').clear();
+    expect(two.get('a')).toBe(a2);
+    expect(one.get('a')).not.toBe(a1);
+    expect(loads).toEqual(['one:a', 'two:a', 'one:a']);
+  });
+
   it('holds primitive results strongly, and invalidates and clears like any entry', async () => {
     let loads = 0;
     class Svc {
