@@ -1,6 +1,6 @@
 /**
  * A connection made of the user's own ioredis client (`Redis`, with or without Sentinel, or a
- * `Cluster`): what `RedisLock` needs of a connection (readiness, one report per outage), without
+ * `Cluster`): what `RedisLock` and `RedisBus`'s publisher need of a connection (readiness, one report per outage), without
  * owning the client: hotpath never closes it, and its own options (offline queue, retries,
  * Sentinel failover, cluster redirections) apply. Commands are still bounded by the caller's
  * deadlines, so a client that queues while reconnecting cannot make a caller hang.
@@ -13,6 +13,7 @@ import type { RedisCommandClient } from './connection.js';
 export class ClientConnection {
   readonly client: RedisCommandClient;
   readonly #errorListeners = new Set<(error: Error) => void>();
+  readonly #readyListeners = new Set<() => void>();
   #outageReported = false;
   readonly #onError = (error: unknown): void => {
     if (this.#outageReported) return;
@@ -25,6 +26,7 @@ export class ClientConnection {
   };
   readonly #onReady = (): void => {
     this.#outageReported = false;
+    for (const listener of this.#readyListeners) listener();
   };
 
   constructor(client: RedisCommandClient) {
@@ -61,9 +63,16 @@ export class ClientConnection {
     return () => this.#errorListeners.delete(listener);
   }
 
+  /** Calls `listener` each time the client becomes ready (again). Returns a remover. */
+  onReady(listener: () => void): () => void {
+    this.#readyListeners.add(listener);
+    return () => this.#readyListeners.delete(listener);
+  }
+
   /** Stops listening to the client; never closes it (it is the user's). */
   async release(): Promise<void> {
     this.#errorListeners.clear();
+    this.#readyListeners.clear();
     this.client.off('error', this.#onError);
     this.client.off('ready', this.#onReady);
   }

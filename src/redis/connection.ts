@@ -3,7 +3,7 @@
  * a reconnect loop that never gives up, one outage report per outage, and one command
  * connection per process per URL shared by every bus publisher and lock.
  */
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import {
   configError,
   describeValue,
@@ -97,14 +97,12 @@ export function resolveClientConnection(
   if (options.url !== undefined) {
     throw configError({ where }, 'takes `url` or `client`, not both');
   }
-  const client = options.client as Partial<RedisCommandClient> | null;
+  const client = options.client as Record<string, unknown> | null;
   if (
     client === null ||
     typeof client !== 'object' ||
     typeof client.status !== 'string' ||
-    typeof client.set !== 'function' ||
-    typeof client.eval !== 'function' ||
-    typeof client.on !== 'function'
+    !CLIENT_METHODS.every((method) => typeof client[method] === 'function')
   ) {
     throw optionError(
       { where },
@@ -113,8 +111,14 @@ export function resolveClientConnection(
       options.client,
     );
   }
-  return { client: client as RedisCommandClient, ...connectionSettings(where, label, options) };
+  return {
+    client: client as unknown as RedisCommandClient,
+    ...connectionSettings(where, label, options),
+  };
 }
+
+/** What every ioredis `Redis` and `Cluster` has and the lock or the bus uses. */
+const CLIENT_METHODS = ['set', 'eval', 'publish', 'spublish', 'duplicate', 'on', 'off'] as const;
 
 /** The validated timeouts and the error reporter of a connection's options. */
 function connectionSettings(
@@ -160,6 +164,15 @@ export interface RedisCommandClient {
   /** `EVAL script 1 key token`: releases a lock. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   eval(...args: any[]): Promise<unknown>;
+  /** `PUBLISH channel message`: the bus on a Redis (Sentinel-managed or not). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  publish(...args: any[]): Promise<unknown>;
+  /** `SPUBLISH channel message`: the bus on a Cluster (sharded pub/sub). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  spublish(...args: any[]): Promise<unknown>;
+  /** A new connection with the same settings: the bus's subscriber on a Redis. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  duplicate(...args: any[]): unknown;
   /** Listens to `ready` and `error`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: string, listener: (...args: any[]) => void): unknown;
@@ -168,12 +181,32 @@ export interface RedisCommandClient {
   off(event: string, listener: (...args: any[]) => void): unknown;
 }
 
+/**
+ * Where a {@link RedisConnection} connects when it is not a URL: the bus's subscriber on the
+ * user's client (a duplicate of a Sentinel-managed `Redis`, or a connection to the master of a
+ * cluster slot, made with the cluster's node settings).
+ */
+export interface ConnectionSource {
+  /** Names the server in messages (never a password). */
+  readonly host: string;
+  /** Opens the ioredis client with hotpath's settings (`options`, which win over the client's). */
+  open(options: RedisOptions): Redis;
+  /**
+   * Called before each reconnect attempt, e.g. to aim the client at the node that serves a
+   * cluster slot now.
+   */
+  beforeReconnect?(client: Redis): void;
+}
+
 /** Connection settings, already validated, in milliseconds. */
 export interface ConnectionSettings {
   readonly connectTimeout: number;
   readonly commandTimeout: number;
   readonly maxReconnectDelay: number;
 }
+
+/** How ioredis reports a reply that answers no command it sent. */
+export const UNASKED_REPLY = 'Command queue state error';
 
 /**
  * One ioredis client plus what the integrations need to know about it: whether it is usable
@@ -194,11 +227,20 @@ export class RedisConnection {
   readonly #errorListeners = new Set<(error: Error) => void>();
   readonly #readyListeners = new Set<(first: boolean) => void>();
 
-  constructor(url: string, settings: ConnectionSettings, subscriber = false) {
+  /** Connects to `source`: a URL, or a {@link ConnectionSource} (the bus on the user's client). */
+  constructor(source: string | ConnectionSource, settings: ConnectionSettings, subscriber = false) {
     this.#settings = settings;
-    this.host = describeUrl(url);
-    // Loaded (and checked) by resolveConnection() already.
-    this.client = new (ioredis('hotpath/redis').Redis)(url, {
+    const url = typeof source === 'string' ? source : undefined;
+    const from: ConnectionSource =
+      url === undefined
+        ? (source as ConnectionSource)
+        : {
+            host: describeUrl(url),
+            // Loaded (and checked) by resolveConnection() already.
+            open: (options) => new (ioredis('hotpath/redis').Redis)(url, options),
+          };
+    this.host = from.host;
+    this.client = from.open({
       // Shows in CLIENT LIST which process holds which connection.
       connectionName: `hotpath:${subscriber ? 'bus' : 'cmd'}:${process.pid}`,
       connectTimeout: settings.connectTimeout,
@@ -216,13 +258,23 @@ export class RedisConnection {
       autoResubscribe: false,
       // `null` once closed: a `disconnect()` that raced a pending reconnect (the socket closing
       // while `close()` waited on QUIT) must not leave a reconnect loop keeping the process alive.
-      retryStrategy: (times: number) =>
-        this.#closed
-          ? null
-          : Math.min(50 * 2 ** times, settings.maxReconnectDelay) + Math.floor(Math.random() * 50),
+      retryStrategy: (times: number) => {
+        if (this.#closed) return null;
+        from.beforeReconnect?.(this.client);
+        return (
+          Math.min(50 * 2 ** times, settings.maxReconnectDelay) + Math.floor(Math.random() * 50)
+        );
+      },
+      // A duplicate of a lazy client must still connect now.
+      lazyConnect: false,
     });
     // ioredis prints "Unhandled error event" for each failed attempt without a listener.
-    this.client.on('error', (error: unknown) => this.#lost(error));
+    this.client.on('error', (error: unknown) => {
+      // On a subscriber, a reply nobody asked for: an unsubscribe pushed by the server (a
+      // cluster slot moved). The connection is fine; the bus resubscribes and reports it.
+      if (subscriber && errorMessage(error).startsWith(UNASKED_REPLY)) return;
+      this.#lost(error);
+    });
     this.client.on('close', () => {
       if (this.#everReady) this.#lost(new Error('connection closed'));
     });

@@ -7,9 +7,11 @@
  *
  * Pub/sub delivers at most once and only to connected subscribers, so after its subscriber
  * connection comes back the bus asks the registry to drop its whole L1 tier (`onResync`):
- * messages may have been missed. Messages published while this process's own connection is
- * down are kept (at most `maxPending`) and sent when it is back; if more pile up, one "resync"
- * message replaces them and makes every process drop its L1 tier.
+ * messages may have been missed. On a Redis Cluster the same holds when the channel's shard
+ * master fails over or its slot moves: the bus subscribes again where the channel is now, then
+ * resyncs. Messages published while this process's own connection is down are kept (at most
+ * `maxPending`) and sent when it is back; if more pile up, one "resync" message replaces them
+ * and makes every process drop its L1 tier.
  *
  * Message format (JSON, version 1): `{"v":1,"o":"<origin>","t":{"tags":[...],"namespace":"...","key":"..."}}`,
  * or `{"v":1,"o":"<origin>","r":1}` for a resync. Malformed messages are ignored and reported.
@@ -20,16 +22,42 @@ import {
   CONNECTION_OPTIONS,
   RedisConnection,
   leaseConnection,
+  resolveClientConnection,
   resolveConnection,
+  type RedisCommandClient,
   type RedisConnectionOptions,
   type Lease,
+  UNASKED_REPLY,
 } from './connection.js';
+import { ClientConnection } from './client-connection.js';
+import { subscriberSource } from './subscriber-source.js';
 import { TIMED_OUT, withDeadline } from '../core/deadline.js';
 import { errorMessage } from '../core/error-message.js';
 import { durationSetting, newOriginId, stringSetting } from './shared.js';
 
 /** Options of {@link RedisBus}. */
-export interface RedisBusOptions extends RedisConnectionOptions {
+export interface RedisBusOptions extends Omit<RedisConnectionOptions, 'url'> {
+  /**
+   * Redis URL (`redis://` or `rediss://`): hotpath opens (and closes) a subscriber connection
+   * and a publishing connection shared with the process's `RedisLock`. Required unless `client`
+   * is given.
+   *
+   * @default undefined
+   */
+  url?: string;
+  /**
+   * Your own ioredis client instead of a `url`: a `Redis` (Sentinel-managed with
+   * `new Redis({ sentinels, name })`) or a `Cluster`. The bus publishes through it and
+   * subscribes on a connection of its own: a `client.duplicate()` for a `Redis` (it follows the
+   * sentinels to the current master), a connection to the channel's shard master for a
+   * `Cluster` (sharded pub/sub, `SPUBLISH`/`SSUBSCRIBE`: one shard carries the channel, instead
+   * of every node as with `PUBLISH`). hotpath never closes your client; it closes the
+   * subscriber it opened. A failover is a reconnect: the bus resubscribes (on the promoted
+   * master) and resyncs, as after any reconnect.
+   *
+   * @default undefined
+   */
+  client?: RedisCommandClient;
   /**
    * The pub/sub channel. Processes that must see each other's invalidations use the same
    * channel; separate applications on one Redis use separate ones.
@@ -63,7 +91,14 @@ export interface RedisBusOptions extends RedisConnectionOptions {
   heartbeat?: Duration;
 }
 
-const KNOWN = [...CONNECTION_OPTIONS, 'channel', 'publishTimeout', 'maxPending', 'heartbeat'];
+const KNOWN = [
+  ...CONNECTION_OPTIONS,
+  'client',
+  'channel',
+  'publishTimeout',
+  'maxPending',
+  'heartbeat',
+];
 const WHERE = 'new RedisBus()';
 
 /** What travels on the channel. */
@@ -119,8 +154,11 @@ function parseMessage(raw: string): BusMessage | undefined {
 /**
  * The cross-process invalidation bus over Redis pub/sub, for `createHotpath({ bus })`.
  *
- * Two connections per bus: a subscriber (its own) and a publisher (the process's shared
- * command connection for that URL, also used by {@link RedisLock}). Use one bus per registry.
+ * Two connections per bus: a subscriber (its own) and a publisher (with a `url`, the process's
+ * shared command connection for that URL, also used by {@link RedisLock}; with a `client`, your
+ * client). On a Redis Cluster `client` the bus uses sharded pub/sub (`SPUBLISH`, and
+ * `SSUBSCRIBE` on the master of the channel's slot); behind Sentinel its subscriber is a
+ * `client.duplicate()`. Use one bus per registry.
  * Cost: one PUBLISH per `registry.invalidate()`, awaited for at most `publishTimeout`; the
  * other processes had dropped their copies 3-13 ms later in the four-process suite. `publish`
  * never throws: while disconnected, messages wait (at most `maxPending`) and go out on
@@ -132,6 +170,9 @@ function parseMessage(raw: string): BusMessage | undefined {
  *   bus: new RedisBus({ url }),
  *   lock: new RedisLock({ url, prefix: 'myapp:' }),
  * });
+ * // On a Redis Cluster (or a Sentinel-managed `new Redis({ sentinels, name })`):
+ * const cluster = new Cluster([{ host: 'redis-1', port: 6379 }]);
+ * createHotpath({ bus: new RedisBus({ client: cluster }), lock: new RedisLock({ client: cluster }) });
  */
 export class RedisBus implements InvalidationBus {
   /** This bus's identity in its messages (host, pid and a random part). */
@@ -139,8 +180,12 @@ export class RedisBus implements InvalidationBus {
   /** The pub/sub channel. */
   readonly channel: string;
 
-  readonly #publisher: Lease;
+  readonly #publisher: Lease | { connection: ClientConnection; release(): Promise<void> };
   readonly #subscriber: RedisConnection;
+  /** Sharded pub/sub (a cluster): `SSUBSCRIBE`/`SPUBLISH`. */
+  readonly #sharded: boolean;
+  /** The channel's name in the messages that arrive (a cluster's `keyPrefix` included). */
+  readonly #arrivingOn: string;
   readonly #maxPending: number;
   readonly #publishTimeout: number;
   readonly #connectTimeout: number;
@@ -149,6 +194,10 @@ export class RedisBus implements InvalidationBus {
   readonly #removers: (() => void)[] = [];
   #pending: BusMessage[] = [];
   #subscribed = false;
+  /** Counts subscription attempts, so that a late answer to an old one changes nothing. */
+  #attempt = 0;
+  /** The subscriber connection is being dropped to resubscribe (until it is ready again). */
+  #dropping = false;
   #subscribedWaiters: ((subscribed: boolean) => void)[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -159,7 +208,10 @@ export class RedisBus implements InvalidationBus {
 
   /** Opens the two connections at once; throws a `TypeError` for a bad URL or option. */
   constructor(options: RedisBusOptions) {
-    const { url, settings, onError } = resolveConnection(WHERE, 'RedisBus', options, KNOWN);
+    const given = options !== null && typeof options === 'object' && 'client' in options;
+    const { settings, onError, ...target } = given
+      ? resolveClientConnection(WHERE, 'RedisBus', options, KNOWN)
+      : { ...resolveConnection(WHERE, 'RedisBus', options as RedisConnectionOptions, KNOWN) };
     this.channel = stringSetting(WHERE, 'channel', options.channel, 'hotpath:invalidate');
     this.#publishTimeout = durationSetting(WHERE, 'publishTimeout', options.publishTimeout, 250);
     this.#connectTimeout = settings.connectTimeout;
@@ -173,25 +225,71 @@ export class RedisBus implements InvalidationBus {
     // Checked before any connection opens: a constructor that throws must leave no socket behind.
     const heartbeat = durationSetting(WHERE, 'heartbeat', options.heartbeat, 5_000);
 
-    this.#publisher = leaseConnection(url, settings);
+    if ('client' in target) {
+      const connection = new ClientConnection(target.client);
+      this.#publisher = { connection, release: () => connection.release() };
+      const { source, channel, sharded } = subscriberSource(target.client, this.channel);
+      this.#subscriber = new RedisConnection(source, settings, true);
+      this.#sharded = sharded;
+      this.#arrivingOn = channel;
+    } else {
+      this.#publisher = leaseConnection(target.url, settings);
+      this.#subscriber = new RedisConnection(target.url, settings, true);
+      this.#sharded = false;
+      this.#arrivingOn = this.channel;
+    }
     const pub = this.#publisher.connection;
     this.#removers.push(
       pub.onError(this.#onError),
-      pub.onReady(() => this.#flush()),
+      pub.onReady(() => void this.#flush()),
     );
 
-    this.#subscriber = new RedisConnection(url, settings, true);
     const sub = this.#subscriber;
     sub.onError(this.#onError);
-    sub.onReady(() => void this.#subscribe());
+    sub.onReady(() => {
+      this.#dropping = false;
+      void this.#subscribe();
+    });
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeat);
     this.#heartbeat.unref();
     sub.client.on('close', () => {
       this.#subscribed = false;
     });
-    sub.client.on('message', (channel: string, raw: string) => {
-      if (channel === this.channel) this.#deliver(raw);
+    sub.client.on(this.#sharded ? 'smessage' : 'message', (channel: string, raw: string) => {
+      if (channel === this.#arrivingOn) this.#deliver(raw);
     });
+    // The subscription is over while the connection stays up: resubscribe on a new connection
+    // (aimed at the slot's master now), then resync, as after any reconnect. A MOVED reply to
+    // SSUBSCRIBE (the slot moved before we subscribed): ioredis reports it as `moved` and never
+    // settles the command. An unsubscribe pushed by the server (the slot migrated, or its master
+    // became a replica): ioredis, which did not ask for it, reports its reply as a "Command queue
+    // state error".
+    sub.client.on('moved', () => this.#resubscribe('the channel moved to another node'));
+    sub.client.on('error', (error: Error) => {
+      if (error.message.startsWith(UNASKED_REPLY)) {
+        this.#resubscribe(
+          'the server ended the subscription (its slot moved, or its master stepped down)',
+        );
+      }
+    });
+  }
+
+  /** Reports `why`, and drops the subscriber connection to reconnect, resubscribe and resync. */
+  #resubscribe(why: string): void {
+    // Once per connection: ioredis reports one pushed unsubscribe twice.
+    if (this.#closed || this.#dropping) return;
+    this.#dropping = true;
+    this.#subscribed = false;
+    this.#attempt += 1;
+    this.#onError(new Error(`${why} ('${this.channel}'); resubscribing`));
+    this.#subscriber.client.disconnect(true);
+  }
+
+  /** One PUBLISH (SPUBLISH on a cluster) of `message`. */
+  #publishNow(message: BusMessage): Promise<unknown> {
+    const { client } = this.#publisher.connection;
+    const raw = JSON.stringify(message);
+    return this.#sharded ? client.spublish(this.channel, raw) : client.publish(this.channel, raw);
   }
 
   /**
@@ -230,7 +328,7 @@ export class RedisBus implements InvalidationBus {
   /** One PUBLISH; on failure the message is queued for the next reconnect. Never rejects. */
   async #send(message: BusMessage): Promise<void> {
     try {
-      await this.#publisher.connection.client.publish(this.channel, JSON.stringify(message));
+      await this.#publishNow(message);
     } catch (error) {
       this.#enqueue(message);
       this.#onError(
@@ -333,8 +431,19 @@ export class RedisBus implements InvalidationBus {
   }
 
   async #subscribe(): Promise<void> {
+    const { client } = this.#subscriber;
+    const attempt = ++this.#attempt;
     try {
-      await this.#subscriber.client.subscribe(this.channel);
+      const subscribing = this.#sharded
+        ? client.ssubscribe(this.#arrivingOn)
+        : client.subscribe(this.channel);
+      if ((await withDeadline(subscribing, this.#connectTimeout)) === TIMED_OUT) {
+        // A MOVED reply (reported as `moved`, which resubscribes) or a frozen server.
+        if (attempt === this.#attempt && client.status === 'ready') {
+          this.#resubscribe(`subscribing got no answer within ${this.#connectTimeout} ms`);
+        }
+        return;
+      }
     } catch (error) {
       // The connection dropped again; the next `ready` subscribes again.
       this.#onError(
@@ -344,7 +453,8 @@ export class RedisBus implements InvalidationBus {
       );
       return;
     }
-    if (this.#closed) return;
+    // Closed meanwhile, or this connection was dropped since: the next attempt counts.
+    if (this.#closed || attempt !== this.#attempt) return;
     this.#subscribed = true;
     this.#resync();
     const waiters = this.#subscribedWaiters;
@@ -405,7 +515,7 @@ export class RedisBus implements InvalidationBus {
       while (this.#pending.length > 0 && connection.isReady) {
         const message = this.#pending[0]!;
         try {
-          await connection.client.publish(this.channel, JSON.stringify(message));
+          await this.#publishNow(message);
         } catch (error) {
           this.#onError(
             new Error(`publish failed (${errorMessage(error)}); will retry`, { cause: error }),

@@ -19,6 +19,9 @@ describe('new RedisLock({ client })', () => {
       status: 'ready',
       set: async () => 'OK',
       eval: async () => 1,
+      publish: async () => 0,
+      spublish: async () => 0,
+      duplicate() {},
       on() {},
       off() {},
     };
