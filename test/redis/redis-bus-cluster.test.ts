@@ -126,6 +126,34 @@ describePrivateRedis('RedisBus on a Redis Cluster', () => {
     for (const port of cluster.ports) expect(await calls(port, 'publish')).toBe(0);
   }, 30_000);
 
+  it("subscribes under the cluster client's keyPrefix, as its SPUBLISH names the channel", async () => {
+    const prefixed = [0, 1].map(() => {
+      const client = new Cluster(cluster.startupNodes, { keyPrefix: 'shop:' });
+      client.on('error', () => {});
+      return client;
+    });
+    const [a, b] = prefixed.map((client) => new RedisBus({ client, onError: () => {} }));
+    try {
+      const got: InvalidationTarget[] = [];
+      b!.subscribe(
+        (target) => void got.push(target),
+        () => {},
+      );
+      expect(await Promise.all([a!.ready(10_000), b!.ready(10_000)])).toEqual([true, true]);
+      const name = `shop:${channel}`;
+      expect(await onNode(await cluster.masterOf(name), 'PUBSUB', 'SHARDNUMSUB', name)).toEqual([
+        name,
+        2,
+      ]);
+      await a!.publish({ tags: ['prefixed'] });
+      expect(await eventually(() => got.length === 1, 5_000, 5)).toBe(true);
+      expect(got).toEqual([{ tags: ['prefixed'] }]);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+      for (const c of prefixed) c.disconnect();
+    }
+  }, 30_000);
+
   it('resubscribes where the slot moved to, and resyncs (an unsubscribe pushed by the server)', async () => {
     const from = await cluster.masterOf(channel);
     const to = (await cluster.masters()).find((p) => p !== from)!;
