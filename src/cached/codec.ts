@@ -15,7 +15,8 @@
  * is stable for a given value (object keys keep their insertion order), so it can be stored in
  * any keyv store as an opaque string, and `hotpath/redis` reuses it.
  *
- * Cost: one walk over the value plus `JSON.stringify`/`JSON.parse`.
+ * Cost: one walk over the value plus `JSON.stringify` to encode; `JSON.parse` to decode, plus a
+ * walk only when the text holds a tagged value (see {@link decode}).
  */
 
 const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
@@ -213,9 +214,18 @@ export function encode(value: unknown): string {
   return JSON.stringify(toTree(value, []));
 }
 
-/** Decodes a string made by {@link encode}. Throws on anything else (corrupt data). */
+/**
+ * Decodes a string made by {@link encode}. Throws on anything else (corrupt data).
+ *
+ * Text without a tag (no `"$t"` key, which `JSON.stringify` always writes as such, and no
+ * `\u` escape, which could spell one) is plain JSON: `JSON.parse` alone gives the value, with
+ * no walk and no copy (its own `__proto__` keys are own fields already). Most cached values
+ * (objects of strings, numbers, booleans, arrays) take that path.
+ */
 export function decode(text: string): unknown {
-  return fromTree(JSON.parse(text));
+  const tree: unknown = JSON.parse(text);
+  if (!text.includes('"$t"') && !text.includes('\\u')) return tree;
+  return fromTree(tree);
 }
 
 /** The shape of {@link codec}: values to the strings a shared tier holds, and back. */

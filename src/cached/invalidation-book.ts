@@ -157,37 +157,47 @@ export class InvalidationBook {
    * {@link FAILED} when a mark could not be read (the caller recomputes rather than serve a
    * maybe-stale value, and knows the tier did not answer). An entry judged while one of its
    * marks is found missing is invalid whatever its time: it was computed before that was known.
+   * Answered at once, without a promise, when every mark is known (a read's common case).
    */
-  async valid(
+  valid(
     tier: StoreTier,
     marks: readonly string[],
     created: number,
     caller: TierCaller,
-  ): Promise<boolean | typeof FAILED> {
+  ): boolean | typeof FAILED | Promise<boolean | typeof FAILED> {
     if (created < tier.trustedFrom) return false;
     let reads: Promise<MarkRead>[] | undefined;
-    for (const mark of marks) {
-      const time = this.#markTime(tier, mark, caller);
+    for (let i = 0; i < marks.length; i++) {
+      const time = this.#markTime(tier, marks[i]!, caller);
       if (typeof time === 'number') {
         if (time > created) return false;
       } else (reads ??= []).push(time);
     }
+    // Every mark known (the common case): answered at once, no promise.
     if (reads === undefined) return true;
-    let failed = false;
-    for (const read of await Promise.all(reads)) {
-      if (read === FAILED) failed = true;
-      else if (read.missing || read.time > created) return false;
-    }
-    return failed ? FAILED : true;
+    return Promise.all(reads).then((answers) => {
+      let failed = false;
+      for (const read of answers) {
+        if (read === FAILED) failed = true;
+        else if (read.missing || read.time > created) return false;
+      }
+      return failed ? FAILED : true;
+    });
   }
 
   /**
    * Reads the marks `marks` of `tier` that are not known yet (creating missing ones), so that a
-   * computation starting after it is judged by them; resolves whether every read answered.
+   * computation starting after it is judged by them; answers whether every read answered (at
+   * once, without a promise, when every mark is known).
    */
-  async learn(tier: StoreTier, marks: readonly string[], caller: TierCaller): Promise<boolean> {
-    const reads = await Promise.all(marks.map((mark) => this.#markTime(tier, mark, caller)));
-    return !reads.includes(FAILED);
+  learn(tier: StoreTier, marks: readonly string[], caller: TierCaller): boolean | Promise<boolean> {
+    let reads: Promise<MarkRead>[] | undefined;
+    for (let i = 0; i < marks.length; i++) {
+      const time = this.#markTime(tier, marks[i]!, caller);
+      if (typeof time !== 'number') (reads ??= []).push(time);
+    }
+    if (reads === undefined) return true;
+    return Promise.all(reads).then((answers) => !answers.includes(FAILED));
   }
 
   /** Forgets every mark time read from shared tiers (after a bus resync). */

@@ -44,6 +44,8 @@ export class MethodCache {
   #liveOwners = 0;
   /** The marks every entry of this method has: the store's and its namespace's. */
   readonly #baseMarks: readonly string[];
+  /** `sharedKey('')`: the namespace escaped once, not on every read. */
+  readonly #entryPrefix: string;
   /** Background work (refreshes, shared writes) that `shutdown()` waits for. */
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -74,6 +76,7 @@ export class MethodCache {
     this.clock = registry.clock;
     this.namespace = opts.namespace ?? site.name;
     this.#baseMarks = [STORE_MARK, namespaceMark(this.namespace)];
+    this.#entryPrefix = entryKey(this.namespace, '');
     this.figures = registry.metric(site, 'cached', () => new CachedFigures(tiers));
     this.caller = {
       method: site.name,
@@ -146,7 +149,7 @@ export class MethodCache {
 
   /** The shared-tier key of `key`: `hotpath:<namespace>#<key>` (see shared-keys.ts). */
   sharedKey(key: string): string {
-    return entryKey(this.namespace, key);
+    return this.#entryPrefix + key;
   }
 
   /**

@@ -12,7 +12,7 @@ import { decodeEntry, encodeEntry, type EntryParts } from './entry-format.js';
 import { nextSequence } from './invalidation-book.js';
 import { Entry } from './memory-tier.js';
 import type { MethodCache } from './method-cache.js';
-import { FAILED } from './shared-tier.js';
+import { FAILED, type StoreTier } from './shared-tier.js';
 
 /** A usable entry read from a shared tier. */
 export interface Found {
@@ -75,9 +75,9 @@ export async function readShared(
   const read: TierRead = { cache, key, raw, seq: nextSequence() };
   let failed = false;
   for (let i = 0; i < cache.tiers.length; i++) {
-    let found: Found | typeof FAILED | undefined;
+    let found: TierAnswer;
     try {
-      found = await bounded(() => readTier(read, i), cache.opts.storeTimeoutMs, cache.clock);
+      found = await readTier(read, i);
     } catch {
       // Over budget: a miss for this caller. The operations still running finish (and
       // report their own failures) in the background.
@@ -103,17 +103,51 @@ interface TierRead {
   readonly seq: number;
 }
 
-async function readTier(
-  { cache, key, raw, seq }: TierRead,
-  i: number,
-): Promise<Found | typeof FAILED | undefined> {
+type TierAnswer = Found | typeof FAILED | undefined;
+
+/**
+ * One tier's read, bounded as a whole by `storeTimeout` (rejects when over). The common read
+ * (every mark known, no invalidation waiting to be written) is one store operation, which is
+ * bounded by that timeout itself: no second bound around it, and no promise for the marks.
+ */
+function readTier(read: TierRead, i: number): Promise<TierAnswer> {
+  const { cache, key } = read;
   const tier = cache.tiers[i]!;
+  const started = cache.clock.now();
+  // Checked before `get`, which writes them first (one more operation: bound the whole).
+  const waiting = tier.undelivered.size > 0;
+  const reading = tier.get(cache.sharedKey(key), cache.caller);
   // The store's and the namespace's marks, in parallel with the entry: known (or created, when
   // missing) before the caller computes, so a value computed after a miss can be written.
-  const [text, learned] = await Promise.all([
-    tier.get(cache.sharedKey(key), cache.caller),
-    cache.book.learn(tier, cache.marksOf(undefined), cache.caller),
-  ]);
+  const learning = cache.book.learn(tier, cache.marksOf(undefined), cache.caller);
+  if (learning === true && !waiting) {
+    return reading.then((text) => {
+      const answer = judge(read, tier, text, true);
+      if (!(answer instanceof Promise)) return answer;
+      // Marks of the entry's tags to read: within what is left of the budget.
+      const left = cache.opts.storeTimeoutMs - (cache.clock.now() - started);
+      return bounded(
+        () => answer,
+        Math.max(0, Math.min(left, cache.opts.storeTimeoutMs)),
+        cache.clock,
+      );
+    });
+  }
+  return bounded(
+    async () => judge(read, tier, await reading, learning === true ? true : await learning),
+    cache.opts.storeTimeoutMs,
+    cache.clock,
+  );
+}
+
+/** What the tier's answer `text` is worth: an entry, a miss, or {@link FAILED}. */
+function judge(
+  read: TierRead,
+  tier: StoreTier,
+  text: unknown,
+  learned: boolean,
+): TierAnswer | Promise<TierAnswer> {
+  const { cache, key } = read;
   if (text === FAILED) return FAILED;
   if (text === undefined || text === null) return learned ? undefined : FAILED;
   let parts: EntryParts;
@@ -127,12 +161,18 @@ async function readTier(
   if (parts.version !== cache.opts.version) return undefined;
   const now = cache.clock.now();
   if (now >= parts.staleUntil) return undefined;
-  const valid = await cache.book.valid(
-    tier,
-    cache.marksOf(parts.tags),
-    parts.created,
-    cache.caller,
-  );
+  const valid = cache.book.valid(tier, cache.marksOf(parts.tags), parts.created, cache.caller);
+  if (valid instanceof Promise) return valid.then((v) => usable(read, tier, parts, v));
+  return usable(read, tier, parts, valid);
+}
+
+/** The entry `parts` read from `tier`, if its marks (`valid`) let it be used. */
+function usable(
+  { cache, raw, seq }: TierRead,
+  tier: StoreTier,
+  parts: EntryParts,
+  valid: boolean | typeof FAILED,
+): TierAnswer {
   if (valid === FAILED) return FAILED;
   if (!valid) return undefined;
   const entry = new Entry({

@@ -92,23 +92,27 @@ export class StoreTier {
    * skipped, or when invalidations of this process are still waiting for it (written first,
    * within the caller's timeout).
    */
-  async get(key: string, caller: TierCaller): Promise<unknown> {
+  get(key: string, caller: TierCaller): Promise<unknown> {
     if (!this.breaker.allow()) {
       caller.figures.storeSkipped++;
-      return FAILED;
+      return Promise.resolve(FAILED);
     }
-    if (this.undelivered.size > 0) {
-      const delivered = await bounded(
-        () => this.undelivered.flush(true),
-        caller.timeoutMs,
-        this.#registry.clock,
-      ).catch(() => false);
-      if (!delivered) {
-        // Counts as a failed operation: a half-open breaker's trial must end either way.
-        caller.figures.storeSkipped++;
-        this.#breakerFailure(caller);
-        return FAILED;
-      }
+    if (this.undelivered.size > 0) return this.#getAfterDelivery(key, caller);
+    return this.#run('get', caller, () => this.store.get(key), true);
+  }
+
+  /** {@link get} once the pending invalidations are written (within the caller's timeout). */
+  async #getAfterDelivery(key: string, caller: TierCaller): Promise<unknown> {
+    const delivered = await bounded(
+      () => this.undelivered.flush(true),
+      caller.timeoutMs,
+      this.#registry.clock,
+    ).catch(() => false);
+    if (!delivered) {
+      // Counts as a failed operation: a half-open breaker's trial must end either way.
+      caller.figures.storeSkipped++;
+      this.#breakerFailure(caller);
+      return FAILED;
     }
     return this.#run('get', caller, () => this.store.get(key), true);
   }
@@ -172,29 +176,32 @@ export class StoreTier {
     return `failed: ${errorMessage(error)}`;
   }
 
-  async #run(
-    op: string,
-    caller: TierCaller,
-    fn: () => unknown,
-    keepAlive: boolean,
-  ): Promise<unknown> {
-    try {
-      const value = await bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive);
-      this.#succeeded();
-      return value;
-    } catch (error) {
-      const what = this.#failed(caller, error);
-      this.#report(
-        new HotpathError(
-          'E_STORE',
-          `@cached on ${caller.method}: store '${this.name}' ${op} ${what}`,
-          { cause: error instanceof StoreTimeout ? undefined : error },
-        ),
-        caller,
-      );
-      this.#breakerFailure(caller);
-      return FAILED;
-    }
+  /** Runs `fn` bounded by the caller's timeout: its value, or {@link FAILED} (reported). */
+  #run(op: string, caller: TierCaller, fn: () => unknown, keepAlive: boolean): Promise<unknown> {
+    return bounded(fn, caller.timeoutMs, this.#registry.clock, keepAlive).then(
+      this.#answered,
+      (error: unknown) => this.#runFailed(op, caller, error),
+    );
+  }
+
+  /** An operation answered (a class field: one function for every call). */
+  readonly #answered = (value: unknown): unknown => {
+    this.#succeeded();
+    return value;
+  };
+
+  #runFailed(op: string, caller: TierCaller, error: unknown): typeof FAILED {
+    const what = this.#failed(caller, error);
+    this.#report(
+      new HotpathError(
+        'E_STORE',
+        `@cached on ${caller.method}: store '${this.name}' ${op} ${what}`,
+        { cause: error instanceof StoreTimeout ? undefined : error },
+      ),
+      caller,
+    );
+    this.#breakerFailure(caller);
+    return FAILED;
   }
 
   /** Tells the breaker about a failure; reports when that opens it. */

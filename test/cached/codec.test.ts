@@ -101,6 +101,22 @@ describe('the shared-tier codec', () => {
     expect(plain.constructor).toEqual({ name: 'Evil' });
   });
 
+  it('reads a tag however the JSON text spells it (plain text is only parsed)', () => {
+    expect(decode('{"a":[1,"x",null,true],"b":{"__proto__":{"c":1}}}')).toEqual({
+      a: [1, 'x', null, true],
+      b: JSON.parse('{"__proto__":{"c":1}}'),
+    });
+    expect(Object.getPrototypeOf(decode('{"__proto__":{"c":1}}') as object)).toBe(Object.prototype);
+    // `$` escaped: still the tag key once parsed.
+    expect(decode('{"\\u0024t":"bigint","v":"12"}')).toBe(12n);
+    expect(decode('[{"$t":"undef"}]')).toEqual([undefined]);
+    // A string holding the tag's text is a string.
+    expect(roundTrip({ s: '"$t"', t: '{"$t":"undef"}' })).toEqual({
+      s: '"$t"',
+      t: '{"$t":"undef"}',
+    });
+  });
+
   it('refuses functions, symbols and cycles, and corrupt input', () => {
     expect(() => encode({ f: () => 1 })).toThrow(
       new TypeError('cannot encode function values for a shared cache tier'),
