@@ -24,6 +24,14 @@
  *   and `redisStore(url, { namespace: 'b' })` use one connection; it closes when the last keyv
  *   using it is disconnected (`registry.shutdown()` does that).
  *
+ * `redisStore({ client })` runs on the user's own node-redis client instead (a Redis Cluster,
+ * Sentinel, or a client with their own TLS and auth settings), without owning it: see
+ * store-client.ts for what the store adds on top of it. Why not own a cluster connection made
+ * from node lists: a cluster or Sentinel deployment comes with settings of its own (TLS,
+ * passwords, `nodeAddressMap`, `useReplicas`, RESP) that the user's client already has, and
+ * what an owned connection would add (no offline queue filling up, bounded waits, one report
+ * per outage, no listener left behind) the store does over any client.
+ *
  * Keys are `<namespace>::<key>`, prefixed once (keyv's own prefixing is off: no double prefix).
  * Values are strings, stored as they are: `@cached` hands already-encoded strings, and keyv's
  * JSON envelope around them (`{"value":"…","expires":…}`) cost a second parse per read and a
@@ -44,6 +52,8 @@ import {
   stringSetting,
 } from './shared.js';
 import { keyvRedis } from './peers.js';
+import { configError, optionError } from '../core/options.js';
+import { StoreClient, storeClientKind, type RedisStoreClient } from './store-client.js';
 import { errorMessage } from '../core/error-message.js';
 
 /** Options of {@link redisStore}. */
@@ -264,12 +274,12 @@ function withoutClientListeners<T>(client: Client, create: () => T): T {
 }
 
 /** Whether a command has waited `commandTimeout` with no reply since it was sent. */
-function stalled(shared: SharedClient): boolean {
+function stalled(shared: Progress): boolean {
   return shared.pending > 0 && Date.now() - shared.progressAt >= shared.commandTimeout;
 }
 
 /** Counts `command` as unanswered until it settles (see {@link stalled}). */
-function tracked<T>(shared: SharedClient, command: Promise<T>): Promise<T> {
+function tracked<T>(shared: Progress, command: Promise<T>): Promise<T> {
   if (shared.pending++ === 0) shared.progressAt = Date.now();
   const settled = (): void => {
     shared.pending--;
@@ -304,91 +314,128 @@ function deserializeRaw<Value>(text: string): { value: Value } | undefined {
   return text.startsWith('{"value":') ? undefined : { value: text as Value };
 }
 
+/** Options of {@link redisStore} given your own node-redis client (`redisStore({ client })`). */
+export interface RedisStoreClientOptions {
+  /**
+   * Your own node-redis 5 client, connected by you (`await client.connect()`): `createCluster()`
+   * for a Redis Cluster, `createSentinel()` behind Sentinel, or a plain `createClient()` (all
+   * three are re-exported by `@keyv/redis`). hotpath never connects or closes it. Calls are
+   * refused at once (misses) while it, or on a cluster the master serving the key, is not
+   * connected; on a cluster that also makes the client read the topology again, which finds a
+   * promoted replica (node-redis alone does that only on a `MOVED` reply).
+   */
+  client: RedisStoreClient;
+  /**
+   * Prefix of every key: `<namespace>::<key>`, as with a URL.
+   *
+   * @default 'hotpath'
+   */
+  namespace?: string;
+  /**
+   * How long the first calls of a fresh store wait for the client to be ready.
+   *
+   * @default '1s'
+   */
+  connectTimeout?: Duration;
+  /**
+   * As with a URL: once a command waited this long with no reply, commands carry node-redis's
+   * `timeout` until a reply arrives, which frees the client's queue when Redis hangs.
+   *
+   * @default '1s'
+   */
+  commandTimeout?: Duration;
+}
+
+const KNOWN_CLIENT = ['client', 'namespace', 'connectTimeout', 'commandTimeout'] as const;
+
+/** What the commands of a store count, for {@link stalled}. */
+interface Progress {
+  readonly commandTimeout: number;
+  pending: number;
+  progressAt: number;
+}
+
+/** How a store built by {@link storeKeyv} gets its client and lets it go. */
+interface StoreConnection {
+  readonly progress: Progress;
+  /** Where the store's Redis is, for messages. */
+  readonly host: string;
+  /** The client to send a command touching `keys` (prefixed) with; rejects when it cannot. */
+  client(keys: readonly string[]): Promise<unknown>;
+  /** A command was answered (or failed with a reply). */
+  answered?(): void;
+  /** Called once by `keyv.disconnect()`. */
+  release(): Promise<void>;
+}
+
+/** The prefixed keys of a keyv adapter call `op(...args)`, for {@link StoreConnection.client}. */
+function keysOf(op: string, args: unknown[], prefix: (key: string) => string): string[] {
+  const [first] = args;
+  if (op === 'setMany') return (first as { key: string }[]).map((e) => prefix(e.key));
+  if (Array.isArray(first)) return (first as string[]).map(prefix);
+  return [prefix(first as string)];
+}
+
 /**
- * A keyv instance over Redis at `url` for `createHotpath({ stores: { redis: redisStore(url) } })`.
- *
- * Defaults: namespace `'hotpath'`, connect timeout 1 s, command timeout 1 s, reconnect back-off
- * 50 ms doubling up to 1 s, forever. Calls reject (never hang) while Redis is unreachable;
- * keyv's `error` event reports each outage once. One connection per process per URL and
- * settings, whatever the namespace; `await keyv.disconnect()` releases it (the last release
- * closes it). Throws a `TypeError` for a bad URL or option.
- *
- * @example
- * const registry = createHotpath({ stores: { redis: redisStore(process.env.REDIS_URL!) } });
+ * The keyv over `client` (a node-redis client of any kind) for `namespace`: strings stored
+ * raw, errors filtered to one report per outage (`tell` is handed the reporter), every command
+ * counted and sent through `connection`.
  */
-export function redisStore(url: string, options?: RedisStoreOptions): Keyv<string> {
-  checkUrl(WHERE, url, 'redisStore(url, options)');
-  checkRedisOptions(WHERE, options, KNOWN);
-  const namespace = stringSetting(WHERE, 'namespace', options?.namespace, 'hotpath');
-  const connectTimeout = durationSetting(WHERE, 'connectTimeout', options?.connectTimeout, 1_000);
-  const commandTimeout = durationSetting(WHERE, 'commandTimeout', options?.commandTimeout, 1_000);
-  const maxReconnectDelay = durationSetting(
-    WHERE,
-    'maxReconnectDelay',
-    options?.maxReconnectDelay,
-    1_000,
-  );
-  // Before any connection is attempted: a missing package is named here.
+function storeKeyv(
+  client: unknown,
+  namespace: string,
+  connection: (tell: (error: Error) => void) => StoreConnection,
+): Keyv<string> {
   const { Keyv, KeyvRedis } = keyvRedis(WHERE);
-
-  const poolKey = `${url}|${connectTimeout}|${commandTimeout}|${maxReconnectDelay}`;
-  const shared =
-    clients.get(poolKey) ??
-    openClient(poolKey, url, connectTimeout, commandTimeout, maxReconnectDelay);
-  shared.refs += 1;
-
   const adapter = withoutClientListeners(
-    shared.client,
-    () => new KeyvRedis<string>(shared.client, { namespace, throwOnErrors: true }),
+    client as Client,
+    () => new KeyvRedis<string>(client as Client, { namespace, throwOnErrors: true }),
   );
   // The adapter forwards every failed command to keyv's `error` event; the caller already sees
-  // failed commands as rejections, and outages are reported once by the shared client. Only
+  // failed commands as rejections, and outages are reported once by the connection. Only
   // those reports pass.
   let reporting = false;
   const emit = adapter.emit.bind(adapter);
   adapter.emit = (event: string | symbol, ...args: unknown[]): boolean =>
     event === 'error' && !reporting ? false : emit(event as string, ...args);
-  const tell = (error: Error): void => {
+  const conn = connection((error: Error): void => {
     reporting = true;
     try {
       emit('error', error);
     } finally {
       reporting = false;
     }
-  };
-  shared.adapters.add(tell);
+  });
 
-  // The adapter's own getClient() reconnects a closed client on every call, adding listeners
-  // and an uncleared timer each time. The shared client reconnects by itself: only wait for
-  // the first connection attempt of a fresh process, else fail fast while Redis is away.
+  // The adapter's own getClient() (re)connects a closed client on every call, adding
+  // listeners and an uncleared timer each time. Each command instead asks the connection,
+  // which knows whether it can be answered now (see the wrappers below).
+  let target: unknown;
+  (adapter as unknown as { getClient: () => Promise<unknown> }).getClient = async () => target;
   let released = false;
-  const getClient = async (): Promise<Client> => {
-    const { client } = shared;
-    if (released || !client.isOpen)
-      throw new Error(`redisStore: the store for ${shared.host} was disconnected`);
-    if (client.isReady) return stalled(shared) ? shared.timed : client;
-    if (!shared.firstAttemptOver) {
-      await withDeadline(shared.firstAttempt, connectTimeout);
-      if (client.isReady) return stalled(shared) ? shared.timed : client;
-    }
-    throw new Error(`Redis at ${shared.host} is unreachable (reconnecting in the background)`);
-  };
-  (adapter as unknown as { getClient: () => Promise<Client> }).getClient = getClient;
   adapter.disconnect = async (): Promise<void> => {
     if (released) return;
     released = true;
-    shared.adapters.delete(tell);
-    await releaseClient(poolKey, shared);
+    await conn.release();
   };
 
-  // Every command a store sends goes through these: they count what is unanswered (stalled()).
+  // Every command a store sends goes through these: the connection is asked first (and may
+  // refuse), and what is unanswered is counted (stalled()).
+  const prefix = (key: string): string => `${namespace}::${key}`;
   for (const op of ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'has'] as const) {
     const run = (adapter as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
       op
     ];
     if (typeof run !== 'function') continue;
-    (adapter as unknown as Record<string, unknown>)[op] = (...args: unknown[]) =>
-      tracked(shared, run.apply(adapter, args));
+    (adapter as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
+      if (released) throw new Error(`redisStore: the store for ${conn.host} was disconnected`);
+      // Read by the adapter's getClient() in the same tick as it is set (the adapter calls it
+      // first thing): concurrent commands never see each other's client.
+      target = await conn.client(keysOf(op, args, prefix));
+      const answer = await tracked(conn.progress, run.apply(adapter, args));
+      conn.answered?.();
+      return answer;
+    };
   }
 
   const keyv = new Keyv<string>(adapter, {
@@ -402,4 +449,143 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
   // own listener (E_STORE events); this one only keeps a store used outside a registry safe.
   keyv.on('error', () => {});
   return keyv;
+}
+
+/**
+ * A keyv instance over Redis for `createHotpath({ stores: { redis: redisStore(url) } })`.
+ *
+ * Defaults: namespace `'hotpath'`, connect timeout 1 s, command timeout 1 s, reconnect back-off
+ * 50 ms doubling up to 1 s, forever. Calls reject (never hang) while Redis is unreachable;
+ * keyv's `error` event reports each outage once. One connection per process per URL and
+ * settings, whatever the namespace; `await keyv.disconnect()` releases it (the last release
+ * closes it). Throws a `TypeError` for a bad URL or option.
+ *
+ * @example
+ * const registry = createHotpath({ stores: { redis: redisStore(process.env.REDIS_URL!) } });
+ */
+export function redisStore(url: string, options?: RedisStoreOptions): Keyv<string>;
+/**
+ * A keyv instance over your own node-redis client: a Redis Cluster (`createCluster()`),
+ * Sentinel (`createSentinel()`) or any `createClient()` you configured yourself (see
+ * {@link RedisStoreClientOptions}). hotpath never connects or closes it; `keyv.disconnect()`
+ * (`registry.shutdown()`) only stops listening to it. Every command the store sends touches one
+ * key (GET, SET, UNLINK), so none spans two slots and keys need no hash tags: `@cached`'s tags,
+ * `clear()` and `registry.invalidate()` write single keys (marks), never a SCAN. Throws a
+ * `TypeError` for a bad client or option.
+ *
+ * @example
+ * const cluster = createCluster({ rootNodes: [{ url: 'redis://redis-1:6379' }] });
+ * await cluster.connect();
+ * const registry = createHotpath({ stores: { redis: redisStore({ client: cluster }) } });
+ */
+export function redisStore(options: RedisStoreClientOptions): Keyv<string>;
+export function redisStore(
+  target: string | RedisStoreClientOptions,
+  options?: RedisStoreOptions,
+): Keyv<string> {
+  if (target !== null && typeof target === 'object' && 'client' in target) {
+    if (options !== undefined) {
+      throw configError(
+        { where: WHERE },
+        'takes `redisStore({ client, ...options })`: one object, not a second argument',
+      );
+    }
+    return clientStore(target);
+  }
+  return urlStore(target as string, options);
+}
+
+/** `redisStore({ client })`: see {@link RedisStoreClientOptions}. */
+function clientStore(options: RedisStoreClientOptions): Keyv<string> {
+  checkRedisOptions(WHERE, options, KNOWN_CLIENT);
+  const client = options.client as unknown as Record<string, unknown> | null;
+  if (
+    client === null ||
+    typeof client !== 'object' ||
+    typeof client.isOpen !== 'boolean' ||
+    typeof client.get !== 'function' ||
+    typeof client.set !== 'function' ||
+    typeof client.withCommandOptions !== 'function' ||
+    typeof client.on !== 'function' ||
+    typeof client.off !== 'function'
+  ) {
+    throw optionError(
+      { where: WHERE },
+      'client',
+      'a node-redis client (`createClient()`, `createCluster()` or `createSentinel()`, re-exported by @keyv/redis)',
+      options.client,
+      typeof client?.status === 'string'
+        ? 'an ioredis client? redisStore needs node-redis'
+        : undefined,
+    );
+  }
+  const namespace = stringSetting(WHERE, 'namespace', options.namespace, 'hotpath');
+  const settings = {
+    connectTimeout: durationSetting(WHERE, 'connectTimeout', options.connectTimeout, 1_000),
+    commandTimeout: durationSetting(WHERE, 'commandTimeout', options.commandTimeout, 1_000),
+  };
+  const kind = storeClientKind(client);
+  return storeKeyv(client, namespace, (tell) => {
+    const user = new StoreClient(options.client, kind, settings, tell);
+    return {
+      progress: user,
+      host: user.host,
+      async client(keys) {
+        await user.ready(keys);
+        return stalled(user) ? user.timed : user.client;
+      },
+      answered: () => user.succeeded(),
+      async release() {
+        user.release();
+      },
+    };
+  });
+}
+
+/** `redisStore(url, options)`: a client of hotpath's own, shared per URL and settings. */
+function urlStore(url: string, options?: RedisStoreOptions): Keyv<string> {
+  checkUrl(WHERE, url, 'redisStore(url, options)');
+  checkRedisOptions(WHERE, options, KNOWN);
+  const namespace = stringSetting(WHERE, 'namespace', options?.namespace, 'hotpath');
+  const connectTimeout = durationSetting(WHERE, 'connectTimeout', options?.connectTimeout, 1_000);
+  const commandTimeout = durationSetting(WHERE, 'commandTimeout', options?.commandTimeout, 1_000);
+  const maxReconnectDelay = durationSetting(
+    WHERE,
+    'maxReconnectDelay',
+    options?.maxReconnectDelay,
+    1_000,
+  );
+  // Before any connection is attempted: a missing package is named here.
+  keyvRedis(WHERE);
+
+  const poolKey = `${url}|${connectTimeout}|${commandTimeout}|${maxReconnectDelay}`;
+  const shared =
+    clients.get(poolKey) ??
+    openClient(poolKey, url, connectTimeout, commandTimeout, maxReconnectDelay);
+  shared.refs += 1;
+
+  return storeKeyv(shared.client, namespace, (tell) => {
+    shared.adapters.add(tell);
+    // Only wait for the first connection attempt of a fresh process, else fail fast while
+    // Redis is away: the shared client reconnects by itself.
+    return {
+      progress: shared,
+      host: shared.host,
+      async client() {
+        const { client } = shared;
+        if (!client.isOpen)
+          throw new Error(`redisStore: the store for ${shared.host} was disconnected`);
+        if (client.isReady) return stalled(shared) ? shared.timed : client;
+        if (!shared.firstAttemptOver) {
+          await withDeadline(shared.firstAttempt, connectTimeout);
+          if (client.isReady) return stalled(shared) ? shared.timed : client;
+        }
+        throw new Error(`Redis at ${shared.host} is unreachable (reconnecting in the background)`);
+      },
+      async release() {
+        shared.adapters.delete(tell);
+        await releaseClient(poolKey, shared);
+      },
+    };
+  });
 }
