@@ -10,9 +10,12 @@
  * up to 1 ms closer than their readings say.
  *
  * Cost when no wait is needed: one clock reading, a few comparisons and one ring-buffer write;
- * no timer, no promise: the method's own result is handed back as is. A completion handler is
- * attached only when `maxConcurrent` is set (it needs to know when a call ends). Timers exist
- * only while calls wait in the queue (one timer per engine at a time).
+ * no timer, no promise: the method's own result is handed back as is. Without `minTime`, a
+ * sliding window with room even before expired starts are dropped admits without reading the
+ * clock, and the one reading is the start's own, after the method's synchronous part (without
+ * a rate, no reading at all). A completion handler is attached only when `maxConcurrent` is set
+ * (it needs to know when a call ends). Timers exist only while calls wait in the queue (one
+ * timer per engine at a time).
  */
 import type { Call } from '../core/call.js';
 import { monotonicReader, type Clock } from '../core/clock.js';
@@ -83,6 +86,11 @@ export class LocalEngine implements Engine {
   readonly #tracks: boolean;
   /** Whether start times matter (a sliding window or `minTime`): see {@link LocalEngine.#restamp}. */
   readonly #stamps: boolean;
+  /**
+   * Whether admission may skip the clock: without `minTime`, only the rate needs the time, and
+   * it may know without it ({@link RateAlgorithm.reserve}).
+   */
+  readonly #unread: boolean;
   #lastStart = Number.NEGATIVE_INFINITY;
   #running = 0;
   readonly #queue = new WaitQueue<Waiting>();
@@ -105,6 +113,7 @@ export class LocalEngine implements Engine {
     this.#rate = rateAlgorithm(settings);
     this.#tracks = settings.maxConcurrent !== Number.POSITIVE_INFINITY;
     this.#stamps = this.#rate.timesStarts || settings.minTime > 0;
+    this.#unread = settings.minTime === 0;
   }
 
   /** Calls waiting now. */
@@ -141,6 +150,9 @@ export class LocalEngine implements Engine {
    */
   run(call: Call, inner: Invoke, ctx: SiteContext): unknown {
     if (this.#queue.size === 0 && this.#stopped === undefined) {
+      if (this.#unread && this.#running < this.settings.maxConcurrent && this.#rate.reserve()) {
+        return this.#start(call, inner, ctx, Number.NaN);
+      }
       const now = this.#now();
       const wait = this.#admit(now);
       if (wait === 0) return this.#start(call, inner, ctx, now);
@@ -203,7 +215,11 @@ export class LocalEngine implements Engine {
     return 0;
   }
 
-  /** Starts a call admitted at `at`. */
+  /**
+   * Starts a call admitted at `at`, or reserved by the rate without a reading (`at` NaN: its
+   * one reading comes after the method's synchronous part, where {@link LocalEngine.#restamp}
+   * would count it anyway).
+   */
   #start(call: Call, inner: Invoke, ctx: SiteContext, at: number): unknown {
     const figures = ctx.figures;
     figures.started++;
@@ -246,6 +262,12 @@ export class LocalEngine implements Engine {
    */
   #restamp(at: number): void {
     const now = this.#now();
+    if (Number.isNaN(at)) {
+      // Reserved: this reading is the start's time ({@link RateAlgorithm.commit}).
+      if (this.#lastStart < now) this.#lastStart = now;
+      this.#rate.commit(now);
+      return;
+    }
     if (now <= at) return;
     if (this.#lastStart < now) this.#lastStart = now;
     this.#rate.restamp(at, now);

@@ -20,6 +20,15 @@ export interface RateAlgorithm {
   /** Counts a start at `now`, which {@link RateAlgorithm.wait} just allowed at that `now`. */
   record(now: number): void;
   /**
+   * Counts a start whose time is not read yet, if the rate allows it whatever the time is (a
+   * window with room even before expired starts are dropped, or no rate): true, and the caller
+   * must {@link RateAlgorithm.commit} it; false (nothing counted) when only a clock reading can
+   * tell. Lets an admitted call skip the reading before it starts.
+   */
+  reserve(): boolean;
+  /** Gives the start {@link RateAlgorithm.reserve} counted its time, `now` (read once it began). */
+  commit(now: number): void;
+  /**
    * Whether start times matter (a sliding window): only then does the engine read the clock a
    * second time, after the method's synchronous part, to {@link RateAlgorithm.restamp} a start.
    */
@@ -42,6 +51,12 @@ class NoRate implements RateAlgorithm {
   }
 
   record(): void {}
+
+  reserve(): boolean {
+    return true;
+  }
+
+  commit(): void {}
 
   restamp(): void {}
 

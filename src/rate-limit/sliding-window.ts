@@ -27,7 +27,10 @@ export class SlidingWindow implements RateAlgorithm {
   #counts: number[] = new Array<number>(2);
   #head = 0;
   #size = 0;
-  /** Starts within the window (after {@link SlidingWindow.#expire}). */
+  /**
+   * Starts within the window (after {@link SlidingWindow.#expire}), including those reserved
+   * and not committed yet (a call in its synchronous part), which are in no slot.
+   */
   #total = 0;
 
   constructor(settings: Pick<LocalEngineSettings, 'limit' | 'interval'>) {
@@ -42,8 +45,26 @@ export class SlidingWindow implements RateAlgorithm {
 
   wait(now: number): number {
     this.#expire(now);
-    // After #expire, the oldest start is less than `interval` old: the wait is positive.
-    return this.#total >= this.#limit ? this.#times[this.#head]! + this.#interval - now : 0;
+    if (this.#total < this.#limit) return 0;
+    // After #expire, the oldest start is less than `interval` old: the wait is positive. With
+    // no slot, the window is full of reserved starts (a re-entrant call), counted from now on.
+    return this.#size > 0 ? this.#times[this.#head]! + this.#interval - now : this.#interval;
+  }
+
+  /**
+   * Room whatever the time: the count before expiring anything can only be larger than after,
+   * so a window with room now has room at any later reading.
+   */
+  reserve(): boolean {
+    if (this.#total >= this.#limit) return false;
+    this.#total++;
+    return true;
+  }
+
+  commit(now: number): void {
+    // Starts that left the window go here too: calls admitted by `reserve` alone never ask `wait`.
+    this.#expire(now);
+    this.#slot(this.#round(now));
   }
 
   isIdle(now: number, lastStart: number): boolean {
@@ -81,7 +102,11 @@ export class SlidingWindow implements RateAlgorithm {
 
   record(now: number): void {
     this.#total++;
-    const time = this.#round(now);
+    this.#slot(this.#round(now));
+  }
+
+  /** One more start in the slot of `time` (not counted in the total here). */
+  #slot(time: number): void {
     const cap = this.#times.length;
     if (this.#size > 0) {
       const last = (this.#head + this.#size - 1) % cap;

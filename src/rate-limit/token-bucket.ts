@@ -41,6 +41,16 @@ export class TokenBucket implements RateAlgorithm {
     this.#level -= this.#interval;
   }
 
+  /**
+   * Always false: a level is only known after a refill, which needs the time (consuming before
+   * it would let a full bucket's refill cap forget the call).
+   */
+  reserve(): boolean {
+    return false;
+  }
+
+  commit(): void {}
+
   restamp(): void {}
 
   isIdle(now: number): boolean {

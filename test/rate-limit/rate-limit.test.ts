@@ -687,6 +687,39 @@ describe('@rateLimit, local engine', () => {
     expect(seen).toEqual([5, 105]);
   });
 
+  it('counts a start admitted without a clock reading: a call the method makes of itself waits out the window', async () => {
+    // No `minTime`: a window with room admits without reading the clock; the start still
+    // counts before the method's own call of itself is judged, and from its end (5, not 0).
+    let now = 0;
+    const timers: Array<{ at: number; fn: () => void }> = [];
+    const clock = {
+      now: () => now,
+      monotonicNow: () => now,
+      setTimeout: (fn: () => void, ms: number) => timers.push({ at: now + ms, fn }),
+      clearTimeout: () => {},
+    };
+    const seen: number[] = [];
+    let nested: Promise<void> | undefined;
+    class Api {
+      @rateLimit({ limit: 1, interval: 100 })
+      async call(delay: number): Promise<void> {
+        now += delay;
+        seen.push(now);
+        nested ??= api.call(0);
+      }
+    }
+    const api = bindHotpath(new Api(), createHotpath({ clock }));
+    const first = api.call(5);
+    expect(seen).toEqual([5]);
+    while (timers.length > 0) {
+      const timer = timers.shift()!;
+      now = Math.max(now, timer.at);
+      timer.fn();
+    }
+    await Promise.all([first, nested]);
+    expect(seen).toEqual([5, 105]);
+  });
+
   it('keeps a monthly quota: the call past 1 000 in 30 days waits 30 days, on one timer', async () => {
     const DAY = 86_400_000;
     const starts: number[] = [];
