@@ -360,8 +360,13 @@ interface StoreConnection {
   readonly progress: Progress;
   /** Where the store's Redis is, for messages. */
   readonly host: string;
-  /** The client to send a command touching `keys` (prefixed) with; rejects when it cannot. */
-  client(keys: readonly string[]): Promise<unknown>;
+  /**
+   * The client to send a command with; rejects when it cannot. A connection that
+   * {@link checksKeys} is given the (prefixed) keys the command touches.
+   */
+  client(keys?: readonly string[]): Promise<unknown>;
+  /** Whether {@link client} needs the keys (a cluster's slots): costs an array per command. */
+  readonly checksKeys?: boolean;
   /** A command was answered (or failed with a reply). */
   answered?(): void;
   /** Called once by `keyv.disconnect()`. */
@@ -408,34 +413,43 @@ function storeKeyv(
   });
 
   // The adapter's own getClient() (re)connects a closed client on every call, adding
-  // listeners and an uncleared timer each time. Each command instead asks the connection,
-  // which knows whether it can be answered now (see the wrappers below).
-  let target: unknown;
-  (adapter as unknown as { getClient: () => Promise<unknown> }).getClient = async () => target;
+  // listeners and an uncleared timer each time. The connection knows instead whether a command
+  // can be answered now, and refuses it otherwise.
   let released = false;
+  const disconnected = (): Error =>
+    new Error(`redisStore: the store for ${conn.host} was disconnected`);
+  let target: unknown;
+  (adapter as unknown as { getClient: () => Promise<unknown> }).getClient = conn.checksKeys
+    ? async () => target
+    : async () => {
+        if (released) throw disconnected();
+        return conn.client();
+      };
   adapter.disconnect = async (): Promise<void> => {
     if (released) return;
     released = true;
     await conn.release();
   };
 
-  // Every command a store sends goes through these: the connection is asked first (and may
-  // refuse), and what is unanswered is counted (stalled()).
+  // Every command a store sends goes through these: they count what is unanswered (stalled()),
+  // and a connection that checks keys is asked first.
   const prefix = (key: string): string => `${namespace}::${key}`;
   for (const op of ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'has'] as const) {
     const run = (adapter as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
       op
     ];
     if (typeof run !== 'function') continue;
-    (adapter as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
-      if (released) throw new Error(`redisStore: the store for ${conn.host} was disconnected`);
-      // Read by the adapter's getClient() in the same tick as it is set (the adapter calls it
-      // first thing): concurrent commands never see each other's client.
-      target = await conn.client(keysOf(op, args, prefix));
-      const answer = await tracked(conn.progress, run.apply(adapter, args));
-      conn.answered?.();
-      return answer;
-    };
+    (adapter as unknown as Record<string, unknown>)[op] = conn.checksKeys
+      ? async (...args: unknown[]) => {
+          if (released) throw disconnected();
+          // Read by the adapter's getClient() in the same tick as it is set (the adapter calls
+          // it first thing): concurrent commands never see each other's client.
+          target = await conn.client(keysOf(op, args, prefix));
+          const answer = await tracked(conn.progress, run.apply(adapter, args));
+          conn.answered?.();
+          return answer;
+        }
+      : (...args: unknown[]) => tracked(conn.progress, run.apply(adapter, args));
   }
 
   const keyv = new Keyv<string>(adapter, {
@@ -530,7 +544,8 @@ function clientStore(options: RedisStoreClientOptions): Keyv<string> {
     return {
       progress: user,
       host: user.host,
-      async client(keys) {
+      checksKeys: true,
+      async client(keys = []) {
         await user.ready(keys);
         return stalled(user) ? user.timed : user.client;
       },
