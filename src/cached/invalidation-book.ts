@@ -158,17 +158,19 @@ export class InvalidationBook {
    * maybe-stale value, and knows the tier did not answer). An entry judged while one of its
    * marks is found missing is invalid whatever its time: it was computed before that was known.
    * Answered at once, without a promise, when every mark is known (a read's common case).
+   * `now`: the clock's time, when the caller has read it already.
    */
   valid(
     tier: StoreTier,
     marks: readonly string[],
     created: number,
     caller: TierCaller,
+    now = this.#registry.clock.now(),
   ): boolean | typeof FAILED | Promise<boolean | typeof FAILED> {
     if (created < tier.trustedFrom) return false;
     let reads: Promise<MarkRead>[] | undefined;
     for (let i = 0; i < marks.length; i++) {
-      const time = this.#markTime(tier, marks[i]!, caller);
+      const time = this.#markTime(tier, marks[i]!, caller, now);
       if (typeof time === 'number') {
         if (time > created) return false;
       } else (reads ??= []).push(time);
@@ -188,12 +190,17 @@ export class InvalidationBook {
   /**
    * Reads the marks `marks` of `tier` that are not known yet (creating missing ones), so that a
    * computation starting after it is judged by them; answers whether every read answered (at
-   * once, without a promise, when every mark is known).
+   * once, without a promise, when every mark is known). `now`: as for {@link valid}.
    */
-  learn(tier: StoreTier, marks: readonly string[], caller: TierCaller): boolean | Promise<boolean> {
+  learn(
+    tier: StoreTier,
+    marks: readonly string[],
+    caller: TierCaller,
+    now = this.#registry.clock.now(),
+  ): boolean | Promise<boolean> {
     let reads: Promise<MarkRead>[] | undefined;
     for (let i = 0; i < marks.length; i++) {
-      const time = this.#markTime(tier, marks[i]!, caller);
+      const time = this.#markTime(tier, marks[i]!, caller, now);
       if (typeof time !== 'number') (reads ??= []).push(time);
     }
     if (reads === undefined) return true;
@@ -218,9 +225,13 @@ export class InvalidationBook {
   }
 
   /** The time of `mark` in `tier`: known, or a read of it (one per mark at a time). */
-  #markTime(tier: StoreTier, mark: string, caller: TierCaller): number | Promise<MarkRead> {
+  #markTime(
+    tier: StoreTier,
+    mark: string,
+    caller: TierCaller,
+    now: number,
+  ): number | Promise<MarkRead> {
     const { known, reading } = this.#knowledge(tier);
-    const now = this.#registry.clock.now();
     const k = known.get(mark);
     if (k !== undefined && (this.#registry.bus !== undefined || now - k.at < KNOWLEDGE_MS)) {
       return k.time;

@@ -119,7 +119,7 @@ function readTier(read: TierRead, i: number): Promise<TierAnswer> {
   const reading = tier.get(cache.sharedKey(key), cache.caller);
   // The store's and the namespace's marks, in parallel with the entry: known (or created, when
   // missing) before the caller computes, so a value computed after a miss can be written.
-  const learning = cache.book.learn(tier, cache.marksOf(undefined), cache.caller);
+  const learning = cache.book.learn(tier, cache.marksOf(undefined), cache.caller, started);
   if (learning === true && !waiting) {
     return reading.then((text) => {
       const answer = judge(read, tier, text, true);
@@ -161,17 +161,21 @@ function judge(
   if (parts.version !== cache.opts.version) return undefined;
   const now = cache.clock.now();
   if (now >= parts.staleUntil) return undefined;
-  const valid = cache.book.valid(tier, cache.marksOf(parts.tags), parts.created, cache.caller);
-  if (valid instanceof Promise) return valid.then((v) => usable(read, tier, parts, v));
-  return usable(read, tier, parts, valid);
+  const marks = cache.marksOf(parts.tags);
+  const valid = cache.book.valid(tier, marks, parts.created, cache.caller, now);
+  if (valid instanceof Promise) {
+    return valid.then((v) => usable(read, tier, parts, v, cache.clock.now()));
+  }
+  return usable(read, tier, parts, valid, now);
 }
 
 /** The entry `parts` read from `tier`, if its marks (`valid`) let it be used. */
 function usable(
-  { cache, raw, seq }: TierRead,
+  { raw, seq }: TierRead,
   tier: StoreTier,
   parts: EntryParts,
   valid: boolean | typeof FAILED,
+  now: number,
 ): TierAnswer {
   if (valid === FAILED) return FAILED;
   if (!valid) return undefined;
@@ -185,7 +189,7 @@ function usable(
     tags: parts.tags,
     raw,
   });
-  return { entry, tier: tier.name, fresh: cache.clock.now() < parts.expires };
+  return { entry, tier: tier.name, fresh: now < parts.expires };
 }
 
 /** A value the codec could not encode (for any tier) or decode (read from `store`). */

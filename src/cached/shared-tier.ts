@@ -25,6 +25,7 @@ import type { Runtime } from '../core/runtime.js';
 import type { CacheStore } from '../core/services.js';
 import { bounded, StoreTimeout } from './bounded.js';
 import { breakerSettings, CircuitBreaker } from './breaker.js';
+import { directGetOf, type DirectGet } from './direct-get.js';
 import { Undelivered } from './undelivered.js';
 
 /** Per-method counters a tier updates (the method's `stats()`). */
@@ -74,11 +75,14 @@ export class StoreTier {
   /** The store reported an error since the last operation that succeeded. */
   #troubled = false;
   readonly #registry: Runtime;
+  /** The store's direct read (see direct-get.ts), used for `get` when it has one. */
+  readonly #directGet: DirectGet | undefined;
 
   constructor(registry: Runtime, name: string, store: CacheStore) {
     this.#registry = registry;
     this.name = name;
     this.store = store;
+    this.#directGet = directGetOf(store);
     this.breaker = new CircuitBreaker(breakerSettings(store), registry.clock);
     this.undelivered = new Undelivered(this, registry);
     // keyv re-emits its adapter's connection errors and failed operations here.
@@ -98,7 +102,7 @@ export class StoreTier {
       return Promise.resolve(FAILED);
     }
     if (this.undelivered.size > 0) return this.#getAfterDelivery(key, caller);
-    return this.#run('get', caller, () => this.store.get(key), true);
+    return this.#read(key, caller);
   }
 
   /** {@link get} once the pending invalidations are written (within the caller's timeout). */
@@ -114,7 +118,13 @@ export class StoreTier {
       this.#breakerFailure(caller);
       return FAILED;
     }
-    return this.#run('get', caller, () => this.store.get(key), true);
+    return this.#read(key, caller);
+  }
+
+  /** The store's `get` of `key`, bounded (directly when the store offers it: direct-get.ts). */
+  #read(key: string, caller: TierCaller): Promise<unknown> {
+    const direct = this.#directGet;
+    return this.#run('get', caller, direct ? () => direct(key) : () => this.store.get(key), true);
   }
 
   /**
@@ -134,8 +144,8 @@ export class StoreTier {
       return false;
     }
     const ttl = storeTtl(ttlMs);
-    const fn = (): unknown => this.store.set(key, value, ttl);
-    return (await this.#run('set', caller, fn, false)) !== FAILED;
+    const set = await this.#run('set', caller, () => this.store.set(key, value, ttl), false);
+    return set !== FAILED;
   }
 
   /**

@@ -55,6 +55,7 @@ import { keyvRedis } from './peers.js';
 import { configError, optionError } from '../core/options.js';
 import { StoreClient, storeClientKind, type RedisStoreClient } from './store-client.js';
 import { errorMessage } from '../core/error-message.js';
+import { provideDirectGet } from '../cached/direct-get.js';
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -281,20 +282,25 @@ function stalled(shared: Progress): boolean {
 /** Counts `command` as unanswered until it settles (see {@link stalled}). */
 function tracked<T>(shared: Progress, command: Promise<T>): Promise<T> {
   if (shared.pending++ === 0) shared.progressAt = Date.now();
-  const settled = (): void => {
-    shared.pending--;
-    shared.progressAt = Date.now();
-  };
   return command.then(
     (value) => {
-      settled();
+      settled(shared);
       return value;
     },
     (error: unknown) => {
-      settled();
+      settled(shared);
       throw error;
     },
   );
+}
+
+/**
+ * A command counted by {@link tracked} settled. A function of its own, not a closure per
+ * command: under tsx (benches, tests) each named closure costs a `defineProperty` call.
+ */
+function settled(shared: { pending: number; progressAt: number }): void {
+  shared.pending--;
+  shared.progressAt = Date.now();
 }
 
 /** keyv's `serialize`: the string itself, no envelope (Redis expires the key). */
@@ -304,6 +310,11 @@ function serializeRaw(data: { value?: unknown }): string {
     throw new TypeError(`redisStore stores strings, got ${typeof value}`);
   }
   return value;
+}
+
+/** What keyv.get() answers for `text` read by the adapter (see {@link deserializeRaw}). */
+function rawText(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : deserializeRaw<string>(text)?.value;
 }
 
 /**
@@ -459,6 +470,9 @@ function storeKeyv(
     serialize: serializeRaw,
     deserialize: deserializeRaw,
   });
+  // `@cached` reads with the adapter's own (counted) get: the command and the answer of
+  // keyv.get(), without keyv's per-call layers (measured: about 0.5 µs of a read's CPU).
+  provideDirectGet(keyv, (key) => adapter.get(key).then(rawText));
   // keyv is an EventEmitter: an unheard `error` would crash the process. The registry adds its
   // own listener (E_STORE events); this one only keeps a store used outside a registry safe.
   keyv.on('error', () => {});
