@@ -1,7 +1,8 @@
 /**
  * The Redis Cluster hash slot of a key (CRC16/XMODEM of the key, or of its `{hash tag}`, modulo
  * 16384), as the cluster computes it: `redisStore` checks, before sending a command, that the
- * master serving the key's slot is connected. node-redis has the same function in a package of
+ * master serving the key's slot is connected; `RedisBus` subscribes to its sharded channel on
+ * the master of the channel's slot. node-redis has the same function in a package of
  * its own (`cluster-key-slot`) that hotpath does not depend on; this one is a dozen lines.
  */
 

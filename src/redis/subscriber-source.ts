@@ -15,6 +15,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { ioredis } from './peers.js';
+import { keySlot } from './key-slot.js';
 import type { ConnectionSource, RedisCommandClient } from './connection.js';
 
 /** The subscriber's source, the channel's name on the server, and whether it is sharded. */
@@ -106,27 +107,4 @@ function shardSource(cluster: ClusterView, channel: string): SubscriberSource {
     channel: name,
     sharded: true,
   };
-}
-
-/** CRC16-CCITT (XMODEM), the checksum of Redis Cluster's key slots. */
-function crc16(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) {
-      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    }
-  }
-  return crc;
-}
-
-/** The cluster slot of `key`, hash tags (`{...}`) included, as `CLUSTER KEYSLOT` computes it. */
-function keySlot(key: string): number {
-  const bytes = Buffer.from(key);
-  const open = bytes.indexOf('{');
-  if (open !== -1) {
-    const close = bytes.indexOf('}', open + 1);
-    if (close > open + 1) return crc16(bytes.subarray(open + 1, close)) % 16_384;
-  }
-  return crc16(bytes) % 16_384;
 }
