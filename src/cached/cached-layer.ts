@@ -5,12 +5,12 @@
  */
 import type { Call } from '../core/call.js';
 import { argumentKey, entryKey } from '../core/key.js';
-import type { ControlContext, Invoke, SiteInfo } from '../core/site.js';
+import type { ControlContext, Invoke, Shortcut, SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { PerRuntime } from '../core/per-runtime.js';
-import { runtimeOf } from '../core/runtime-of.js';
+import { runtimeIfAny, runtimeOf } from '../core/runtime-of.js';
 import type { Runtime } from '../core/runtime.js';
-import { hitPath } from './hit-path.js';
+import { hitPath, hitShortcut } from './hit-path.js';
 import { MethodCache } from './method-cache.js';
 import type { ResolvedCachedOptions } from './options.js';
 import type { OwnerMemo } from './owner-memo.js';
@@ -25,6 +25,9 @@ export class CachedLayer {
   /** Instance scope: the memo of each owner. */
   readonly #owners: PerOwner<OwnerMemo>;
   #site: SiteInfo | undefined;
+  /** Shared scope: the registry of the last call, and its memo (nearly every call uses one). */
+  #lastRegistry: Runtime | undefined;
+  #lastMemo: OwnerMemo | undefined;
 
   constructor(opts: ResolvedCachedOptions) {
     this.opts = opts;
@@ -54,6 +57,19 @@ export class CachedLayer {
     return this.opts.weak ? weakHits(hit) : hit;
   }
 
+  /** The site's shortcut: the hit path of the commonest calls, without a `Call`. */
+  shortcut(site: SiteInfo): Shortcut | undefined {
+    if (this.opts.scope !== 'shared') {
+      const owners = this.#owners;
+      return hitShortcut(site, this.opts, (owner) => owners.peek(owner));
+    }
+    return hitShortcut(site, this.opts, (owner) =>
+      this.#lastRegistry !== undefined && runtimeIfAny(owner) === this.#lastRegistry
+        ? this.#lastMemo
+        : undefined,
+    );
+  }
+
   /**
    * How a call finds its memo: its owner's (instance scope), or its registry's (shared scope;
    * the last registry's is kept, so the usual single registry costs one comparison).
@@ -63,15 +79,13 @@ export class CachedLayer {
       const owners = this.#owners;
       return (call) => owners.get(call.owner);
     }
-    let lastRegistry: Runtime | undefined;
-    let lastMemo: OwnerMemo | undefined;
     return (call) => {
       const registry = call.runtime;
-      if (registry !== lastRegistry) {
-        lastMemo = this.cacheFor(registry, site).sharedMemo!;
-        lastRegistry = registry;
+      if (registry !== this.#lastRegistry) {
+        this.#lastMemo = this.cacheFor(registry, site).sharedMemo!;
+        this.#lastRegistry = registry;
       }
-      return lastMemo!;
+      return this.#lastMemo!;
     };
   }
 

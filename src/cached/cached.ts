@@ -27,7 +27,14 @@
  * (`invalidation-book.ts`).
  */
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
-import type { ControlContext, Invoke, Layer, SiteInfo } from '../core/site.js';
+import type {
+  ControlContext,
+  Invoke,
+  Layer,
+  Shortcut,
+  ShortcutLayer,
+  SiteInfo,
+} from '../core/site.js';
 import { CachedLayer } from './cached-layer.js';
 import { resolveCachedOptions, type CachedOptions } from './options.js';
 
@@ -107,9 +114,12 @@ export function cached(options?: CachedOptions): CachedDecorator {
         stats: (ctx: ControlContext) => layer.stats(ctx),
       };
       const wrap = (inner: Invoke, site: SiteInfo): Invoke => layer.wrap(inner, site);
-      return opts.stores.length > 0
-        ? { decorator: 'cached', wrap, control, async: true }
-        : { decorator: 'cached', wrap, control };
+      const shortcut = (site: SiteInfo): Shortcut | undefined => layer.shortcut(site);
+      const cachedLayer: ShortcutLayer =
+        opts.stores.length > 0
+          ? { decorator: 'cached', wrap, shortcut, control, async: true }
+          : { decorator: 'cached', wrap, shortcut, control };
+      return cachedLayer;
     },
   });
 }

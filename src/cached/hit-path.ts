@@ -7,7 +7,7 @@
 import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { argumentKey, entryKey } from '../core/key.js';
-import type { Invoke, SiteInfo } from '../core/site.js';
+import { PASS, type Invoke, type Shortcut, type SiteInfo } from '../core/site.js';
 import type { LruKey } from './lru.js';
 import type { Entry } from './memory-tier.js';
 import type { ResolvedCachedOptions } from './options.js';
@@ -95,6 +95,56 @@ export function hitPath({ site, opts, inner, memoOf }: HitPathSpec): Invoke {
       return slow(memo, l1, raw, call, entry);
     }
     return slow(memo, l1, raw, call, undefined);
+  };
+}
+
+/**
+ * The hit path without a `Call` (the site's shortcut, see `Shortcut` in core/site.ts), for the
+ * calls most hits are: one string or number argument, or none, on an owner whose memo exists.
+ * It serves a fresh memory hit exactly as {@link hitPath} does (same figures, same event) and
+ * passes anything else to the chain, which then finds its way as before (a passed call costs a
+ * second L1 lookup; a miss costs far more). Not offered with `key` (the user's function would
+ * run twice on a miss) nor with `weak` (a hit may turn out to be a miss).
+ *
+ * `memoOf(owner)`: the owner's memo if it exists, else `undefined`; never throws (creating a
+ * memo may, and is the chain's business).
+ */
+export function hitShortcut(
+  site: SiteInfo,
+  opts: ResolvedCachedOptions,
+  memoOf: (owner: object) => OwnerMemo | undefined,
+): Shortcut | undefined {
+  if (opts.key !== undefined || opts.weak) return undefined;
+  const timed = opts.ttlMs !== undefined || opts.tags !== undefined;
+  return (owner, argc, arg) => {
+    // The L1 keys of hitPath: a lone string is its own (raw) key, a lone number too, and no
+    // argument keys as `[]`.
+    let l1: LruKey;
+    let raw = false;
+    if (argc === 0) l1 = '[]';
+    else if (typeof arg === 'string') {
+      l1 = arg;
+      raw = true;
+    } else if (typeof arg === 'number') l1 = arg;
+    else return PASS;
+    const memo = memoOf(owner);
+    if (memo === undefined) return PASS;
+    const entry = memo.lru.get(l1);
+    if (
+      entry === undefined ||
+      entry.raw !== raw ||
+      (timed &&
+        !(
+          (entry.expires === Number.POSITIVE_INFINITY || memo.clock.now() < entry.expires) &&
+          (entry.tags === undefined || !memo.cache.book.invalidatedSince(entry.tags, entry.seq))
+        ))
+    ) {
+      return PASS;
+    }
+    memo.figures.memoryHits++;
+    if (eventChannel.hasSubscribers)
+      publishEvent('cached', 'hit', site, { tier: 'memory', key: fullKey(l1, raw) });
+    return entry.result;
   };
 }
 

@@ -9,7 +9,8 @@ import type { SiteInfo } from './site.js';
  * A call in flight. Middleware may read everything and replace or mutate `args` before
  * calling `next()`; the method receives whatever `args` holds then.
  *
- * One object per call; its registry is looked up on first access only.
+ * One object per call that runs the chain (a `@cached` hit answered by the site's shortcut makes
+ * none); its registry is looked up on first access only.
  */
 export class Call<A extends unknown[] = unknown[]> {
   /** The arguments the method will receive (mutable before `next()`). */

@@ -17,7 +17,7 @@ import { ObservedPromise, guardRejection } from './observed-promise.js';
 import { configError, describeValue, type OptionSite } from './options.js';
 import { runtimeOf } from './runtime-of.js';
 import { shutdownState } from './shutdown-state.js';
-import { Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
+import { PASS, Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
 
 export type { AnyFunction } from './site.js';
 
@@ -179,16 +179,32 @@ function refused(site: Site, owner: object): { value: unknown } | undefined {
   return { value };
 }
 
+/**
+ * The wrappers. They declare no parameters and read `arguments` (cheap in strict mode: its
+ * length and elements, not an object): a call of one argument or none that the site's shortcut
+ * answers (a `@cached` hit) allocates nothing, neither the arguments array nor the `Call`.
+ * Every other call forwards its arguments to `run`, which collects them as `...args` like
+ * before.
+ */
 function createWrapper(site: Site): AnyFunction {
   if (site.kind === 'function') {
     const token = site.token;
-    return function hotpathFunction(this: unknown, ...args: unknown[]): unknown {
+    return function hotpathFunction(this: unknown): unknown {
       if (shutdownState.seen) {
         const r = refused(site, token);
         if (r) return r.value;
       }
-      const call = new Call(site, this, token, args);
-      return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
+      const argc = arguments.length;
+      if (argc < 2) {
+        const shortcut = site.shortcut;
+        if (shortcut !== undefined && !callChannel.hasSubscribers) {
+          // eslint-disable-next-line prefer-rest-params -- no rest array: see createWrapper
+          const r = shortcut(token, argc, arguments[0]);
+          if (r !== PASS) return r;
+        }
+      }
+      // eslint-disable-next-line prefer-rest-params -- forwarded, not materialized
+      return run(site, this, token, ...arguments);
     };
   }
   if (site.kind === 'getter') {
@@ -198,18 +214,39 @@ function createWrapper(site: Site): AnyFunction {
         const r = refused(site, this as object);
         if (r) return r.value;
       }
-      const call = new Call(site, this, this as object, []);
-      return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
+      const shortcut = site.shortcut;
+      if (shortcut !== undefined && !callChannel.hasSubscribers) {
+        const r = shortcut(this as object, 0, undefined);
+        if (r !== PASS) return r;
+      }
+      return run(site, this, this as object);
     };
   }
-  return function hotpathMethod(this: unknown, ...args: unknown[]): unknown {
+  return function hotpathMethod(this: unknown): unknown {
     if (this === null || this === undefined) detached(site);
     if (shutdownState.seen) {
       const r = refused(site, this as object);
       if (r) return r.value;
     }
-    const call = new Call(site, this, this as object, args);
-    // The `hotpath:call` trace (core/channels.ts): one property read when nobody subscribes.
-    return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
+    const argc = arguments.length;
+    if (argc < 2) {
+      const shortcut = site.shortcut;
+      if (shortcut !== undefined && !callChannel.hasSubscribers) {
+        // eslint-disable-next-line prefer-rest-params -- no rest array: see createWrapper
+        const r = shortcut(this as object, argc, arguments[0]);
+        if (r !== PASS) return r;
+      }
+    }
+    // eslint-disable-next-line prefer-rest-params -- forwarded, not materialized
+    return run(site, this, this as object, ...arguments);
   };
+}
+
+/**
+ * A call through the whole chain: its `Call`, and the `hotpath:call` trace when someone
+ * subscribes (one property read when nobody does).
+ */
+function run(site: Site, instance: unknown, owner: object, ...args: unknown[]): unknown {
+  const call = new Call(site, instance, owner, args);
+  return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
 }

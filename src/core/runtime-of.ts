@@ -68,6 +68,17 @@ export function runtimeOf(owner: object | undefined): Runtime {
   );
 }
 
+/**
+ * Like {@link runtimeOf}, but `undefined` where it would throw (no registry loaded): for the
+ * shortcuts that must not throw (see `Shortcut` in site.ts).
+ */
+export function runtimeIfAny(owner: object): Runtime | undefined {
+  if (!anyBound) return fallback;
+  const runtime = bound.get(owner);
+  if (runtime !== undefined || !anyPrototypeBound) return runtime ?? fallback;
+  return boundPrototypes.get(Object.getPrototypeOf(owner) as object) ?? fallback;
+}
+
 const registries = new WeakMap<object, Runtime>();
 
 /** Records that `registry` (a registry object users hold) runs on `runtime`. */

@@ -61,6 +61,29 @@ export interface Layer {
   readonly servesAfterShutdown?: boolean;
 }
 
+/**
+ * What a {@link Shortcut} returns when it does not answer a call: the call then runs the whole
+ * chain, as if the shortcut had not been tried.
+ */
+export const PASS: unique symbol = Symbol('hotpath.pass');
+
+/**
+ * A layer's answer to the commonest calls without building a `Call`: `argc` is the call's
+ * argument count (0 or 1, the only calls offered) and `arg` its argument. It returns what the
+ * caller gets, or {@link PASS} to hand the call to the chain. A shortcut that passes must leave
+ * no trace the chain would not leave itself (the chain then does everything again).
+ */
+export type Shortcut = (owner: object, argc: number, arg: unknown) => unknown;
+
+/**
+ * A layer with a {@link Shortcut} (internal to the built-in decorators). Only the outermost
+ * layer's shortcut is tried: every other layer must see every call.
+ */
+export interface ShortcutLayer extends Layer {
+  /** The shortcut for `site`, built when the chain compiles; `undefined` when there is none. */
+  shortcut(site: SiteInfo): Shortcut | undefined;
+}
+
 /** What a decorator was applied to. */
 export type SiteKind = 'method' | 'getter' | 'function';
 
@@ -117,6 +140,8 @@ export class Site implements SiteInfo {
   wrapper!: AnyFunction;
   /** Runs the compiled chain; compiled on first call. */
   invoke: Invoke;
+  /** The outermost layer's {@link Shortcut}, once the chain compiled (if it has one). */
+  shortcut: Shortcut | undefined = undefined;
   #className: string | undefined;
   #compiled = false;
 
@@ -198,6 +223,8 @@ export class Site implements SiteInfo {
         : (call) => original.apply(call.instance, call.args);
     for (let i = this.layers.length - 1; i >= 0; i--) invoke = this.layers[i]!.wrap(invoke, this);
     this.invoke = invoke;
+    const outer = this.layers[0] as Partial<ShortcutLayer> | undefined;
+    this.shortcut = outer?.shortcut?.(this);
   }
 }
 
