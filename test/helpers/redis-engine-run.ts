@@ -19,11 +19,15 @@ export interface EngineRun {
   readonly startAt: number;
 }
 
-/** The environment that points a worker at `target`. */
-function targetEnv(
-  target:
-    { url: string } | { ports: readonly number[] } | { sentinels: readonly number[]; name: string },
-): Record<string, string> {
+/** Where a worker's Redis is: one node, a cluster (its nodes' ports) or a Sentinel set. */
+export type RedisTarget =
+  { url: string } | { ports: readonly number[] } | { sentinels: readonly number[]; name: string };
+
+/**
+ * The environment that points a worker at `target`: REDIS_URL, CLUSTER_PORTS (comma-separated
+ * loopback ports), or SENTINEL_PORTS and SENTINEL_NAME.
+ */
+export function targetEnv(target: RedisTarget): Record<string, string> {
   if ('url' in target) return { REDIS_URL: target.url };
   if ('ports' in target) return { CLUSTER_PORTS: target.ports.join(',') };
   return { SENTINEL_PORTS: target.sentinels.join(','), SENTINEL_NAME: target.name };
@@ -35,8 +39,7 @@ function targetEnv(
  * `during(startAt)` meanwhile.
  */
 export async function runEngineWorkers(options: {
-  target:
-    { url: string } | { ports: readonly number[] } | { sentinels: readonly number[]; name: string };
+  target: RedisTarget;
   key: string;
   limit: number;
   interval: number;

@@ -1,6 +1,8 @@
 /**
- * Starts and drives `fixtures/worker.ts` child processes (real Node processes, each with its
- * own registry, Redis connections and memory tier) for the many-process suites.
+ * Starts and drives worker fixtures (real Node processes, each with its own registry, Redis
+ * connections and memory tier) for the many-process suites: `fixtures/worker.ts` (one Redis) by
+ * default, `fixtures/scale-out-worker.ts` (a Redis Cluster or Sentinel set) for scale-out. Each
+ * answers through `worker-ipc.ts`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -8,7 +10,10 @@ import { childEnv } from './child-env.js';
 import { MODE } from './mode.js';
 import { REPO_ROOT } from '../setup/jest-project.js';
 
+/** The fixture of a single Redis. */
 const WORKER = path.join(REPO_ROOT, 'test/redis/fixtures/worker.ts');
+/** The fixture of a Redis Cluster or Sentinel set. */
+export const SCALE_OUT_WORKER = path.join(REPO_ROOT, 'test/redis/fixtures/scale-out-worker.ts');
 
 interface Reply {
   id: number;
@@ -17,11 +22,11 @@ interface Reply {
   error?: string;
 }
 
-/** What a worker reports once its bus is subscribed and its lock connected. */
+/** What a worker reports once its bus is subscribed and its lock (if it has one) connected. */
 export interface StartReport {
   pid: number;
   busReady: boolean;
-  lockReady: boolean;
+  lockReady?: boolean;
   /** The decorator standard the child was compiled with. */
   mode: 'tc39' | 'legacy';
 }
@@ -34,9 +39,9 @@ export class Worker {
   readonly #waiting = new Map<number, (reply: Reply) => void>();
   readonly exited: Promise<number | null>;
 
-  constructor(index: number, env: Record<string, string>) {
+  constructor(index: number, env: Record<string, string>, fixture = WORKER) {
     this.index = index;
-    this.child = fork(WORKER, [], {
+    this.child = fork(fixture, [], {
       cwd: REPO_ROOT,
       execArgv: ['--import', 'tsx'],
       env: childEnv({ ...env, HOTPATH_WORKER: String(index) }),
@@ -105,19 +110,21 @@ export class Worker {
 }
 
 /**
- * Starts `n` workers with `env` and waits until each has its bus subscribed and its lock
- * connected, and runs the decorator mode of the Jest project.
+ * Starts `n` workers of `fixture` with `env` and waits until each has its bus subscribed and
+ * its lock connected, and runs the decorator mode of the Jest project.
  */
 export async function startWorkers(
   n: number,
   env: Record<string, string>,
   ms = 30_000,
+  fixture = WORKER,
 ): Promise<Worker[]> {
-  const workers = Array.from({ length: n }, (_, i) => new Worker(i, env));
+  const workers = Array.from({ length: n }, (_, i) => new Worker(i, env, fixture));
   try {
     const reports = await Promise.all(workers.map((w) => w.started(ms)));
     for (const r of reports) {
-      if (!r.busReady || !r.lockReady) throw new Error(`worker ${r.pid} could not reach Redis`);
+      if (!r.busReady || r.lockReady === false)
+        throw new Error(`worker ${r.pid} could not reach Redis`);
       if (r.mode !== MODE)
         throw new Error(`worker ${r.pid} runs ${r.mode} decorators, expected ${MODE}`);
     }
