@@ -99,6 +99,31 @@ describe('@cached in memory', () => {
     expect(runs).toBe(2);
   });
 
+  it("keeps one shared memo per registry (scope: 'shared', calls of two registries in turn)", () => {
+    let runs = 0;
+    class Repo {
+      @cached({ scope: 'shared' })
+      find(id: number): string {
+        runs++;
+        return `${id}:${runs}`;
+      }
+    }
+    const a = bindHotpath(new Repo(), createHotpath());
+    const b = bindHotpath(new Repo(), createHotpath());
+    expect(a.find(1)).toBe('1:1');
+    expect(a.find(1)).toBe('1:1');
+    expect(b.find(1)).toBe('1:2');
+    expect(a.find(1)).toBe('1:1');
+    expect(b.find(1)).toBe('1:2');
+    expect(runs).toBe(2);
+    expect(control(a, 'find').stats()).toMatchObject({
+      cached: { hits: 2, misses: 1, entries: 1 },
+    });
+    expect(control(b, 'find').stats()).toMatchObject({
+      cached: { hits: 1, misses: 1, entries: 1 },
+    });
+  });
+
   it('never caches rejections or thrown errors', async () => {
     let runs = 0;
     class Svc {
