@@ -1,11 +1,14 @@
 /**
- * Target: `@batched`, 100 000 single-item calls in one tick, throughput >= DataLoader's
- * `load()` on the same work (an identity batch function, every caller awaited through
- * `Promise.all`). Figures are per 100 000-call round; the table also shows ns per call.
+ * Target: `@batched`, 100 000 single-item calls in one tick, at least 1.2x the throughput of
+ * DataLoader's `load()` with `cache: false` on the same work (an identity batch function, every
+ * caller awaited through `Promise.all`). `cache: false` is the fair anchor: `@batched` keeps
+ * nothing across batches (that is `@cached`'s job), and a caching DataLoader also keeps a `Map`
+ * entry per key. The caching DataLoader is shown beside it. Figures are per 100 000-call round;
+ * the table also shows ns per call.
  *
  * On a shared machine, wall-clock medians move with other people's load; the second figure,
  * CPU time per call over interleaved rounds (`process.cpuUsage`, GC threads included), is
- * steadier and printed beside it. The target is checked on the harness's wall-clock medians.
+ * steadier, and the target is checked on it (both are printed).
  */
 import DataLoader from 'dataloader';
 import { batched, control } from '../src/index.js';
@@ -109,21 +112,19 @@ for (const row of r.rows) {
   console.log(`${row.name}: ${(row.medianNs / N).toFixed(0)} ns per call`);
 }
 const dl = r.get('DataLoader load()').medianNs;
+const dlNoCache = r.get('DataLoader load(), cache: false').medianNs;
 const ours = r.get('@batched').medianNs;
-console.log(`throughput @batched / DataLoader: ${(dl / ours).toFixed(2)}x`);
 console.log(
-  `throughput with string ids: ${(r.get('DataLoader load(), string ids').medianNs / r.get('@batched, string ids').medianNs).toFixed(2)}x`,
+  `wall-clock throughput @batched / DataLoader cache: false: ${(dlNoCache / ours).toFixed(2)}x`,
 );
-check(
-  '@batched throughput vs DataLoader load() (100 000 calls, one tick)',
-  dl / ours,
-  '>=',
-  1,
-  'x',
+console.log(`wall-clock throughput @batched / DataLoader (caching): ${(dl / ours).toFixed(2)}x`);
+console.log(
+  `wall-clock throughput with string ids: ${(r.get('DataLoader load(), string ids').medianNs / r.get('@batched, string ids').medianNs).toFixed(2)}x`,
 );
 
 // CPU time per call, cases interleaved, median of 9 rounds of 5 calls each.
 const cpuCases: [string, () => Promise<unknown>][] = [
+  ['DataLoader load(), cache: false', dataLoaderNoCacheRound],
   ['DataLoader load()', dataLoaderRound],
   ['@batched', () => batchedRound(repo)],
   ['@batched, maxBatchSize set', () => batchedRound(repoEager)],
@@ -143,8 +144,16 @@ console.log('\n## CPU time per call (median of 9 interleaved rounds)');
 for (const [name, values] of cpu) {
   const median = [...values].sort((a, b) => a - b)[4]!;
   cpu.set(name, [median]);
-  console.log(`${name.padEnd(30)} ${median.toFixed(0)} ns`);
+  console.log(`${name.padEnd(32)} ${median.toFixed(0)} ns`);
 }
+const cpuOf = (name: string): number => cpu.get(name)![0]!;
 console.log(
-  `CPU-time throughput @batched / DataLoader: ${(cpu.get('DataLoader load()')![0]! / cpu.get('@batched')![0]!).toFixed(2)}x`,
+  `CPU-time throughput @batched / DataLoader (caching): ${(cpuOf('DataLoader load()') / cpuOf('@batched')).toFixed(2)}x`,
+);
+check(
+  '@batched throughput vs DataLoader load(), cache: false (100 000 calls, one tick, CPU time)',
+  cpuOf('DataLoader load(), cache: false') / cpuOf('@batched'),
+  '>=',
+  1.2,
+  'x',
 );
