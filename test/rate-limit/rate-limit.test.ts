@@ -14,6 +14,7 @@ import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { busiestWindow } from '../helpers/busiest-window.js';
 import { sleepMs } from '../helpers/time.js';
+import { HandClock } from '../helpers/hand-clock.js';
 
 /** A small seeded PRNG (mulberry32), so the random schedules are the same on every run. */
 function prng(seed: number): () => number {
@@ -660,29 +661,18 @@ describe('@rateLimit, local engine', () => {
   it('counts a start once the method ran: a delay before the method measures shortens no window', async () => {
     // A clock the test moves by hand; the first call is delayed 5 ms between admission and its
     // own reading (code compiled on first use, a descheduled process).
-    let now = 0;
-    const timers: Array<{ at: number; fn: () => void }> = [];
-    const clock = {
-      now: () => now,
-      monotonicNow: () => now,
-      setTimeout: (fn: () => void, ms: number) => timers.push({ at: now + ms, fn }),
-      clearTimeout: () => {},
-    };
+    const hand = new HandClock();
     const seen: number[] = [];
     class Api {
       @rateLimit({ limit: 1, interval: 100, minTime: 50 })
       async call(delay: number): Promise<void> {
-        now += delay;
-        seen.push(now);
+        hand.now += delay;
+        seen.push(hand.now);
       }
     }
-    const api = bindHotpath(new Api(), createHotpath({ clock }));
+    const api = bindHotpath(new Api(), createHotpath({ clock: hand.clock }));
     const calls = [api.call(5), api.call(0)];
-    while (timers.length > 0) {
-      const timer = timers.shift()!;
-      now = Math.max(now, timer.at);
-      timer.fn();
-    }
+    hand.runTimers();
     await Promise.all(calls);
     expect(seen).toEqual([5, 105]);
   });
@@ -690,32 +680,21 @@ describe('@rateLimit, local engine', () => {
   it('counts a start admitted without a clock reading: a call the method makes of itself waits out the window', async () => {
     // No `minTime`: a window with room admits without reading the clock; the start still
     // counts before the method's own call of itself is judged, and from its end (5, not 0).
-    let now = 0;
-    const timers: Array<{ at: number; fn: () => void }> = [];
-    const clock = {
-      now: () => now,
-      monotonicNow: () => now,
-      setTimeout: (fn: () => void, ms: number) => timers.push({ at: now + ms, fn }),
-      clearTimeout: () => {},
-    };
+    const hand = new HandClock();
     const seen: number[] = [];
     let nested: Promise<void> | undefined;
     class Api {
       @rateLimit({ limit: 1, interval: 100 })
       async call(delay: number): Promise<void> {
-        now += delay;
-        seen.push(now);
+        hand.now += delay;
+        seen.push(hand.now);
         nested ??= api.call(0);
       }
     }
-    const api = bindHotpath(new Api(), createHotpath({ clock }));
+    const api = bindHotpath(new Api(), createHotpath({ clock: hand.clock }));
     const first = api.call(5);
     expect(seen).toEqual([5]);
-    while (timers.length > 0) {
-      const timer = timers.shift()!;
-      now = Math.max(now, timer.at);
-      timer.fn();
-    }
+    hand.runTimers();
     await Promise.all([first, nested]);
     expect(seen).toEqual([5, 105]);
   });

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient, createCluster, createSentinel } from '@keyv/redis';
 import { bindHotpath, cached, control, createHotpath, type Hotpath } from '../../src/index.js';
-import { redisStore } from '../../src/redis/index.js';
+import { redisStore, type RedisStoreClient } from '../../src/redis/index.js';
 import { PrivateCluster } from '../helpers/private-cluster.js';
 import { PrivateSentinel, SENTINEL_MASTER } from '../helpers/private-sentinel.js';
 import { describePrivateRedis } from '../helpers/redis-server.js';
@@ -89,6 +89,18 @@ interface App {
   readonly registry: Hotpath;
   readonly prices: Prices;
   readonly errors: string[];
+}
+
+/**
+ * A new {@link App} over its own store on `client` (a cluster's or a Sentinel's client),
+ * remembered in `registries` for the suite's cleanup.
+ */
+function appOn(client: RedisStoreClient, namespace: string, registries: Hotpath[]): App {
+  const registry = createHotpath({ stores: { redis: redisStore({ client, namespace }) } });
+  const errors: string[] = [];
+  registry.on('error', (e) => void errors.push(e.message));
+  registries.push(registry);
+  return { registry, prices: bindHotpath(new Prices(), registry), errors };
 }
 
 /** Prices of `skus` on `app`; resolves how many calls rejected (expected: none). */
@@ -207,13 +219,7 @@ describePrivateRedis('redisStore({ client }) on a Redis Cluster', () => {
   const namespace = `hotpath-test:${process.pid}`;
 
   /** A registry with its own store on `on`. */
-  function app(on = client): App {
-    const registry = createHotpath({ stores: { redis: redisStore({ client: on, namespace }) } });
-    const errors: string[] = [];
-    registry.on('error', (e) => void errors.push(e.message));
-    registries.push(registry);
-    return { registry, prices: bindHotpath(new Prices(), registry), errors };
-  }
+  const app = (on = client): App => appOn(on, namespace, registries);
 
   let apps: [App];
   beforeAll(async () => {
@@ -339,13 +345,7 @@ describePrivateRedis('redisStore({ client }) behind Redis Sentinel', () => {
   const registries: Hotpath[] = [];
   const namespace = `hotpath-test:${process.pid}`;
 
-  function app(on = client): App {
-    const registry = createHotpath({ stores: { redis: redisStore({ client: on, namespace }) } });
-    const errors: string[] = [];
-    registry.on('error', (e) => void errors.push(e.message));
-    registries.push(registry);
-    return { registry, prices: bindHotpath(new Prices(), registry), errors };
-  }
+  const app = (on = client): App => appOn(on, namespace, registries);
 
   let apps: [App];
   beforeAll(async () => {
