@@ -77,9 +77,14 @@ describePostgres('memory → Redis → PostgreSQL', (postgresUrl) => {
       return rows[0]!.n;
     };
 
-    beforeAll(() => {
+    beforeAll(async () => {
       raw = new Redis(redisUrl);
       admin = new KeyvPostgres({ uri: postgresUrl, table });
+      // Every KeyvPostgres runs CREATE TABLE IF NOT EXISTS when built. Two of them at once can
+      // both miss the table and one then fails with "type ... already exists" (PostgreSQL's
+      // catalog race, which @keyv/postgres reports as an error): the table exists before the
+      // first application's store is built.
+      await admin.query('SELECT 1');
     });
 
     afterAll(async () => {
