@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { Lru } from '../../src/cached/lru.js';
+import { Lru, type LruKey } from '../../src/cached/lru.js';
 
 type Op =
   | { op: 'get'; key: string }
@@ -13,16 +13,20 @@ type Op =
   | { op: 'delete'; key: string }
   | { op: 'clear' };
 
-const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('get' as const), key }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({ op: fc.constant('set' as const), key, value: fc.nat(99) }),
-  },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key }) },
-  { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
-);
+const opsOver = (key: fc.Arbitrary<string>): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('get' as const), key }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({ op: fc.constant('set' as const), key, value: fc.nat(99) }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key }) },
+    { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  );
+/** Few keys, small bounds: every order of gets, sets and deletes is reached. */
+const fewKeys = opsOver(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'));
+/** More keys than the first slot arrays (8): the map grows them, with deletes in between. */
+const manyKeys = opsOver(fc.integer({ min: 0, max: 29 }).map((n) => `k${n}`));
 
 /** The obvious LRU: an array of [key, value], most recently used first. */
 class Model {
@@ -47,32 +51,49 @@ class Model {
   }
 }
 
+/** At most `count` keys of `lru`, most recent first (a broken list may be a cycle). */
+function firstKeys(lru: Lru<number>, count: number): LruKey[] {
+  const keys: LruKey[] = [];
+  for (const k of lru.keys()) {
+    if (keys.length === count) break;
+    keys.push(k);
+  }
+  return keys;
+}
+
 describe('Lru (the memory tier map)', () => {
-  it('answers, holds and orders entries like a reference LRU, within max', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 5 }),
-        fc.array(opArb, { maxLength: 60 }),
-        (max, ops) => {
-          const lru = new Lru<number>(max);
-          const model = new Model(max);
-          for (const o of ops) {
-            if (o.op === 'get') expect(lru.get(o.key)).toBe(model.get(o.key));
-            else if (o.op === 'set') {
-              lru.set(o.key, o.value);
-              model.set(o.key, o.value);
-            } else if (o.op === 'delete') expect(lru.delete(o.key)).toBe(model.delete(o.key));
-            else {
-              lru.clear();
-              model.entries = [];
+  it.each([
+    ['few keys, small bounds', fewKeys, 5, 60, 500],
+    ['more keys than the first slots, growing', manyKeys, 40, 150, 60],
+  ])(
+    'answers, holds and orders entries like a reference LRU, within max (%s)',
+    (_, opArb, maxBound, length, numRuns) => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: maxBound }),
+          // `size: 'max'`: by default fast-check keeps arrays to about 10 items, whatever maxLength.
+          fc.array(opArb, { maxLength: length, size: 'max' }),
+          (max, ops) => {
+            const lru = new Lru<number>(max);
+            const model = new Model(max);
+            for (const o of ops) {
+              if (o.op === 'get') expect(lru.get(o.key)).toBe(model.get(o.key));
+              else if (o.op === 'set') {
+                lru.set(o.key, o.value);
+                model.set(o.key, o.value);
+              } else if (o.op === 'delete') expect(lru.delete(o.key)).toBe(model.delete(o.key));
+              else {
+                lru.clear();
+                model.entries = [];
+              }
+              expect(firstKeys(lru, max + 1)).toEqual(model.entries.map(([k]) => k));
+              expect(lru.size).toBe(model.entries.length);
+              expect(lru.size).toBeLessThanOrEqual(max);
             }
-            expect([...lru.keys()]).toEqual(model.entries.map(([k]) => k));
-            expect(lru.size).toBe(model.entries.length);
-            expect(lru.size).toBeLessThanOrEqual(max);
-          }
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
+          },
+        ),
+        { numRuns },
+      );
+    },
+  );
 });
