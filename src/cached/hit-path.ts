@@ -7,6 +7,7 @@
 import type { Call } from '../core/call.js';
 import { eventChannel, publishEvent } from '../core/channels.js';
 import { argumentKey, entryKey } from '../core/key.js';
+import { perSiteCopy } from '../core/per-site-copy.js';
 import { PASS, type Invoke, type Shortcut, type SiteInfo } from '../core/site.js';
 import type { LruKey } from './lru.js';
 import type { Entry } from './memory-tier.js';
@@ -116,6 +117,32 @@ export function hitShortcut(
 ): Shortcut | undefined {
   if (opts.key !== undefined || opts.weak) return undefined;
   const timed = opts.ttlMs !== undefined || opts.tags !== undefined;
+  // A copy per method, as the wrapper that calls it (core/per-site-copy.ts): inlined there, it
+  // then reads entries and memos with this method's own type feedback.
+  return perSiteCopy(shortcutFactory, site, timed, memoOf, shortcutHelpers);
+}
+
+/** What {@link shortcutFactory} uses from this module and its imports. */
+interface ShortcutHelpers {
+  readonly PASS: typeof PASS;
+  readonly eventChannel: typeof eventChannel;
+  readonly publishEvent: typeof publishEvent;
+  readonly fullKey: typeof fullKey;
+}
+
+const shortcutHelpers: ShortcutHelpers = { PASS, eventChannel, publishEvent, fullKey };
+
+/**
+ * Makes the shortcut of {@link hitShortcut}. Compiled again from its source for every method
+ * (core/per-site-copy.ts), so it uses nothing but its parameters.
+ */
+function shortcutFactory(
+  site: SiteInfo,
+  timed: boolean,
+  memoOf: (owner: object) => OwnerMemo | undefined,
+  helpers: ShortcutHelpers,
+): Shortcut {
+  const { PASS, eventChannel, publishEvent, fullKey } = helpers;
   return (owner, argc, arg) => {
     // The L1 keys of hitPath: a lone string is its own (raw) key, a lone number too, and no
     // argument keys as `[]`.

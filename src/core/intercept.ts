@@ -17,6 +17,7 @@ import { ObservedPromise, guardRejection } from './observed-promise.js';
 import { configError, describeValue, type OptionSite } from './options.js';
 import { runtimeOf } from './runtime-of.js';
 import { shutdownState } from './shutdown-state.js';
+import { perSiteCopy } from './per-site-copy.js';
 import { PASS, Site, siteOf, type AnyFunction, type Layer, type SiteKind } from './site.js';
 
 export type { AnyFunction } from './site.js';
@@ -179,14 +180,58 @@ function refused(site: Site, owner: object): { value: unknown } | undefined {
   return { value };
 }
 
+/** What the wrapper factory uses from this module and its imports (see {@link wrapperFactory}). */
+interface WrapperHelpers {
+  readonly Call: typeof Call;
+  readonly PASS: typeof PASS;
+  readonly callChannel: typeof callChannel;
+  readonly detached: typeof detached;
+  readonly refused: typeof refused;
+  readonly shutdownState: typeof shutdownState;
+  readonly traceCall: typeof traceCall;
+}
+
+const helpers: WrapperHelpers = {
+  Call,
+  PASS,
+  callChannel,
+  detached,
+  refused,
+  shutdownState,
+  traceCall,
+};
+
 /**
- * The wrappers. They declare no parameters and read `arguments` (cheap in strict mode: its
- * length and elements, not an object): a call of one argument or none that the site's shortcut
- * answers (a `@cached` hit) allocates nothing, neither the arguments array nor the `Call`.
- * Every other call forwards its arguments to `run`, which collects them as `...args` like
- * before.
+ * The wrapper of `site`, made by a copy of {@link wrapperFactory} of its own (see
+ * per-site-copy.ts: V8 then keeps this method's type feedback apart from every other decorated
+ * method's, and inlines its hit path).
  */
 function createWrapper(site: Site): AnyFunction {
+  return perSiteCopy(wrapperFactory, site, helpers);
+}
+
+/**
+ * Makes the wrapper of `site`. It is compiled again from its source for every decorated method
+ * (per-site-copy.ts), so it must use nothing but its parameters: no module-level names, no
+ * imports (a copy that cannot see one fails on its first call, not when it is made).
+ *
+ * The wrappers declare no parameters and read `arguments` (cheap in strict mode: its length
+ * and elements, not an object): a call of one argument or none that the site's shortcut
+ * answers (a `@cached` hit) allocates nothing, neither the arguments array nor the `Call`.
+ * Every other call forwards its arguments to `run`, which collects them as `...args`.
+ */
+function wrapperFactory(site: Site, helpers: WrapperHelpers): AnyFunction {
+  const { Call, PASS, callChannel, detached, refused, shutdownState, traceCall } = helpers;
+
+  /**
+   * A call through the whole chain: its `Call`, and the `hotpath:call` trace when someone
+   * subscribes (one property read when nobody does).
+   */
+  function run(instance: unknown, owner: object, ...args: unknown[]): unknown {
+    const call = new Call(site, instance, owner, args);
+    return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
+  }
+
   if (site.kind === 'function') {
     const token = site.token;
     return function hotpathFunction(this: unknown): unknown {
@@ -198,13 +243,13 @@ function createWrapper(site: Site): AnyFunction {
       if (argc < 2) {
         const shortcut = site.shortcut;
         if (shortcut !== undefined && !callChannel.hasSubscribers) {
-          // eslint-disable-next-line prefer-rest-params -- no rest array: see createWrapper
+          // eslint-disable-next-line prefer-rest-params -- no rest array: see wrapperFactory
           const r = shortcut(token, argc, arguments[0]);
           if (r !== PASS) return r;
         }
       }
       // eslint-disable-next-line prefer-rest-params -- forwarded, not materialized
-      return run(site, this, token, ...arguments);
+      return run(this, token, ...arguments);
     };
   }
   if (site.kind === 'getter') {
@@ -219,7 +264,7 @@ function createWrapper(site: Site): AnyFunction {
         const r = shortcut(this as object, 0, undefined);
         if (r !== PASS) return r;
       }
-      return run(site, this, this as object);
+      return run(this, this as object);
     };
   }
   return function hotpathMethod(this: unknown): unknown {
@@ -232,21 +277,12 @@ function createWrapper(site: Site): AnyFunction {
     if (argc < 2) {
       const shortcut = site.shortcut;
       if (shortcut !== undefined && !callChannel.hasSubscribers) {
-        // eslint-disable-next-line prefer-rest-params -- no rest array: see createWrapper
+        // eslint-disable-next-line prefer-rest-params -- no rest array: see wrapperFactory
         const r = shortcut(this as object, argc, arguments[0]);
         if (r !== PASS) return r;
       }
     }
     // eslint-disable-next-line prefer-rest-params -- forwarded, not materialized
-    return run(site, this, this as object, ...arguments);
+    return run(this, this as object, ...arguments);
   };
-}
-
-/**
- * A call through the whole chain: its `Call`, and the `hotpath:call` trace when someone
- * subscribes (one property read when nobody does).
- */
-function run(site: Site, instance: unknown, owner: object, ...args: unknown[]): unknown {
-  const call = new Call(site, instance, owner, args);
-  return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
 }
