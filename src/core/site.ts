@@ -4,6 +4,7 @@
  * method adds layers to the same site instead of wrapping wrappers.
  */
 import { carryAttachments } from './attachments.js';
+import { perSiteCopy } from './per-site-copy.js';
 import type { Call } from './call.js';
 import type { PublicRegistry, Runtime } from './runtime.js';
 
@@ -216,16 +217,24 @@ export class Site implements SiteInfo {
     if (this.#className === undefined && this.kind !== 'function') {
       this.#className = declaringClassName(receiver, this);
     }
-    const original = this.original;
-    let invoke: Invoke =
-      this.kind === 'getter'
-        ? (call) => original.call(call.instance)
-        : (call) => original.apply(call.instance, call.args);
+    // A copy per site (per-site-copy.ts): the call of `original` is then monomorphic, and
+    // the layer next to it can inline it.
+    let invoke = perSiteCopy(originalInvoker, this.original, this.kind === 'getter');
     for (let i = this.layers.length - 1; i >= 0; i--) invoke = this.layers[i]!.wrap(invoke, this);
     this.invoke = invoke;
     const outer = this.layers[0] as Partial<ShortcutLayer> | undefined;
     this.shortcut = outer?.shortcut?.(this);
   }
+}
+
+/**
+ * The innermost invoker of a chain: calls the original method (or getter) on the call's
+ * instance with its arguments. Copied per site (per-site-copy.ts): uses only its parameters.
+ */
+function originalInvoker(original: AnyFunction, getter: boolean): Invoke {
+  return getter
+    ? (call) => original.call(call.instance)
+    : (call) => original.apply(call.instance, call.args);
 }
 
 /** Walks from the receiver up the prototype chain to the object that holds this site's wrapper. */
