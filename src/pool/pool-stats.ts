@@ -57,19 +57,20 @@ export interface PoolStats {
 }
 
 /** The counts a pool keeps: those of {@link PoolStats} that are not read off tarn. */
-export interface PoolCounters {
-  created: number;
-  destroyed: number;
-  leases: number;
-  reused: number;
-  nested: number;
-  timeouts: number;
-  refused: number;
-  createFailed: number;
-  invalid: number;
-  fatal: number;
-  expired: number;
-}
+export type PoolCounters = Pick<
+  PoolStats,
+  | 'created'
+  | 'destroyed'
+  | 'leases'
+  | 'reused'
+  | 'nested'
+  | 'timeouts'
+  | 'refused'
+  | 'createFailed'
+  | 'invalid'
+  | 'fatal'
+  | 'expired'
+>;
 
 /** Counters at zero, for a new pool. */
 export function newPoolCounters(): PoolCounters {
