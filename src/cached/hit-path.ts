@@ -119,7 +119,7 @@ export function hitShortcut(
   const timed = opts.ttlMs !== undefined || opts.tags !== undefined;
   // A copy per method, as the wrapper that calls it (core/per-site-copy.ts): inlined there, it
   // then reads entries and memos with this method's own type feedback.
-  return perSiteCopy(shortcutFactory, site, timed, memoOf, shortcutHelpers);
+  return perSiteCopy(site, shortcutFactory, site, timed, memoOf, shortcutHelpers);
 }
 
 /** What {@link shortcutFactory} uses from this module and its imports. */

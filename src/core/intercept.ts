@@ -207,7 +207,7 @@ const helpers: WrapperHelpers = {
  * method's, and inlines its hit path).
  */
 function createWrapper(site: Site): AnyFunction {
-  return perSiteCopy(wrapperFactory, site, helpers);
+  return perSiteCopy(site, wrapperFactory, site, helpers);
 }
 
 /**

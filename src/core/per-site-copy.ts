@@ -14,21 +14,34 @@
  * Cost: one compilation per decorated method when it is decorated (tens of microseconds), and
  * its code and source (about 2 KB per method) for the life of the process.
  *
+ * Only class members are copied. A class is decorated once, when it is defined, so its copies
+ * are a bounded, one-time cost; the functional form (`cached()(fn)`) may be applied anywhere,
+ * per request even, and there a compilation per wrapper would cost far more than it saves: its
+ * factory runs as it is.
+ *
  * Where a copy cannot be made or run, the factory itself runs, with the shared feedback of
  * before: `node --disallow-code-generation-from-strings` refuses `new Function`, and a tool
  * that rewrites the source (coverage instrumentation, esbuild's `keepNames`) adds references
  * to names the copy cannot see, which fail as soon as the copy runs its first statement.
  */
 
+import type { SiteInfo } from './site.js';
+
 /** Copies made so far: each copy's source differs by it, so V8's compilation cache misses. */
 let copies = 0;
 
 /**
- * `factory(...args)`, run by a copy of `factory` compiled from its source (see the module
- * comment). `factory` must use nothing but its parameters (a copy sees no module scope), and
- * must not throw (a copy that throws is taken for one that cannot run: `factory` runs again).
+ * `factory(...args)`, run by a copy of `factory` compiled from its source when `site` is a
+ * class member (see the module comment). `factory` must use nothing but its parameters (a copy
+ * sees no module scope), and must not throw (a copy that throws is taken for one that cannot
+ * run: `factory` runs again).
  */
-export function perSiteCopy<A extends unknown[], R>(factory: (...args: A) => R, ...args: A): R {
+export function perSiteCopy<A extends unknown[], R>(
+  site: SiteInfo,
+  factory: (...args: A) => R,
+  ...args: A
+): R {
+  if (site.kind === 'function') return factory(...args);
   try {
     // Strict like the module it comes from (a sloppy copy would turn `this === undefined`
     // into the global object). The sourceURL names the copy in stack traces.

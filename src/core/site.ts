@@ -219,7 +219,7 @@ export class Site implements SiteInfo {
     }
     // A copy per site (per-site-copy.ts): the call of `original` is then monomorphic, and
     // the layer next to it can inline it.
-    let invoke = perSiteCopy(originalInvoker, this.original, this.kind === 'getter');
+    let invoke = perSiteCopy(this, originalInvoker, this.original, this.kind === 'getter');
     for (let i = this.layers.length - 1; i >= 0; i--) invoke = this.layers[i]!.wrap(invoke, this);
     this.invoke = invoke;
     const outer = this.layers[0] as Partial<ShortcutLayer> | undefined;

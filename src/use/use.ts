@@ -6,7 +6,7 @@ import type { Middleware } from '../core/call.js';
 import { createDecorator, type AnyFunction, type HotpathDecorator } from '../core/intercept.js';
 import { configError, optionError } from '../core/options.js';
 import { perSiteCopy } from '../core/per-site-copy.js';
-import type { Invoke } from '../core/site.js';
+import type { Invoke, SiteInfo } from '../core/site.js';
 
 /**
  * Runs `middleware` around the method, the first one outermost:
@@ -30,11 +30,12 @@ export function use(...middleware: Middleware[]): HotpathDecorator<AnyFunction> 
       const chain = [...middleware];
       return {
         decorator: 'use',
-        wrap(inner: Invoke): Invoke {
+        wrap(inner: Invoke, site: SiteInfo): Invoke {
           let invoke = inner;
           // A copy per link (core/per-site-copy.ts): each middleware call site then sees one
           // middleware and one `next`, and V8 can inline both.
-          for (let i = chain.length - 1; i >= 0; i--) invoke = perSiteCopy(link, chain[i]!, invoke);
+          for (let i = chain.length - 1; i >= 0; i--)
+            invoke = perSiteCopy(site, link, chain[i]!, invoke);
           return invoke;
         },
       };

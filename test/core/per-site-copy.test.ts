@@ -7,9 +7,12 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { cached, use } from '../../src/index.js';
 import { perSiteCopy } from '../../src/core/per-site-copy.js';
+import type { SiteInfo } from '../../src/core/site.js';
 import { runFixture } from '../helpers/child-fixture.js';
 
 const COPY_FRAME = 'hotpath-per-site-copy-';
+/** A class member's site, as far as perSiteCopy looks. */
+const METHOD = { kind: 'method' } as SiteInfo;
 const CHILD = path.join(__dirname, 'fixtures', 'per-site-copy-child.ts');
 
 const stackOf = (fn: () => unknown): string => {
@@ -24,6 +27,7 @@ const stackOf = (fn: () => unknown): string => {
 describe('perSiteCopy', () => {
   it('runs the factory through a copy compiled from its source', () => {
     const made = perSiteCopy(
+      METHOD,
       (a: number, b: number) => ({ sum: a + b, stack: new Error().stack }),
       2,
       3,
@@ -34,8 +38,8 @@ describe('perSiteCopy', () => {
 
   it('makes every copy anew, so two sites never share one', () => {
     const factory = (): (() => string) => () => new Error().stack ?? '';
-    const first = perSiteCopy(factory)();
-    const second = perSiteCopy(factory)();
+    const first = perSiteCopy(METHOD, factory)();
+    const second = perSiteCopy(METHOD, factory)();
     const copyName = (stack: string) => /hotpath-per-site-copy-\d+/.exec(stack)?.[0];
     expect(copyName(first)).toBeDefined();
     expect(copyName(second)).toBeDefined();
@@ -44,6 +48,7 @@ describe('perSiteCopy', () => {
 
   it('compiles the copy in strict mode (`this` stays undefined)', () => {
     const receiverOf = perSiteCopy(
+      METHOD,
       () =>
         function (this: unknown): unknown {
           return this;
@@ -54,9 +59,21 @@ describe('perSiteCopy', () => {
 
   it('runs the factory itself when a copy cannot see a name it uses', () => {
     const outside = 40;
-    const made = perSiteCopy(() => ({ value: outside + 2, stack: new Error().stack ?? '' }));
+    const made = perSiteCopy(METHOD, () => ({
+      value: outside + 2,
+      stack: new Error().stack ?? '',
+    }));
     expect(made.value).toBe(42);
     expect(made.stack).not.toContain(COPY_FRAME);
+  });
+
+  it('runs the factory itself for the functional form (wrappers may be made per request)', () => {
+    const made = perSiteCopy({ kind: 'function' } as SiteInfo, () => new Error().stack ?? '');
+    expect(made).not.toContain(COPY_FRAME);
+    const wrapped = cached()((id: number): number => {
+      throw new Error(`no ${id}`);
+    });
+    expect(stackOf(() => wrapped(1))).not.toContain(COPY_FRAME);
   });
 
   it('gives each decorated method its own wrapper copy', () => {
