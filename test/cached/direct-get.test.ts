@@ -77,5 +77,79 @@ describe("a shared tier's direct read", () => {
         await reader.shutdown();
       }
     }, 15_000);
+
+    /** How many times Redis ran `command` (INFO commandstats). */
+    async function calls(command: string): Promise<number> {
+      const stats = await raw.info('commandstats');
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    }
+
+    it('sends the reads issued together as one MGET, each answered with its own entry', async () => {
+      const writer = createHotpath({
+        stores: { shared: redisStore(redis.url, { namespace: 'batch' }) },
+      });
+      const reader = createHotpath({
+        stores: { shared: redisStore(redis.url, { namespace: 'batch' }) },
+      });
+      const errors: string[] = [];
+      reader.on('error', (error) => errors.push(error.message));
+      try {
+        const filled = bindHotpath(new Users(), writer);
+        for (const id of [1, 2, 3]) await filled.get(id);
+        await raw.set(
+          'batch::hotpath:Users.get#4',
+          JSON.stringify({ value: '[{"id":4,"at":"x"},1,2,3]', expires: null }),
+        );
+        const users = bindHotpath(new Users(), reader);
+        computed = 0;
+        const mgets = await calls('mget');
+        // Three stored entries, an old envelope (a miss) and a missing key (a miss).
+        const read = await Promise.all([1, 2, 3, 4, 5].map((id) => users.get(id)));
+        expect(read).toEqual(
+          [1, 2, 3, 4, 5].map((id) => ({ id, at: new Date(Date.UTC(2026, 0, id)) })),
+        );
+        expect(computed).toBe(2);
+        expect((await calls('mget')) - mgets).toBe(1);
+        // One read alone is a GET.
+        const gets = await calls('get');
+        expect(await bindHotpath(new Users(), reader).get(1)).toEqual(read[0]);
+        expect((await calls('get')) - gets).toBe(1);
+        expect(errors).toEqual([]);
+      } finally {
+        await writer.shutdown();
+        await reader.shutdown();
+      }
+    }, 15_000);
+
+    it('makes every read of a failed MGET a miss, reported, never an unhandled rejection', async () => {
+      const registry = createHotpath({
+        stores: { shared: redisStore(redis.url, { namespace: 'batch-fails' }) },
+      });
+      const errors: string[] = [];
+      registry.on('error', (error) => errors.push(error.message));
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const users = bindHotpath(new Users(), registry);
+        // 4 last: memory (one entry) holds it, and 1, 2, 3 are read from Redis.
+        for (const id of [1, 2, 3, 4]) await users.get(id);
+        computed = 0;
+        // Redis refuses MGET (and only MGET) to this connection's user.
+        await raw.call('ACL', 'SETUSER', 'default', '-mget');
+        const read = await Promise.all([1, 2, 3].map((id) => users.get(id)));
+        expect(read).toEqual([1, 2, 3].map((id) => ({ id, at: new Date(Date.UTC(2026, 0, id)) })));
+        expect(computed).toBe(3);
+        expect(errors.filter((m) => m.includes("store 'shared' get failed"))).toHaveLength(3);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        await raw.call('ACL', 'SETUSER', 'default', '+mget');
+        await registry.shutdown();
+      }
+    }, 15_000);
   });
 });
