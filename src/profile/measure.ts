@@ -13,6 +13,7 @@ import {
 } from '../core/options.js';
 import type { Runtime } from '../core/runtime.js';
 import { heapUsed, readingOverhead } from './heap-used.js';
+import { startNs } from './elapsed.js';
 import { DurationHistogram } from './histogram.js';
 import { Recorder } from './profile.js';
 
@@ -69,7 +70,7 @@ export function measureBlock<T>(
     rec.done(start, failed);
     if (memory) rec.grew(before, overhead);
   };
-  const start = globalThis.performance.now();
+  const start = startNs();
   let result: T;
   try {
     result = fn();
