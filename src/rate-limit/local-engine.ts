@@ -3,8 +3,8 @@
  * rate-algorithm.ts), `maxConcurrent`, `minTime` and a FIFO queue with priorities, all driven by
  * the registry's clock.
  *
- * Time is the clock's monotonic, sub-millisecond reading (`performance.now()` for the system
- * clock; see `Clock.monotonicNow`). Whole `Date.now()` milliseconds let a 200 ms window hold
+ * Time is the clock's monotonic, sub-millisecond reading (`process.hrtime()` for the system
+ * clock, see {@link systemMs}; `Clock.monotonicNow` for others). Whole `Date.now()` milliseconds let a 200 ms window hold
  * 38 starts against a limit of 20 and `minTime: 15` allow 14.0 ms gaps, measured with
  * `performance.now()`: a start late in one millisecond and another early in a later one are
  * up to 1 ms closer than their readings say.
