@@ -134,7 +134,9 @@ const shortcutHelpers: ShortcutHelpers = { PASS, eventChannel, publishEvent, ful
 
 /**
  * Makes the shortcut of {@link hitShortcut}. Compiled again from its source for every method
- * (core/per-site-copy.ts), so it uses nothing but its parameters.
+ * (core/per-site-copy.ts), so it uses nothing but its parameters and holds no comments. Its L1
+ * keys are hitPath's: a lone string is its own (raw) key, a lone number too, and no argument
+ * keys as `[]`.
  */
 function shortcutFactory(
   site: SiteInfo,
@@ -144,8 +146,6 @@ function shortcutFactory(
 ): Shortcut {
   const { PASS, eventChannel, publishEvent, fullKey } = helpers;
   return (owner, argc, arg) => {
-    // The L1 keys of hitPath: a lone string is its own (raw) key, a lone number too, and no
-    // argument keys as `[]`.
     let l1: LruKey;
     let raw = false;
     if (argc === 0) l1 = '[]';

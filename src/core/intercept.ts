@@ -202,55 +202,37 @@ const helpers: WrapperHelpers = {
 };
 
 /**
- * The wrapper of `site`, made by a copy of {@link wrapperFactory} of its own (see
- * per-site-copy.ts: V8 then keeps this method's type feedback apart from every other decorated
- * method's, and inlines its hit path).
+ * The wrapper of `site`. A class member's is made by a copy of {@link memberWrapper} of its own
+ * (see per-site-copy.ts: V8 then keeps this method's type feedback apart from every other
+ * decorated method's, and inlines its hit path); the functional form's by
+ * {@link functionWrapper} itself.
  */
 function createWrapper(site: Site): AnyFunction {
-  return perSiteCopy(site, wrapperFactory, site, helpers);
+  return site.kind === 'function'
+    ? functionWrapper(site, helpers)
+    : perSiteCopy(site, memberWrapper, site, helpers);
 }
 
+/* eslint-disable prefer-rest-params -- the wrappers read `arguments` on purpose, see memberWrapper */
+
 /**
- * Makes the wrapper of `site`. It is compiled again from its source for every decorated method
- * (per-site-copy.ts), so it must use nothing but its parameters: no module-level names, no
- * imports (a copy that cannot see one fails on its first call, not when it is made).
+ * Makes the wrapper of a method or getter `site`. It is compiled again from its source for
+ * every decorated member (per-site-copy.ts), so it uses nothing but its parameters (no
+ * module-level names, no imports: a copy that cannot see one fails on its first call, not when
+ * it is made), and holds no comments (they would be compiled again, per member, too).
  *
  * The wrappers declare no parameters and read `arguments` (cheap in strict mode: its length
  * and elements, not an object): a call of one argument or none that the site's shortcut
  * answers (a `@cached` hit) allocates nothing, neither the arguments array nor the `Call`.
- * Every other call forwards its arguments to `run`, which collects them as `...args`.
+ * Every other call forwards its arguments to `run`, which collects them as `...args`, builds
+ * the call's `Call`, and traces it on `hotpath:call` when someone subscribes (one property read
+ * when nobody does).
  */
-function wrapperFactory(site: Site, helpers: WrapperHelpers): AnyFunction {
+function memberWrapper(site: Site, helpers: WrapperHelpers): AnyFunction {
   const { Call, PASS, callChannel, detached, refused, shutdownState, traceCall } = helpers;
-
-  /**
-   * A call through the whole chain: its `Call`, and the `hotpath:call` trace when someone
-   * subscribes (one property read when nobody does).
-   */
-  function run(instance: unknown, owner: object, ...args: unknown[]): unknown {
-    const call = new Call(site, instance, owner, args);
+  function run(instance: object, ...args: unknown[]): unknown {
+    const call = new Call(site, instance, instance, args);
     return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
-  }
-
-  if (site.kind === 'function') {
-    const token = site.token;
-    return function hotpathFunction(this: unknown): unknown {
-      if (shutdownState.seen) {
-        const r = refused(site, token);
-        if (r) return r.value;
-      }
-      const argc = arguments.length;
-      if (argc < 2) {
-        const shortcut = site.shortcut;
-        if (shortcut !== undefined && !callChannel.hasSubscribers) {
-          // eslint-disable-next-line prefer-rest-params -- no rest array: see wrapperFactory
-          const r = shortcut(token, argc, arguments[0]);
-          if (r !== PASS) return r;
-        }
-      }
-      // eslint-disable-next-line prefer-rest-params -- forwarded, not materialized
-      return run(this, token, ...arguments);
-    };
   }
   if (site.kind === 'getter') {
     return function hotpathGetter(this: unknown): unknown {
@@ -264,7 +246,7 @@ function wrapperFactory(site: Site, helpers: WrapperHelpers): AnyFunction {
         const r = shortcut(this as object, 0, undefined);
         if (r !== PASS) return r;
       }
-      return run(this, this as object);
+      return run(this as object);
     };
   }
   return function hotpathMethod(this: unknown): unknown {
@@ -277,12 +259,40 @@ function wrapperFactory(site: Site, helpers: WrapperHelpers): AnyFunction {
     if (argc < 2) {
       const shortcut = site.shortcut;
       if (shortcut !== undefined && !callChannel.hasSubscribers) {
-        // eslint-disable-next-line prefer-rest-params -- no rest array: see wrapperFactory
         const r = shortcut(this as object, argc, arguments[0]);
         if (r !== PASS) return r;
       }
     }
-    // eslint-disable-next-line prefer-rest-params -- forwarded, not materialized
-    return run(this, this as object, ...arguments);
+    return run(this as object, ...arguments);
   };
 }
+
+/**
+ * Makes the wrapper of a wrapped function (the functional form): as {@link memberWrapper}, with
+ * the wrapper's token as the state owner, and no receiver required.
+ */
+function functionWrapper(site: Site, helpers: WrapperHelpers): AnyFunction {
+  const { Call, PASS, callChannel, refused, shutdownState, traceCall } = helpers;
+  const token = site.token;
+  function run(instance: unknown, ...args: unknown[]): unknown {
+    const call = new Call(site, instance, token, args);
+    return callChannel.hasSubscribers ? traceCall(site, call) : site.invoke(call);
+  }
+  return function hotpathFunction(this: unknown): unknown {
+    if (shutdownState.seen) {
+      const r = refused(site, token);
+      if (r) return r.value;
+    }
+    const argc = arguments.length;
+    if (argc < 2) {
+      const shortcut = site.shortcut;
+      if (shortcut !== undefined && !callChannel.hasSubscribers) {
+        const r = shortcut(token, argc, arguments[0]);
+        if (r !== PASS) return r;
+      }
+    }
+    return run(this, ...arguments);
+  };
+}
+
+/* eslint-enable prefer-rest-params */

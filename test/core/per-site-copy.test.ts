@@ -88,10 +88,10 @@ describe('perSiteCopy', () => {
     }
     const service = new Service();
     expect(service.read(1)).toBe(1);
-    const readFrame = /\((hotpath-per-site-copy-\d+)-wrapperFactory\.js/.exec(
+    const readFrame = /\((hotpath-per-site-copy-\d+)-memberWrapper\.js/.exec(
       stackOf(() => service.read(-1)),
     );
-    const writeFrame = /\((hotpath-per-site-copy-\d+)-wrapperFactory\.js/.exec(
+    const writeFrame = /\((hotpath-per-site-copy-\d+)-memberWrapper\.js/.exec(
       stackOf(() => service.write(1)),
     );
     expect(readFrame).not.toBeNull();
