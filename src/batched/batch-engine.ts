@@ -6,7 +6,7 @@
 import { Call } from '../core/call.js';
 import { publishEvent } from '../core/channels.js';
 import { argumentKey, mapKey } from '../core/key.js';
-import type { Invoke, SiteInfo } from '../core/site.js';
+import { PASS, type Invoke, type Shortcut, type SiteInfo } from '../core/site.js';
 import { PerOwner } from '../core/state.js';
 import { HotpathError } from '../errors.js';
 import { runtimeOf } from '../core/runtime-of.js';
@@ -105,27 +105,12 @@ export class BatchEngine {
         }
       }
     }
-    const last = this.#lastQueue;
-    const queue =
-      last !== undefined && last.owner === call.owner ? last : this.#states.get(call.owner);
+    const queue = this.#queueOf(call.owner);
+    if (n === 1 && !this.#observeCallers) {
+      return this.#single(queue, groupKey, rest, call.instance, items);
+    }
     const max = this.#maxBatchSize;
     const eager = this.#eager;
-    if (n === 1 && !this.#observeCallers) {
-      let batch: Batch;
-      let index: number;
-      try {
-        const item = items[0];
-        const key = eager ? this.#key(item) : undefined;
-        batch = this.#collecting(queue, groupKey, call, rest);
-        index = batch.add(item, key);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      const promise = batch.openedGate().then(picker(index));
-      batch.addSingle(promise);
-      if (batch.items.length >= max) this.dispatch(batch, 'full');
-      return promise;
-    }
     const req = this.#observeCallers
       ? new Request(n, (queue.onUnhandled ??= (error) => this.#unobserved(queue, error)))
       : new Request(n);
@@ -135,7 +120,7 @@ export class BatchEngine {
         const item = items[i];
         const key = eager ? this.#key(item) : undefined;
         if (batch === undefined || batch.state !== QUEUED) {
-          batch = this.#collecting(queue, groupKey, call, rest);
+          batch = this.#collecting(queue, groupKey, call.instance, rest);
         }
         const slots = (batch.slots ??= []);
         slots.push(req);
@@ -152,6 +137,57 @@ export class BatchEngine {
       req.fail(error);
     }
     return req.promise;
+  }
+
+  /**
+   * The site's shortcut (see `Shortcut` in core/site.ts): the commonest call, one array of one
+   * item once callers take the shared-gate path, queued without the `Call` and the arguments
+   * array the chain would build for it (about a third of what such a call allocated besides
+   * the caller's own array; bench/batched.bench.ts). Offered for methods only, where the owner
+   * is `this`: the functional form's calls need their `this` for the body. Anything else
+   * passes to the chain untouched.
+   */
+  shortcut(): Shortcut {
+    return (owner, argc, arg) => {
+      if (argc !== 1 || this.#observeCallers || !Array.isArray(arg) || arg.length !== 1) {
+        return PASS;
+      }
+      return this.#single(this.#queueOf(owner), undefined, NO_REST, owner, arg);
+    };
+  }
+
+  /** The owner's queue; the last one used skips the `WeakMap` lookup. */
+  #queueOf(owner: object): OwnerQueue {
+    const last = this.#lastQueue;
+    return last !== undefined && last.owner === owner ? last : this.#states.get(owner);
+  }
+
+  /**
+   * A caller of one item (`items[0]`, read where a throwing index getter rejects the caller)
+   * once callers take the shared-gate path: its promise is `gate.then(picker(index))` (see
+   * `batch.ts`).
+   */
+  #single(
+    queue: OwnerQueue,
+    groupKey: string | undefined,
+    rest: readonly unknown[],
+    instance: unknown,
+    items: readonly unknown[],
+  ): Promise<unknown> {
+    let batch: Batch;
+    let index: number;
+    try {
+      const item = items[0];
+      const key = this.#eager ? this.#key(item) : undefined;
+      batch = this.#collecting(queue, groupKey, instance, rest);
+      index = batch.add(item, key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const promise = batch.openedGate().then(picker(index));
+    batch.addSingle(promise);
+    if (batch.items.length >= this.#maxBatchSize) this.dispatch(batch, 'full');
+    return promise;
   }
 
   /**
@@ -183,31 +219,31 @@ export class BatchEngine {
   #collecting(
     queue: OwnerQueue,
     groupKey: string | undefined,
-    call: Call,
+    instance: unknown,
     rest: readonly unknown[],
   ): Batch {
     const batch = groupKey === undefined ? queue.main : queue.groups?.get(groupKey);
     if (batch !== undefined && batch.state === QUEUED) return batch;
-    return this.#open(queue, groupKey, call, rest);
+    return this.#open(queue, groupKey, instance, rest);
   }
 
   /** Opens (and schedules) a new collecting batch for `groupKey`. */
   #open(
     queue: OwnerQueue,
     groupKey: string | undefined,
-    call: Call,
+    instance: unknown,
     rest: readonly unknown[],
   ): Batch {
     const batch = new Batch({
       queue,
       groupKey,
-      instance: call.instance,
+      instance,
       rest,
       eagerDedupe: this.#eager,
     });
     queue.attach(batch);
     if (!queue.active) {
-      this.#pending.add(queue, call.runtime);
+      this.#pending.add(queue, runtimeOf(queue.owner));
       this.#lastQueue = queue;
     }
     // While the registry shuts down (a flushed body calling this method), new work goes at

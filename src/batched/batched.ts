@@ -9,7 +9,7 @@
  *   arguments when there are any.
  */
 import { createDecorator, type HotpathDecorator } from '../core/intercept.js';
-import type { Invoke, Layer } from '../core/site.js';
+import type { Invoke, ShortcutLayer } from '../core/site.js';
 import { resolveBatchedOptions, type BatchedOptions } from './options.js';
 import { BatchEngine } from './batch-engine.js';
 
@@ -91,7 +91,7 @@ export type BatchedMethod<T = any> = (
 export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<BatchedMethod<T>> {
   return createDecorator<BatchedMethod<T>>({
     name: 'batched',
-    layer(site): Layer {
+    layer(site): ShortcutLayer {
       const resolved = resolveBatchedOptions(site, options as BatchedOptions<never> | undefined);
       let engine: BatchEngine | undefined;
       return {
@@ -101,6 +101,8 @@ export function batched<T = any>(options?: BatchedOptions<T>): HotpathDecorator<
           const e = (engine = new BatchEngine(inner, s, resolved));
           return (call) => e.enqueue(call);
         },
+        // Compiled after `wrap`; the functional form has none (its body needs the call's `this`).
+        shortcut: (s) => (s.kind === 'method' ? engine?.shortcut() : undefined),
         control: {
           flush: (ctx) => engine?.flush(ctx.owner),
           pending: (ctx) => engine?.pending(ctx.owner) ?? false,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { HotpathError, batched, bindHotpath, control, createHotpath } from '../../src/index.js';
+import { HotpathError, batched, bindHotpath, control, createHotpath, use } from '../../src/index.js';
 import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { sleepMs } from '../helpers/time.js';
@@ -273,6 +273,54 @@ describe('@batched slices and groups', () => {
       [1, 3],
       [2, 4, -1],
     ]);
+  });
+  it('once a body returned an array, one-item calls still batch per owner, run the body on its instance and reach inner layers', async () => {
+    // After the first array result, a lone one-item call is queued without the chain's `Call`
+    // (the site's shortcut); batches, `this` and the `Call` inner layers see must not change.
+    const seen: string[] = [];
+    class Repo {
+      constructor(readonly name: string) {}
+      @batched()
+      @use((call, next) => {
+        seen.push(`${(call.instance as Repo).name}:${String(call.owner === call.instance)}`);
+        return next();
+      })
+      async load(ids: number[]): Promise<string[]> {
+        return ids.map((id) => `${this.name}${id}`);
+      }
+      @batched()
+      static async all(ids: number[]): Promise<string[]> {
+        return ids.map((id) => `${this.name}${id}`);
+      }
+    }
+    const load = batched()(async function (this: unknown, ids: number[]): Promise<unknown[]> {
+      return ids.map(() => this);
+    });
+    const a = new Repo('a');
+    const b = new Repo('b');
+    await Promise.all([a.load([0]), b.load([0]), Repo.all([0]), load([0])]);
+    seen.length = 0;
+    const results = await Promise.all([
+      a.load([1]),
+      b.load([1]),
+      a.load([2]),
+      Repo.all([3]),
+      Repo.all([4]),
+      load.call('x', [5]),
+    ]);
+    expect(results).toEqual([['a1'], ['b1'], ['a2'], ['Repo3'], ['Repo4'], ['x']]);
+    expect(seen.sort()).toEqual(['a:true', 'b:true']);
+    // Figures are per method: two batches of each round for `load` (a's and b's).
+    expect(control(a, 'load').stats()).toMatchObject({ batched: { batches: 4, requested: 5 } });
+    expect(control(Repo, 'all').stats()).toMatchObject({ batched: { batches: 2, requested: 3 } });
+    // A throwing index getter rejects its caller, as it did through the chain.
+    const tricky: number[] = [];
+    Object.defineProperty(tricky, 0, {
+      get() {
+        throw new Error('no item');
+      },
+    });
+    await expect(a.load(tricky)).rejects.toThrow('no item');
   });
 });
 
