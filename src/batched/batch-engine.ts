@@ -19,7 +19,7 @@ import { cancelledError, contractError, notAnArrayError } from './messages.js';
 import type { ResolvedBatchedOptions } from './options.js';
 import { OwnerQueue } from './owner-queue.js';
 import { PendingOwners } from './pending-owners.js';
-import { WRITTEN, picker } from './picker.js';
+import { WRITTEN } from './picker.js';
 import { Request } from './request.js';
 
 /** Why a batch was dispatched (the `reason` of the `dispatch` event). */
@@ -164,7 +164,7 @@ export class BatchEngine {
 
   /**
    * A caller of one item (`items[0]`, read where a throwing index getter rejects the caller)
-   * once callers take the shared-gate path: its promise is `gate.then(picker(index))` (see
+   * once callers take the shared-gate path: its promise is `gate.then(pick)` (see
    * `batch.ts`).
    */
   #single(
@@ -184,8 +184,7 @@ export class BatchEngine {
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = batch.openedGate().then(picker(index));
-    batch.addSingle(promise);
+    const promise = batch.addSingle(index);
     if (batch.items.length >= this.#maxBatchSize) this.dispatch(batch, 'full');
     return promise;
   }

@@ -5,15 +5,17 @@
  * Shapes, chosen for the per-call cost (the benchmark target: 100 000 single-item calls in one
  * tick at 1.2x the throughput of DataLoader's `load()` with `cache: false`,
  * bench/batched.bench.ts):
- * - A single-item caller (the common case) gets `batch.gate.then(picker(index))` (see
- *   `picker.ts`): the batch has one "gate" promise settled with the body's checked result. The
- *   caller's promise costs no resolving functions and no closure of its own.
+ * - A single-item caller (the common case) gets `batch.gate.then(pick)` (see `picker.ts`): the
+ *   batch has one "gate" promise settled with the body's checked result, and one `pick`
+ *   function that hands its callers their slices in call order. The caller's promise costs no
+ *   resolving functions and no closure of its own.
  * - A caller with several items is one {@link Request}; the batch keeps its slots in one flat
  *   array of triples (request, position, item index), so a slot is no object either.
  */
 import type { OwnerQueue } from './owner-queue.js';
 import type { Request } from './request.js';
 import { promiseInto, type Resolvers } from './resolvers.js';
+import { Picker } from './picker.js';
 import { SingleCallers } from './single-callers.js';
 
 /** Collecting calls. */
@@ -64,6 +66,8 @@ export class Batch {
   gate: Promise<unknown> | undefined = undefined;
   /** Settles `gate` (no-ops until it is made). */
   readonly #gate: Resolvers = { resolve: noop, reject: noop };
+  /** Where each single-item caller's item is; made with `gate`. */
+  #picker: Picker | undefined = undefined;
   /** Callers with several items: triples (Request, position in its output, index in `items`). */
   slots: unknown[] | undefined = undefined;
   /** What the body received (set at dispatch). */
@@ -86,14 +90,21 @@ export class Batch {
     this.keys = init.eagerDedupe ? new Map() : undefined;
   }
 
-  /** The gate single-item callers chain on, made on the first one. */
-  openedGate(): Promise<unknown> {
-    return (this.gate ??= promiseInto(this.#gate));
-  }
-
-  /** A single-item caller's promise (derived from the gate), kept in `singles`. */
-  addSingle(promise: Promise<unknown>): void {
-    (this.singles ??= new SingleCallers()).add(promise);
+  /**
+   * A single-item caller whose item is at `index`: its promise, `gate.then(pick)` (made on the
+   * first caller), is kept in `singles`.
+   */
+  addSingle(index: number): Promise<unknown> {
+    let picker = this.#picker;
+    if (picker === undefined) {
+      this.#picker = picker = new Picker();
+      this.gate = promiseInto(this.#gate);
+      this.singles = new SingleCallers();
+    }
+    picker.add(index);
+    const promise = this.gate!.then(picker.pick);
+    this.singles!.add(promise);
+    return promise;
   }
 
   /** Lets single-item callers through with the checked result. */

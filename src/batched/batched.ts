@@ -72,9 +72,11 @@ export type BatchedMethod<T = any> = (
  * Cost per single-item call: a `WeakMap` lookup for the owner's queue (skipped while one owner
  * keeps calling), one derived promise of a shared per-batch promise, and two array pushes (the
  * item, and that promise, kept in small chunks so that a cancellation or a shutdown can keep
- * its rejection from going unhandled); no closure, no resolving functions, no record. A caller with several items costs one small
- * record and its own promise; dedupe costs a `Map` lookup per item with `maxBatchSize`, else
- * one check per batch at dispatch (a byte map for dense integer ids, else a `Set`). Per
+ * its rejection from going unhandled); no closure, no resolving functions, no record, and (on
+ * a method, `obj.m([item])`, once a body has returned an array) no `Call` or arguments array.
+ * A caller with several items costs one small record and its own promise; dedupe costs a `Map`
+ * lookup per item with `maxBatchSize`, else one check per batch at dispatch (a byte map for
+ * dense integer ids, else a `Set`). Per
  * batch: one scheduling job (or timer) and the body call.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The promises of a batch's single-item callers (`gate.then(picker(index))`, see `batch.ts`),
+ * The promises of a batch's single-item callers (`gate.then(pick)`, see `batch.ts`),
  * kept for one reason: when hotpath itself rejects them (`cancel()` → `E_CANCELLED`, a
  * shutdown past its timeout → `E_SHUTDOWN`), a caller who fired and forgot must not get an
  * unhandled rejection, and a native promise's rejection can only be marked handled through a

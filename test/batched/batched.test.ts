@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { HotpathError, batched, bindHotpath, control, createHotpath, use } from '../../src/index.js';
+import {
+  HotpathError,
+  batched,
+  bindHotpath,
+  control,
+  createHotpath,
+  use,
+} from '../../src/index.js';
 import { type HotpathEvent } from '../../src/extend.js';
 import { LEGACY } from '../helpers/mode.js';
 import { sleepMs } from '../helpers/time.js';
@@ -274,6 +281,24 @@ describe('@batched slices and groups', () => {
       [2, 4, -1],
     ]);
   });
+  it('once a body returned an array, hands single-item callers mixed with others their own slices, in any order of items', async () => {
+    // Single-item callers share one reaction function that answers them in call order; callers
+    // with several items and duplicates (deduped as they arrive) shift their positions.
+    class Repo {
+      @batched({ maxBatchSize: 100 })
+      async load(ids: number[]): Promise<(string | Error)[]> {
+        return ids.map((id) => (id === 13 ? new Error('no 13') : `v${id}`));
+      }
+    }
+    const repo = new Repo();
+    await repo.load([0]);
+    const calls = [[5], [1, 2], [5], [13], [2], [7, 5], [9], [1]];
+    const results = await Promise.allSettled(calls.map((ids) => repo.load(ids)));
+    expect(
+      results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ).toEqual([['v5'], ['v1', 'v2'], ['v5'], 'no 13', ['v2'], ['v7', 'v5'], ['v9'], ['v1']]);
+  });
+
   it('once a body returned an array, one-item calls still batch per owner, run the body on its instance and reach inner layers', async () => {
     // After the first array result, a lone one-item call is queued without the chain's `Call`
     // (the site's shortcut); batches, `this` and the `Call` inner layers see must not change.
