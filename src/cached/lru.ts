@@ -2,17 +2,19 @@
  * The memory tier's map: at most `max` entries, evicting the least recently used one, and
  * sized by what it holds rather than by `max`.
  *
- * Recency is a doubly linked list of slot numbers in two `Int32Array`s, as in lru-cache: a hit
- * that makes an entry the most recent rewrites four integers. The first version linked node
- * objects instead, and every such hit wrote object pointers (each one through V8's write
- * barrier): with ids cycling over 1 000 keys that move cost 13 of a sync hit's 41 ns
- * (bench/realistic), against about 2 ns for the integer links.
+ * Recency is a doubly linked list through the entries' nodes, linked by slot number (a small
+ * integer) rather than by reference: a hit that makes an entry the most recent rewrites four
+ * integer fields, which V8 stores without a write barrier, where object links went through one
+ * per write (about 3 ns of a 30 ns sync hit with ids cycling over 1 000 keys,
+ * bench/realistic). A slot's node is found in one array. Integer arrays for the links alone
+ * (as lru-cache has) measured the same but cost a one-entry memo about 750 bytes more: four
+ * arrays instead of one, and `@cached` makes one memo per instance.
  *
  * lru-cache itself is not used because it allocates its slot arrays at `max` on construction
- * (about 160 KB and over a millisecond for the default 10 000), and `@cached` makes one memo
- * per instance: a request-scoped service paid that on its first call. These arrays start at 8
- * slots and double as entries arrive, up to `max`; a full map reuses the evicted slot, and a
- * deleted slot is reused by the next entry, so steady churn allocates nothing.
+ * (about 160 KB and over a millisecond for the default 10 000): a request-scoped service paid
+ * that on its first call. Here the slot array grows by one per entry, up to `max`; a full map
+ * reuses the evicted node, and a deleted node's slot is reused by the next entry, so steady
+ * churn allocates nothing.
  *
  * Keys are strings or numbers: a `Map` keeps `1` and `'1'` apart, and a lone number argument
  * is looked up as itself instead of through a string built (and hashed) on every call.
@@ -23,25 +25,31 @@ export type LruKey = string | number;
 
 /** No slot: the end of the recency list. */
 const NONE = -1;
-/** Slots allocated on the first entry; the arrays double from there, up to `max`. */
-const FIRST_CAPACITY = 8;
+
+class Node<V> {
+  /** The slot of the next more recently used node, or NONE. */
+  newer = NONE;
+  /** The slot of the next less recently used node, or NONE. */
+  older = NONE;
+  constructor(
+    /** This node's index in the slot array. */
+    readonly slot: number,
+    public key: LruKey,
+    public value: V,
+  ) {}
+}
 
 /** A map of at most `max` entries that forgets the least recently used one first. */
 export class Lru<V> {
   /** The bound: storing one more entry evicts the least recently used. */
   readonly max: number;
-  /** Key to slot. */
-  readonly #slots = new Map<LruKey, number>();
-  #keys: LruKey[] = [];
-  #values: (V | undefined)[] = [];
-  /** Per slot, the next more recently used slot. */
-  #newer = new Int32Array(0);
-  /** Per slot, the next less recently used slot. */
-  #older = new Int32Array(0);
+  readonly #nodes = new Map<LruKey, Node<V>>();
+  /** Slot to node: every node made, in use or freed. */
+  #slots: Node<V>[] = [];
   #newest = NONE;
   #oldest = NONE;
-  /** Slots freed by `delete`, reused first. */
-  #free: number[] = [];
+  /** Nodes freed by `delete`, reused first (none until the first `delete`). */
+  #free: Node<V>[] | undefined = undefined;
 
   constructor(max: number) {
     this.max = max;
@@ -49,117 +57,104 @@ export class Lru<V> {
 
   /** How many entries it holds. */
   get size(): number {
-    return this.#slots.size;
+    return this.#nodes.size;
   }
 
   /** The value of `key`, which becomes the most recently used; `undefined` if absent. */
   get(key: LruKey): V | undefined {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return undefined;
-    if (slot !== this.#newest) {
-      this.#unlink(slot);
-      this.#pushNewest(slot);
+    const node = this.#nodes.get(key);
+    if (node === undefined) return undefined;
+    if (node.slot !== this.#newest) {
+      this.#unlink(node);
+      this.#pushNewest(node);
     }
-    return this.#values[slot];
+    return node.value;
   }
 
   /** The value of `key` without making it the most recently used; `undefined` if absent. */
   peek(key: LruKey): V | undefined {
-    const slot = this.#slots.get(key);
-    return slot === undefined ? undefined : this.#values[slot];
+    return this.#nodes.get(key)?.value;
   }
 
   /** Stores `value` under `key` as the most recently used entry, evicting the oldest if full. */
   set(key: LruKey, value: V): void {
-    let slot = this.#slots.get(key);
-    if (slot !== undefined) {
-      this.#values[slot] = value;
-      if (slot !== this.#newest) {
-        this.#unlink(slot);
-        this.#pushNewest(slot);
+    let node = this.#nodes.get(key);
+    if (node !== undefined) {
+      node.value = value;
+      if (node.slot !== this.#newest) {
+        this.#unlink(node);
+        this.#pushNewest(node);
       }
       return;
     }
-    if (this.#slots.size >= this.max) {
-      // Full: the oldest entry leaves and its slot carries the new one.
-      slot = this.#oldest;
-      this.#slots.delete(this.#keys[slot]!);
-      this.#unlink(slot);
+    if (this.#nodes.size >= this.max) {
+      // Full: the oldest node leaves and carries the new entry.
+      node = this.#slots[this.#oldest]!;
+      this.#nodes.delete(node.key);
+      this.#unlink(node);
+      node.key = key;
+      node.value = value;
     } else {
-      slot = this.#freeSlot();
+      node = this.#free?.pop();
+      if (node === undefined) {
+        node = new Node(this.#slots.length, key, value);
+        // A literal holds just its elements, where a first push reserves 17 slots: most
+        // memos (one per instance) hold one entry.
+        if (this.#slots.length === 0) this.#slots = [node];
+        else this.#slots.push(node);
+      } else {
+        node.key = key;
+        node.value = value;
+      }
     }
-    this.#keys[slot] = key;
-    this.#values[slot] = value;
-    this.#slots.set(key, slot);
-    this.#pushNewest(slot);
+    this.#nodes.set(key, node);
+    this.#pushNewest(node);
   }
 
   /** Removes `key`; returns whether it was there. */
   delete(key: LruKey): boolean {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return false;
-    this.#slots.delete(key);
-    this.#unlink(slot);
-    // Let the value (and a long key) be collected now, not when the slot is reused.
-    this.#values[slot] = undefined;
-    this.#keys[slot] = 0;
-    this.#free.push(slot);
+    const node = this.#nodes.get(key);
+    if (node === undefined) return false;
+    this.#nodes.delete(key);
+    this.#unlink(node);
+    // Let the value (and a long key) be collected now, not when the node is reused.
+    node.value = undefined as V;
+    node.key = 0;
+    (this.#free ??= []).push(node);
     return true;
   }
 
-  /** Removes every entry (and gives the slot arrays back: a cleared memo may stay small). */
+  /** Removes every entry (and its nodes: a cleared memo may stay small). */
   clear(): void {
-    this.#slots.clear();
-    this.#keys = [];
-    this.#values = [];
-    this.#newer = new Int32Array(0);
-    this.#older = new Int32Array(0);
+    this.#nodes.clear();
+    this.#slots = [];
+    this.#free = undefined;
     this.#newest = NONE;
     this.#oldest = NONE;
-    this.#free = [];
   }
 
   /** Keys from the most to the least recently used (for tests and diagnostics). */
   *keys(): IterableIterator<LruKey> {
-    for (let slot = this.#newest; slot !== NONE; slot = this.#older[slot]!) yield this.#keys[slot]!;
+    for (let slot = this.#newest; slot !== NONE; slot = this.#slots[slot]!.older) {
+      yield this.#slots[slot]!.key;
+    }
   }
 
-  /** A slot for a new entry (the map is not full): a freed one, else the next unused one. */
-  #freeSlot(): number {
-    const freed = this.#free.pop();
-    if (freed !== undefined) return freed;
-    // No slot was freed, so slots 0 .. size-1 are all taken.
-    const slot = this.#slots.size;
-    if (slot === this.#newer.length) this.#grow();
-    return slot;
-  }
-
-  /** Doubles the link arrays (at least FIRST_CAPACITY slots, at most `max`). */
-  #grow(): void {
-    const capacity = Math.min(this.max, Math.max(FIRST_CAPACITY, this.#newer.length * 2));
-    const newer = new Int32Array(capacity);
-    const older = new Int32Array(capacity);
-    newer.set(this.#newer);
-    older.set(this.#older);
-    this.#newer = newer;
-    this.#older = older;
-  }
-
-  #unlink(slot: number): void {
-    const newer = this.#newer[slot]!;
-    const older = this.#older[slot]!;
+  #unlink(node: Node<V>): void {
+    const { newer, older } = node;
     if (newer === NONE) this.#newest = older;
-    else this.#older[newer] = older;
+    else this.#slots[newer]!.older = older;
     if (older === NONE) this.#oldest = newer;
-    else this.#newer[older] = newer;
+    else this.#slots[older]!.newer = newer;
+    node.newer = NONE;
+    node.older = NONE;
   }
 
-  #pushNewest(slot: number): void {
+  #pushNewest(node: Node<V>): void {
     const newest = this.#newest;
-    this.#older[slot] = newest;
-    this.#newer[slot] = NONE;
-    if (newest === NONE) this.#oldest = slot;
-    else this.#newer[newest] = slot;
-    this.#newest = slot;
+    node.older = newest;
+    if (newest === NONE) this.#oldest = node.slot;
+    else this.#slots[newest]!.newer = node.slot;
+    this.#newest = node.slot;
   }
 }

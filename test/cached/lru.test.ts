@@ -25,7 +25,7 @@ const opsOver = (key: fc.Arbitrary<string>): fc.Arbitrary<Op> =>
   );
 /** Few keys, small bounds: every order of gets, sets and deletes is reached. */
 const fewKeys = opsOver(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'));
-/** More keys than the first slot arrays (8): the map grows them, with deletes in between. */
+/** Up to 30 keys under bounds up to 40: eviction, slot reuse after deletes, and clears. */
 const manyKeys = opsOver(fc.integer({ min: 0, max: 29 }).map((n) => `k${n}`));
 
 /** The obvious LRU: an array of [key, value], most recently used first. */
@@ -64,7 +64,7 @@ function firstKeys(lru: Lru<number>, count: number): LruKey[] {
 describe('Lru (the memory tier map)', () => {
   it.each([
     ['few keys, small bounds', fewKeys, 5, 60, 500],
-    ['more keys than the first slots, growing', manyKeys, 40, 150, 60],
+    ['more keys, with deletes and clears between', manyKeys, 40, 150, 60],
   ])(
     'answers, holds and orders entries like a reference LRU, within max (%s)',
     (_, opArb, maxBound, length, numRuns) => {
