@@ -63,11 +63,25 @@ export class Entry implements EntryFields {
   }
 }
 
+const ANCHOR = Symbol('hotpath.anchor');
+
+/**
+ * Gives `map` an entry under a symbol, which no lookup by a string key finds, so that deletes
+ * never leave it empty. V8 reallocates a `Map`'s table when a delete leaves it (nearly) empty:
+ * the computations in flight of a method called one at a time go from none to one and back on
+ * every miss, and paid that on each (about 0.5 µs of CPU per read through a shared tier one at
+ * a time, measured with the store answering after one event-loop turn; see BENCHMARKS.md).
+ */
+function anchored<K, V>(map: Map<K, V>): Map<K, V> {
+  (map as unknown as Map<symbol, undefined>).set(ANCHOR, undefined);
+  return map;
+}
+
 /** One owner's L1: the LRU, the computations in flight, the background refreshes running. */
 export class Memo {
   readonly lru: Lru<Entry>;
-  /** Computations in flight per key: concurrent misses share them. */
-  readonly inflight = new Map<string, Promise<unknown>>();
+  /** Computations in flight per key: concurrent misses share them. Never empty: see {@link anchored}. */
+  readonly inflight = anchored(new Map<string, Promise<unknown>>());
   /** Keys whose background refresh (`staleWhileRevalidate`) is running, with that refresh's token. */
   readonly refreshing = new Map<string, object>();
 
@@ -79,6 +93,7 @@ export class Memo {
   clear(): void {
     this.lru.clear();
     this.inflight.clear();
+    anchored(this.inflight);
     this.refreshing.clear();
   }
 

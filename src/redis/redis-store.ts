@@ -330,22 +330,27 @@ function readSender(
   disconnected: () => Error,
 ): BatchSender {
   // No keys for the connection to check: batches are never sent to a cluster.
-  const clientFor = async (): Promise<Client> => {
+  const afterWait = async <T>(send: (client: Client) => Promise<T>): Promise<T> => {
     if (released()) throw disconnected();
-    return (await conn.client()) as Client;
+    const client = (await conn.client()) as Client;
+    const answer = await tracked(conn.progress, send(client));
+    conn.answered?.();
+    return answer;
   };
+  // A client that can take the command now is used at once: no promise and no await on the
+  // way (one at a time, each read is a batch of its own and paid them all).
+  const now = (): Client | undefined =>
+    released() ? undefined : (conn.now?.() as Client | undefined);
   return {
-    async one(key) {
-      const client = await clientFor();
-      const text = await tracked(conn.progress, client.get(key));
-      conn.answered?.();
-      return text;
+    one(key) {
+      const client = now();
+      if (client === undefined) return afterWait((c) => c.get(key));
+      return tracked(conn.progress, client.get(key));
     },
-    async many(keys) {
-      const client = await clientFor();
-      const texts = await tracked(conn.progress, client.mGet(keys));
-      conn.answered?.();
-      return texts;
+    many(keys) {
+      const client = now();
+      if (client === undefined) return afterWait((c) => c.mGet(keys));
+      return tracked(conn.progress, client.mGet(keys));
     },
   };
 }
@@ -411,6 +416,11 @@ interface StoreConnection {
   client(keys?: readonly string[]): Promise<unknown>;
   /** Whether {@link client} needs the keys (a cluster's slots): costs an array per command. */
   readonly checksKeys?: boolean;
+  /**
+   * The client to send a command with when it can take one at once (else undefined: then
+   * {@link client} waits or refuses). Only on a connection without {@link answered}.
+   */
+  now?(): unknown;
   /** Whether reads may leave batched as one `MGET` (batched-get.ts): not on a cluster. */
   readonly batchesReads: boolean;
   /** A command was answered (or failed with a reply). */
@@ -643,6 +653,11 @@ function urlStore(url: string, options?: RedisStoreOptions): Keyv<string> {
       progress: shared,
       host: shared.host,
       batchesReads: true,
+      now() {
+        const { client } = shared;
+        if (!client.isOpen || !client.isReady) return undefined;
+        return stalled(shared) ? shared.timed : client;
+      },
       async client() {
         const { client } = shared;
         if (!client.isOpen)

@@ -5,6 +5,7 @@ import { provideDirectGet } from '../../src/cached/direct-get.js';
 import { bindHotpath, cached, createHotpath } from '../../src/index.js';
 import { redisStore } from '../../src/redis/index.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
+import { eventually } from '../helpers/eventually.js';
 
 let computed = 0;
 
@@ -48,6 +49,10 @@ describe("a shared tier's direct read", () => {
       await redis.kill();
     });
 
+    /** Whether `key` is in Redis, waiting up to a second for a background write. */
+    const stored = (key: string): Promise<boolean> =>
+      eventually(async () => (await raw.exists(key)) === 1, 1_000);
+
     it('answers what keyv.get answers: the stored entry, and a miss for an old envelope', async () => {
       const writer = createHotpath({
         stores: { shared: redisStore(redis.url, { namespace: 'direct' }) },
@@ -60,6 +65,8 @@ describe("a shared tier's direct read", () => {
       try {
         computed = 0;
         await bindHotpath(new Users(), writer).get(7);
+        // The writer stores its entry in the background: read once it is there.
+        expect(await stored('direct::hotpath:Users.get#7')).toBe(true);
         const users = bindHotpath(new Users(), reader);
         expect(await users.get(7)).toEqual({ id: 7, at: new Date(Date.UTC(2026, 0, 7)) });
         expect(computed).toBe(1);
@@ -96,6 +103,7 @@ describe("a shared tier's direct read", () => {
       try {
         const filled = bindHotpath(new Users(), writer);
         for (const id of [1, 2, 3]) await filled.get(id);
+        expect(await stored('batch::hotpath:Users.get#3')).toBe(true);
         await raw.set(
           'batch::hotpath:Users.get#4',
           JSON.stringify({ value: '[{"id":4,"at":"x"},1,2,3]', expires: null }),
@@ -136,6 +144,7 @@ describe("a shared tier's direct read", () => {
         const users = bindHotpath(new Users(), registry);
         // 4 last: memory (one entry) holds it, and 1, 2, 3 are read from Redis.
         for (const id of [1, 2, 3, 4]) await users.get(id);
+        expect(await stored('batch-fails::hotpath:Users.get#3')).toBe(true);
         computed = 0;
         // Redis refuses MGET (and only MGET) to this connection's user.
         await raw.call('ACL', 'SETUSER', 'default', '-mget');
