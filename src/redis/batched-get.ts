@@ -45,10 +45,12 @@ export function batchedGet(
     open = undefined;
     if (batch.length === 3) {
       const resolve = batch[1] as (value: unknown) => void;
-      send.one(batch[0] as string).then(
-        (text) => resolve(text === null || text === undefined ? undefined : answer(text)),
-        batch[2] as (error: unknown) => void,
-      );
+      send
+        .one(batch[0] as string)
+        .then(
+          (text) => resolve(text === null || text === undefined ? undefined : answer(text)),
+          batch[2] as (error: unknown) => void,
+        );
       return;
     }
     const keys: string[] = [];

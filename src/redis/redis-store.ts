@@ -521,7 +521,11 @@ function storeKeyv(
   provideDirectGet(
     keyv,
     conn.batchesReads
-      ? batchedGet(readSender(conn, () => released, disconnected), prefix, readAnswer)
+      ? batchedGet(
+          readSender(conn, () => released, disconnected),
+          prefix,
+          readAnswer,
+        )
       : (key) => adapter.get(key).then(rawText),
   );
   // keyv is an EventEmitter: an unheard `error` would crash the process. The registry adds its
@@ -547,8 +551,9 @@ export function redisStore(url: string, options?: RedisStoreOptions): Keyv<strin
  * A keyv instance over your own node-redis client: a Redis Cluster (`createCluster()`),
  * Sentinel (`createSentinel()`) or any `createClient()` you configured yourself (see
  * {@link RedisStoreClientOptions}). hotpath never connects or closes it; `keyv.disconnect()`
- * (`registry.shutdown()`) only stops listening to it. Every command the store sends touches one
- * key (GET, SET, UNLINK), so none spans two slots and keys need no hash tags: `@cached`'s tags,
+ * (`registry.shutdown()`) only stops listening to it. On a cluster every command the store sends
+ * touches one key (GET, SET, UNLINK; elsewhere, reads issued together leave as one MGET), so
+ * none spans two slots and keys need no hash tags: `@cached`'s tags,
  * `clear()` and `registry.invalidate()` write single keys (marks), never a SCAN. Throws a
  * `TypeError` for a bad client or option.
  *
