@@ -77,12 +77,23 @@ export const PASS: unique symbol = Symbol('hotpath.pass');
 export type Shortcut = (owner: object, argc: number, arg: unknown) => unknown;
 
 /**
+ * Runs a class member's own method (or getter) on `owner`, its `this`, with `argc` (0 or 1)
+ * arguments, `arg` being the one: how a {@link Shortcut} calls the method when nothing else
+ * lies between it and the method.
+ */
+export type DirectCall = (owner: object, argc: number, arg: unknown) => unknown;
+
+/**
  * A layer with a {@link Shortcut} (internal to the built-in decorators). Only the outermost
  * layer's shortcut is tried: every other layer must see every call.
  */
 export interface ShortcutLayer extends Layer {
-  /** The shortcut for `site`, built when the chain compiles; `undefined` when there is none. */
-  shortcut(site: SiteInfo): Shortcut | undefined;
+  /**
+   * The shortcut for `site`, built when the chain compiles; `undefined` when there is none.
+   * `direct` is given when the layer is a class member's only one: its shortcut may then run
+   * the method itself, without a `Call`.
+   */
+  shortcut(site: SiteInfo, direct: DirectCall | undefined): Shortcut | undefined;
 }
 
 /** What a decorator was applied to. */
@@ -223,7 +234,13 @@ export class Site implements SiteInfo {
     for (let i = this.layers.length - 1; i >= 0; i--) invoke = this.layers[i]!.wrap(invoke, this);
     this.invoke = invoke;
     const outer = this.layers[0] as Partial<ShortcutLayer> | undefined;
-    this.shortcut = outer?.shortcut?.(this);
+    if (outer?.shortcut !== undefined) {
+      const direct =
+        this.layers.length === 1 && this.kind !== 'function'
+          ? perSiteCopy(this, directCall, this.original)
+          : undefined;
+      this.shortcut = outer.shortcut(this, direct);
+    }
   }
 }
 
@@ -235,6 +252,14 @@ function originalInvoker(original: AnyFunction, getter: boolean): Invoke {
   return getter
     ? (call) => original.call(call.instance)
     : (call) => original.apply(call.instance, call.args);
+}
+
+/**
+ * The {@link DirectCall} of a class member's `original`. Copied per site (per-site-copy.ts):
+ * uses only its parameters.
+ */
+function directCall(original: AnyFunction): DirectCall {
+  return (owner, argc, arg) => (argc === 0 ? original.call(owner) : original.call(owner, arg));
 }
 
 /** Walks from the receiver up the prototype chain to the object that holds this site's wrapper. */

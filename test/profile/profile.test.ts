@@ -88,6 +88,36 @@ describe('@profile', () => {
     });
   });
 
+  it('records calls of one argument or none (answered without a Call) like any other', async () => {
+    class Single {
+      @profile()
+      throws(ms: number): never {
+        spend(ms);
+        throw new Error(`failed after ${ms} ms`);
+      }
+      @profile()
+      async rejects(ms: number): Promise<never> {
+        await sleepMs(ms);
+        throw new Error('rejected');
+      }
+      @profile()
+      answer(): number {
+        spend(4);
+        return 42;
+      }
+    }
+    const { instance, registry } = bound(new Single());
+    expect(() => instance.throws(6)).toThrow('failed after 6 ms');
+    const rejected = instance.rejects(8);
+    await jest.advanceTimersByTimeAsync(8);
+    await expect(rejected).rejects.toThrow('rejected');
+    expect(instance.answer()).toBe(42);
+    const { methods } = registry.stats();
+    expect(methods['Single.throws']!.profile).toMatchObject({ calls: 1, errors: 1, meanMs: 6 });
+    expect(methods['Single.rejects']!.profile).toMatchObject({ calls: 1, errors: 1, meanMs: 8 });
+    expect(methods['Single.answer']!.profile).toMatchObject({ calls: 1, errors: 0, meanMs: 4 });
+  });
+
   it('keeps percentiles in order and within 1.6 % of the exact values', () => {
     const { instance, registry } = bound(new Reports());
     // 1..200 ms in a shuffled order: exact p50 = 100, p90 = 180, p95 = 190, p99 = 198.
