@@ -89,9 +89,13 @@ export type DirectCall = (owner: object, argc: number, arg: unknown) => unknown;
  */
 export interface ShortcutLayer extends Layer {
   /**
+   * Whether the shortcut may run the method itself: it is then given a {@link DirectCall} when
+   * the layer is a class member's only one (each costs a compilation, see per-site-copy.ts).
+   */
+  readonly runsMethod?: boolean;
+  /**
    * The shortcut for `site`, built when the chain compiles; `undefined` when there is none.
-   * `direct` is given when the layer is a class member's only one: its shortcut may then run
-   * the method itself, without a `Call`.
+   * `direct`: see {@link ShortcutLayer.runsMethod}.
    */
   shortcut(site: SiteInfo, direct: DirectCall | undefined): Shortcut | undefined;
 }
@@ -236,7 +240,7 @@ export class Site implements SiteInfo {
     const outer = this.layers[0] as Partial<ShortcutLayer> | undefined;
     if (outer?.shortcut !== undefined) {
       const direct =
-        this.layers.length === 1 && this.kind !== 'function'
+        outer.runsMethod === true && this.layers.length === 1 && this.kind !== 'function'
           ? perSiteCopy(this, directCall, this.original)
           : undefined;
       this.shortcut = outer.shortcut(this, direct);

@@ -319,6 +319,7 @@ export function profile(options?: ProfileOptions): HotpathDecorator<AnyFunction>
         // Alone on a class member, with every call timed and no heap readings: a call of one
         // argument or none runs the method itself, without the chain's `Call` (about 25 ns of
         // the layer's cost in the realistic bench). A copy per method (core/per-site-copy.ts).
+        runsMethod: true,
         shortcut(s: SiteInfo, direct: DirectCall | undefined): Shortcut | undefined {
           if (direct === undefined || sampleRate < 1 || memory) return undefined;
           const recorderOfOwner = (owner: object): Recorder | undefined => {
