@@ -12,6 +12,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './private-redis.js';
@@ -57,13 +58,29 @@ export class PrivateCluster {
     return this.ports.map((port) => ({ host: '127.0.0.1', port }));
   }
 
-  /** Starts six nodes, creates the cluster, and waits until every node says `cluster_state:ok`. */
+  /**
+   * Starts six nodes, creates the cluster, and waits until every node says `cluster_state:ok`.
+   * A node that cannot listen (its port or its bus port taken between the check and the
+   * start, by another suite or any outgoing connection) fails the attempt: up to three
+   * attempts, each on new ports.
+   */
   static async start(): Promise<PrivateCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await PrivateCluster.#startOnce();
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
+  }
+
+  static async #startOnce(): Promise<PrivateCluster> {
     const ports: number[] = [];
     while (ports.length < 6) {
       const port = await freePort();
       // The cluster bus listens on port + 10000: both must be free and distinct.
       if (port + 10_000 > 65_535 || ports.includes(port)) continue;
+      if (!(await canListen(port + 10_000))) continue;
       ports.push(port);
     }
     const cluster = new PrivateCluster(ports, mkdtempSync(path.join(tmpdir(), 'hotpath-cluster-')));
@@ -120,6 +137,9 @@ export class PrivateCluster {
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
       if (await redisCli(['-p', String(port), 'ping'], 1_000).catch(() => '')) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`cluster node on port ${port} exited before it answered`);
+      }
       await sleep(20);
     }
     throw new Error(`cluster node on port ${port} did not start within 5 s`);
@@ -209,4 +229,13 @@ export class PrivateCluster {
     await Promise.all([...this.#children.keys()].map((port) => this.kill(port)));
     rmSync(this.#dir, { recursive: true, force: true });
   }
+}
+
+/** Whether a listener can bind `port` on 127.0.0.1 now (it is closed again at once). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
