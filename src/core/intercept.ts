@@ -180,7 +180,7 @@ function refused(site: Site, owner: object): { value: unknown } | undefined {
   return { value };
 }
 
-/** What the wrapper factory uses from this module and its imports (see {@link wrapperFactory}). */
+/** What the wrapper factories use from this module and its imports (see {@link memberWrapper}). */
 interface WrapperHelpers {
   readonly Call: typeof Call;
   readonly PASS: typeof PASS;
