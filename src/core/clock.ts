@@ -2,6 +2,8 @@
  * The time source every decorator reads. The default looks the globals up on each call (not
  * once at import), so Jest's fake timers installed after hotpath is imported still apply.
  */
+import nodeProcess from 'node:process';
+
 export interface Clock {
   /** Milliseconds since the epoch (or any monotonic origin the clock chooses). */
   now(): number;
@@ -117,10 +119,12 @@ export const systemClock: Clock = withLongTimeouts({
 
 /**
  * A reader of `clock`'s monotonic time: {@link Clock.monotonicNow} when the clock has it, else
- * {@link Clock.now}. One function per clock (the choice is not repeated per reading, and the
- * many users of one clock share it).
+ * {@link Clock.now}; for the system clock, {@link systemMonotonicMs}. One function per clock
+ * (the choice is not repeated per reading, and the many users of one clock share it). Its
+ * readings are compared only with one another: their origin is the reader's own.
  */
 export function monotonicReader(clock: Clock): () => number {
+  if (clock === systemClock) return systemMonotonicMs;
   let reader = readers.get(clock);
   if (reader === undefined) {
     reader = clock.monotonicNow ? () => clock.monotonicNow!() : () => clock.now();
@@ -130,6 +134,18 @@ export function monotonicReader(clock: Clock): () => number {
 }
 
 const readers = new WeakMap<Clock, () => number>();
+
+/**
+ * The system clock's monotonic time in milliseconds, read without going through it:
+ * `process.hrtime()` from the `node:process` module (a plain object; Jest's modern fake timers
+ * fake its `hrtime` as they fake `performance.now()`). The system clock's `monotonicNow` reads
+ * `performance.now()` through two closures and the `performance` global, an accessor on Node's
+ * global object (a getter call per reading): about 10 ns more per reading on a 2-core VM.
+ */
+function systemMonotonicMs(): number {
+  const t = nodeProcess.hrtime();
+  return t[0] * 1e3 + t[1] / 1e6;
+}
 
 /**
  * Like `clock.setTimeout`, but the timer never keeps the process alive on its own

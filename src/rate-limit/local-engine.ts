@@ -3,9 +3,9 @@
  * rate-algorithm.ts), `maxConcurrent`, `minTime` and a FIFO queue with priorities, all driven by
  * the registry's clock.
  *
- * Time is the clock's monotonic, sub-millisecond reading (`process.hrtime()` for the system
- * clock, see {@link systemMs}; `Clock.monotonicNow` for others). Whole `Date.now()` milliseconds let a 200 ms window hold
- * 38 starts against a limit of 20 and `minTime: 15` allow 14.0 ms gaps, measured with
+ * Time is the clock's monotonic, sub-millisecond reading (`monotonicReader` in core/clock.ts:
+ * `process.hrtime()` for the system clock). Whole `Date.now()` milliseconds let a 200 ms window
+ * hold 38 starts against a limit of 20 and `minTime: 15` allow 14.0 ms gaps, measured with
  * `performance.now()`: a start late in one millisecond and another early in a later one are
  * up to 1 ms closer than their readings say.
  *
@@ -18,8 +18,7 @@
  * timer per engine at a time).
  */
 import type { Call } from '../core/call.js';
-import nodeProcess from 'node:process';
-import { monotonicReader, systemClock, type Clock } from '../core/clock.js';
+import { monotonicReader, type Clock } from '../core/clock.js';
 import { publishEvent } from '../core/channels.js';
 import { isThenable } from '../core/thenable.js';
 import { ObservedPromise, guardedRejection } from '../core/observed-promise.js';
@@ -73,19 +72,6 @@ interface Admission {
 function noop(): void {}
 
 /**
- * The system clock's monotonic time, read without going through it: `process.hrtime()` from the
- * `node:process` module (a plain object; Jest's modern fake timers fake its `hrtime` as they fake
- * `performance.now()`). The system clock's `monotonicNow` reads `performance.now()` through two
- * closures and the `performance` global (an accessor on Node's global object, a getter call per
- * read). Only this engine's own readings are compared with one another, so their origin does not
- * matter.
- */
-function systemMs(): number {
-  const t = nodeProcess.hrtime();
-  return t[0] * 1e3 + t[1] / 1e6;
-}
-
-/**
  * A rate limiter for one budget (one instance, one key, or one named limiter). A call starts
  * when its rate ({@link RateAlgorithm}) and `minTime` allow it and fewer than `maxConcurrent`
  * calls are in flight; otherwise it waits in a {@link WaitQueue} (or is refused), and one timer
@@ -123,7 +109,7 @@ export class LocalEngine implements Engine {
   constructor(settings: LocalEngineSettings, clock: Clock) {
     this.settings = settings;
     this.#clock = clock;
-    this.#now = clock === systemClock ? systemMs : monotonicReader(clock);
+    this.#now = monotonicReader(clock);
     this.#rate = rateAlgorithm(settings);
     this.#tracks = settings.maxConcurrent !== Number.POSITIVE_INFINITY;
     this.#stamps = this.#rate.timesStarts || settings.minTime > 0;
