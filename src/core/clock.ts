@@ -1,9 +1,9 @@
+import nodeProcess from 'node:process';
+
 /**
  * The time source every decorator reads. The default looks the globals up on each call (not
  * once at import), so Jest's fake timers installed after hotpath is imported still apply.
  */
-import nodeProcess from 'node:process';
-
 export interface Clock {
   /** Milliseconds since the epoch (or any monotonic origin the clock chooses). */
   now(): number;
