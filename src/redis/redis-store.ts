@@ -339,19 +339,13 @@ function readSender(
   };
   // A client that can take the command now is used at once: no promise and no await on the
   // way (one at a time, each read is a batch of its own and paid them all).
-  const now = (): Client | undefined =>
-    released() ? undefined : (conn.now?.() as Client | undefined);
+  const send = <T>(command: (client: Client) => Promise<T>): Promise<T> => {
+    const client = released() ? undefined : (conn.now?.() as Client | undefined);
+    return client === undefined ? afterWait(command) : tracked(conn.progress, command(client));
+  };
   return {
-    one(key) {
-      const client = now();
-      if (client === undefined) return afterWait((c) => c.get(key));
-      return tracked(conn.progress, client.get(key));
-    },
-    many(keys) {
-      const client = now();
-      if (client === undefined) return afterWait((c) => c.mGet(keys));
-      return tracked(conn.progress, client.mGet(keys));
-    },
+    one: (key) => send((client) => client.get(key)),
+    many: (keys) => send((client) => client.mGet(keys)),
   };
 }
 
