@@ -49,19 +49,24 @@ describe("a shared tier's direct read", () => {
       await redis.kill();
     });
 
+    /**
+     * Two registries on one Redis namespace, as two processes: one writes entries, the other
+     * reads them; `errors` collects the reader's error events.
+     */
+    const writerAndReader = (namespace: string) => {
+      const writer = createHotpath({ stores: { shared: redisStore(redis.url, { namespace }) } });
+      const reader = createHotpath({ stores: { shared: redisStore(redis.url, { namespace }) } });
+      const errors: string[] = [];
+      reader.on('error', (error) => errors.push(error.message));
+      return { writer, reader, errors };
+    };
+
     /** Whether `key` is in Redis, waiting up to a second for a background write. */
     const stored = (key: string): Promise<boolean> =>
       eventually(async () => (await raw.exists(key)) === 1, 1_000);
 
     it('answers what keyv.get answers: the stored entry, and a miss for an old envelope', async () => {
-      const writer = createHotpath({
-        stores: { shared: redisStore(redis.url, { namespace: 'direct' }) },
-      });
-      const reader = createHotpath({
-        stores: { shared: redisStore(redis.url, { namespace: 'direct' }) },
-      });
-      const errors: string[] = [];
-      reader.on('error', (error) => errors.push(error.message));
+      const { writer, reader, errors } = writerAndReader('direct');
       try {
         computed = 0;
         await bindHotpath(new Users(), writer).get(7);
@@ -92,14 +97,7 @@ describe("a shared tier's direct read", () => {
     }
 
     it('sends the reads issued together as one MGET, each answered with its own entry', async () => {
-      const writer = createHotpath({
-        stores: { shared: redisStore(redis.url, { namespace: 'batch' }) },
-      });
-      const reader = createHotpath({
-        stores: { shared: redisStore(redis.url, { namespace: 'batch' }) },
-      });
-      const errors: string[] = [];
-      reader.on('error', (error) => errors.push(error.message));
+      const { writer, reader, errors } = writerAndReader('batch');
       try {
         const filled = bindHotpath(new Users(), writer);
         for (const id of [1, 2, 3]) await filled.get(id);
